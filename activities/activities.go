@@ -1,0 +1,198 @@
+// Package activities holds every side effect of the sync: reading and writing CRMs and delivering change
+// events to deal workflows. Activities are thin: translation lives in the pairing package, decisions in
+// the workflows. Each write is idempotent (upsert by co-sell id, notes keyed by a deterministic key), so a
+// retry after a crash converges instead of duplicating.
+//
+// Who retries what (see also connectors/*/doc.go):
+//   - the connectors' HTTP transport retries short, safe faults: 429 within a rate window and 5xx on
+//     requests that are safe to repeat, honouring Retry-After;
+//   - Temporal retries the rest of the retryable failures (network errors, 5xx that outlasted the
+//     transport) with the backoff set at each call site;
+//   - a CRM rejection (validation) is non-retryable (ErrTypeRejected) and carries the CRM's own message;
+//   - an exhausted API budget (Salesforce REQUEST_LIMIT_EXCEEDED, HubSpot's DAILY 429) or any other
+//     failure that asks to wait more than a minute is non-retryable for Temporal (ErrTypeUnavailable): the
+//     workflow shows it on the deal and tries the round again after the CRM's delay, instead of an
+//     activity retrying blindly out of sight.
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/pairing"
+)
+
+// Error types the workflows match on (never Go type names).
+const (
+	// ErrTypeRejected is a CRM refusing a value; no retry can fix it. Details: Rejection.
+	ErrTypeRejected = "CRMRejected"
+	// ErrTypeUnavailable is a CRM asking for a long wait (budget gone). Details: Unavailable.
+	ErrTypeUnavailable = "CRMUnavailable"
+	// ErrTypeConfig is a pairing or connection the worker does not know.
+	ErrTypeConfig = "Config"
+)
+
+// longWait is the delay past which a retry belongs to the workflow rather than the activity.
+const longWait = time.Minute
+
+// Rejection details a CRM rejection.
+type Rejection struct {
+	CRM     string   `json:"crm"`
+	Code    string   `json:"code"`
+	Message string   `json:"message"`
+	Fields  []string `json:"fields,omitempty"`
+	// Canonical names the mapped fields behind Fields, filled in where the activity knows the mapping.
+	Canonical []string `json:"canonical,omitempty"`
+}
+
+// Unavailable details a CRM that asked to be left alone for a while.
+type Unavailable struct {
+	CRM        string        `json:"crm"`
+	Message    string        `json:"message"`
+	RetryAfter time.Duration `json:"retryAfter"`
+}
+
+// Connection is one pairing's runtime: the pairing and a connector per side.
+type Connection struct {
+	Pairing *pairing.Pairing
+	CRM     map[pairing.Side]connectors.CRM
+}
+
+// Activities are registered once on the worker; their fields are shared dependencies.
+type Activities struct {
+	// Pairings by pairing id.
+	Pairings map[string]*Connection
+	// Client delivers change events to deal workflows (signal-with-start).
+	Client client.Client
+	// TaskQueue deal workflows are started on.
+	TaskQueue string
+	// Overlap is how far behind its cursor each poll starts again, to catch changes committed late
+	// (Salesforce SystemModstamp is set before commit; HubSpot search is eventually consistent).
+	Overlap time.Duration
+	// PageSize bounds one change query.
+	PageSize int
+	// PollInterval is the feeds' current interval; each poll reports it, so a changed setting reaches
+	// running feeds without a restart of theirs.
+	PollInterval time.Duration
+	// OwnerCacheTTL bounds how stale the owner directory may be.
+	OwnerCacheTTL time.Duration
+
+	ownersMu   sync.Mutex
+	ownerCache map[string]ownerCache
+}
+
+type ownerCache struct {
+	at     time.Time
+	owners []connectors.Owner
+}
+
+func (a *Activities) connection(pairingID string) (*Connection, error) {
+	c, ok := a.Pairings[pairingID]
+	if !ok {
+		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("pairing %q is not loaded on this worker", pairingID), ErrTypeConfig, nil)
+	}
+	return c, nil
+}
+
+func (a *Activities) crm(pairingID string, side pairing.Side) (*pairing.Pairing, connectors.CRM, error) {
+	c, err := a.connection(pairingID)
+	if err != nil {
+		return nil, nil, err
+	}
+	crm, ok := c.CRM[side]
+	if !ok {
+		return nil, nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("pairing %q has no connection for side %s", pairingID, side), ErrTypeConfig, nil)
+	}
+	return c.Pairing, crm, nil
+}
+
+// owners lists a side's deal owners, cached for OwnerCacheTTL so that resolving the owners of many deals
+// does not spend the CRM's API budget.
+func (a *Activities) owners(ctx context.Context, pairingID string, side pairing.Side, crm connectors.CRM) ([]connectors.Owner, error) {
+	key := pairingID + "/" + string(side)
+	ttl := a.OwnerCacheTTL
+	if ttl == 0 {
+		ttl = 5 * time.Minute
+	}
+	a.ownersMu.Lock()
+	c, ok := a.ownerCache[key]
+	a.ownersMu.Unlock()
+	if ok && time.Since(c.at) < ttl {
+		return c.owners, nil
+	}
+	owners, err := crm.ListOwners(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.ownersMu.Lock()
+	if a.ownerCache == nil {
+		a.ownerCache = map[string]ownerCache{}
+	}
+	a.ownerCache[key] = ownerCache{at: time.Now(), owners: owners}
+	a.ownersMu.Unlock()
+	return owners, nil
+}
+
+// classify turns a connector error into the error Temporal should see.
+func classify(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	e, ok := connectors.AsError(err)
+	if !ok {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	switch {
+	case !e.Retryable:
+		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, err,
+			Rejection{CRM: e.CRM, Code: e.Code, Message: e.Message, Fields: e.Fields})
+	case e.RetryAfter > longWait:
+		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeUnavailable, err,
+			Unavailable{CRM: e.CRM, Message: e.Error(), RetryAfter: e.RetryAfter})
+	case e.RetryAfter > 0:
+		return temporal.NewApplicationErrorWithOptions(e.Error(), "CRMRetryable", temporal.ApplicationErrorOptions{
+			NextRetryDelay: e.RetryAfter, Cause: err,
+		})
+	default:
+		return fmt.Errorf("%s: %w", op, err)
+	}
+}
+
+// RejectionOf extracts the details of a CRM rejection from an activity error.
+func RejectionOf(err error) (Rejection, bool) {
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != ErrTypeRejected {
+		return Rejection{}, false
+	}
+	var r Rejection
+	if app.HasDetails() {
+		_ = app.Details(&r)
+	}
+	if r.Message == "" {
+		r.Message = app.Error()
+	}
+	return r, true
+}
+
+// UnavailableOf extracts the details of an exhausted CRM from an activity error.
+func UnavailableOf(err error) (Unavailable, bool) {
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != ErrTypeUnavailable {
+		return Unavailable{}, false
+	}
+	var u Unavailable
+	if app.HasDetails() {
+		_ = app.Details(&u)
+	}
+	if u.Message == "" {
+		u.Message = app.Error()
+	}
+	return u, true
+}

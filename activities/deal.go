@@ -1,0 +1,316 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/merge"
+	"github.com/cosellsync/cosell/pairing"
+)
+
+// PolicyInput names the pairing whose sync policy a deal workflow needs.
+type PolicyInput struct {
+	PairingID string `json:"pairingId"`
+}
+
+// Policy is the part of a pairing a deal workflow decides with: field rules and partner names. It is
+// read once per workflow run, so an edited pairing file reaches running deals at their next
+// continue-as-new.
+type Policy struct {
+	PairingID string       `json:"pairingId"`
+	NameA     string       `json:"nameA"`
+	NameB     string       `json:"nameB"`
+	Rules     []merge.Rule `json:"rules"`
+}
+
+// Name returns a side's display name.
+func (p Policy) Name(s pairing.Side) string {
+	if s == pairing.A {
+		return p.NameA
+	}
+	return p.NameB
+}
+
+// LoadPolicy returns the sync policy of a pairing.
+func (a *Activities) LoadPolicy(_ context.Context, in PolicyInput) (Policy, error) {
+	c, err := a.connection(in.PairingID)
+	if err != nil {
+		return Policy{}, err
+	}
+	p := c.Pairing
+	out := Policy{PairingID: p.ID, NameA: p.A.Name, NameB: p.B.Name}
+	for _, f := range p.Fields {
+		out.Rules = append(out.Rules, merge.Rule{Field: f.Name, Direction: f.Direction, Conflict: f.Conflict})
+	}
+	return out, nil
+}
+
+// ReadDealInput names a deal on one side, by record id when known, else by co-sell id.
+type ReadDealInput struct {
+	PairingID string       `json:"pairingId"`
+	Side      pairing.Side `json:"side"`
+	RecordID  string       `json:"recordId,omitempty"`
+	CoSellID  string       `json:"coSellId"`
+}
+
+// ReadDeal reads one side's deal and translates it to canonical values. A deal that does not exist is
+// not an error: Found is false.
+func (a *Activities) ReadDeal(ctx context.Context, in ReadDealInput) (api.SideState, error) {
+	p, crm, err := a.crm(in.PairingID, in.Side)
+	if err != nil {
+		return api.SideState{}, err
+	}
+	var d connectors.Deal
+	found := true
+	if in.RecordID != "" {
+		d, err = crm.GetDeal(ctx, in.RecordID)
+		if errors.Is(err, connectors.ErrNotFound) {
+			found, err = false, nil
+		}
+	} else {
+		d, found, err = crm.FindDealByCoSellID(ctx, in.CoSellID)
+	}
+	if err != nil {
+		return api.SideState{}, classify(fmt.Sprintf("read deal on %s", in.Side), err)
+	}
+	if !found {
+		return api.SideState{Side: in.Side}, nil
+	}
+	return a.sideState(ctx, p, in.Side, crm, d)
+}
+
+// sideState translates a CRM deal into the canonical form the workflows compare.
+func (a *Activities) sideState(ctx context.Context, p *pairing.Pairing, side pairing.Side, crm connectors.CRM, d connectors.Deal) (api.SideState, error) {
+	values, issues := p.ToCanonical(side, d.Fields)
+	df := p.DealFields(side)
+	st := api.SideState{
+		Side:       side,
+		Found:      true,
+		RecordID:   d.RecordID,
+		CoSellID:   d.CoSellID,
+		Enabled:    d.Enabled,
+		Values:     values,
+		Issues:     issues,
+		ModifiedAt: d.ModifiedAt,
+		Partner: api.Owner{
+			Name:  text(d.Fields[df.PartnerOwnerName]),
+			Email: text(d.Fields[df.PartnerOwnerEmail]),
+		},
+	}
+	if d.OwnerID != "" {
+		o, ok, err := a.findOwner(ctx, p.ID, side, crm, func(o connectors.Owner) bool { return o.ID == d.OwnerID })
+		if err != nil {
+			return api.SideState{}, classify(fmt.Sprintf("list owners on %s", side), err)
+		}
+		if ok {
+			st.Owner = api.Owner{Email: o.Email, Name: o.Name}
+		}
+	}
+	return st, nil
+}
+
+// findOwner looks an owner up in the cached directory, refreshing it once on a miss so that a user
+// created minutes ago is found.
+func (a *Activities) findOwner(ctx context.Context, pairingID string, side pairing.Side, crm connectors.CRM, match func(connectors.Owner) bool) (connectors.Owner, bool, error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		if attempt == 1 {
+			a.ownersMu.Lock()
+			delete(a.ownerCache, pairingID+"/"+string(side))
+			a.ownersMu.Unlock()
+		}
+		owners, err := a.owners(ctx, pairingID, side, crm)
+		if err != nil {
+			return connectors.Owner{}, false, err
+		}
+		for _, o := range owners {
+			if match(o) {
+				return o, true, nil
+			}
+		}
+	}
+	return connectors.Owner{}, false, nil
+}
+
+// StampInput writes a deal's co-sell id onto the record a partner flagged.
+type StampInput struct {
+	PairingID string       `json:"pairingId"`
+	Side      pairing.Side `json:"side"`
+	RecordID  string       `json:"recordId"`
+	CoSellID  string       `json:"coSellId"`
+}
+
+// StampCoSellID registers a flagged deal by writing its co-sell id to it. Writing the same id again is
+// harmless, so retries are safe.
+func (a *Activities) StampCoSellID(ctx context.Context, in StampInput) error {
+	p, crm, err := a.crm(in.PairingID, in.Side)
+	if err != nil {
+		return err
+	}
+	df := p.DealFields(in.Side)
+	err = crm.UpdateDeal(ctx, in.RecordID, map[string]any{df.CoSellID: in.CoSellID})
+	return classify(fmt.Sprintf("stamp co-sell id %s on %s %s", in.CoSellID, in.Side, in.RecordID), err)
+}
+
+// WriteDealInput is one write of canonical values to one side, by co-sell id.
+type WriteDealInput struct {
+	PairingID string            `json:"pairingId"`
+	Side      pairing.Side      `json:"side"`
+	CoSellID  string            `json:"coSellId"`
+	Values    map[string]string `json:"values,omitempty"`
+	// PartnerOwner, when set, is written to the partner-owner fields.
+	PartnerOwner *api.Owner `json:"partnerOwner,omitempty"`
+	// Create marks the first write of a mirror: the co-sell flag and an owner are set too.
+	Create bool `json:"create,omitempty"`
+	// SourceOwnerEmail is the e-mail of the deal's owner on the other side, mapped to pick the new
+	// mirror's owner.
+	SourceOwnerEmail string `json:"sourceOwnerEmail,omitempty"`
+}
+
+// WriteDealResult reports the record written and any value that could not be written.
+type WriteDealResult struct {
+	RecordID string          `json:"recordId"`
+	Created  bool            `json:"created"`
+	Owner    api.Owner       `json:"owner"`
+	Issues   []pairing.Issue `json:"issues,omitempty"`
+}
+
+// WriteDeal is the single write path for mirrored deals: an upsert keyed on the co-sell id.
+func (a *Activities) WriteDeal(ctx context.Context, in WriteDealInput) (WriteDealResult, error) {
+	p, crm, err := a.crm(in.PairingID, in.Side)
+	if err != nil {
+		return WriteDealResult{}, err
+	}
+	raw, issues := p.FromCanonical(in.Side, in.Values)
+	df := p.DealFields(in.Side)
+	if in.PartnerOwner != nil {
+		raw[df.PartnerOwnerName] = in.PartnerOwner.Name
+		raw[df.PartnerOwnerEmail] = in.PartnerOwner.Email
+	}
+	var res WriteDealResult
+	if in.Create {
+		raw[df.Enabled] = true
+		owner, ownerIssue, err := a.mirrorOwner(ctx, p, in.Side, crm, in.SourceOwnerEmail)
+		if err != nil {
+			return WriteDealResult{}, err
+		}
+		if ownerIssue != nil {
+			issues = append(issues, *ownerIssue)
+		}
+		raw[df.Owner] = owner.ID
+		res.Owner = api.Owner{Email: owner.Email, Name: owner.Name}
+	}
+	out, err := crm.UpsertDeal(ctx, in.CoSellID, raw)
+	if err != nil {
+		return WriteDealResult{}, withCanonical(p, in.Side, classify(fmt.Sprintf("upsert deal %s on %s", in.CoSellID, in.Side), err))
+	}
+	res.RecordID, res.Created, res.Issues = out.RecordID, out.Created, issues
+	activity.GetLogger(ctx).Info("deal written", "deal", in.CoSellID, "pairing", in.PairingID, "crm", crm.Kind(),
+		"side", string(in.Side), "record", out.RecordID, "created", out.Created, "fields", len(raw))
+	return res, nil
+}
+
+// mirrorOwner picks the owner of a new mirror: the owner map's match for the source owner when that user
+// exists and is active, else the side's fallback owner, which must exist and be active.
+func (a *Activities) mirrorOwner(ctx context.Context, p *pairing.Pairing, side pairing.Side, crm connectors.CRM, sourceEmail string) (connectors.Owner, *pairing.Issue, error) {
+	byEmail := func(email string) (connectors.Owner, bool, error) {
+		return a.findOwner(ctx, p.ID, side, crm, func(o connectors.Owner) bool { return strings.EqualFold(o.Email, email) })
+	}
+	var issue *pairing.Issue
+	if mapped, ok := p.MapOwner(side.Other(), sourceEmail); ok {
+		o, found, err := byEmail(mapped)
+		if err != nil {
+			return connectors.Owner{}, nil, classify("list owners", err)
+		}
+		if found && o.Active {
+			return o, nil, nil
+		}
+		state := "does not exist"
+		if found {
+			state = "is inactive"
+		}
+		issue = &pairing.Issue{Field: "owner", Side: side, Message: fmt.Sprintf(
+			"owner map names %s for %s, but that user %s in %s; the fallback owner was used", mapped, sourceEmail, state, crm.Kind())}
+	}
+	fallback := p.FallbackOwner(side)
+	o, found, err := byEmail(fallback)
+	if err != nil {
+		return connectors.Owner{}, nil, classify("list owners", err)
+	}
+	if !found || !o.Active {
+		msg := fmt.Sprintf("fallback owner %s of %s does not exist or is inactive in %s; fix owners › fallback in %s",
+			fallback, p.Partner(side).Name, crm.Kind(), p.Path)
+		return connectors.Owner{}, nil, temporal.NewNonRetryableApplicationError(msg, ErrTypeRejected, nil,
+			Rejection{CRM: crm.Kind(), Code: "OWNER_NOT_FOUND", Message: msg, Fields: []string{p.DealFields(side).Owner}})
+	}
+	return o, issue, nil
+}
+
+// MirrorNoteInput is a note to copy onto the other side's deal.
+type MirrorNoteInput struct {
+	PairingID    string       `json:"pairingId"`
+	Side         pairing.Side `json:"side"`
+	DealRecordID string       `json:"dealRecordId"`
+	Key          string       `json:"key"`
+	Subject      string       `json:"subject"`
+	Body         string       `json:"body"`
+	Timestamp    time.Time    `json:"timestamp"`
+}
+
+// MirrorNoteResult names the note written (or found already written).
+type MirrorNoteResult struct {
+	NoteID string `json:"noteId"`
+}
+
+// MirrorNote writes a note's mirror once per key: a retry finds the note it wrote before.
+func (a *Activities) MirrorNote(ctx context.Context, in MirrorNoteInput) (MirrorNoteResult, error) {
+	_, crm, err := a.crm(in.PairingID, in.Side)
+	if err != nil {
+		return MirrorNoteResult{}, err
+	}
+	id, err := crm.CreateNote(ctx, connectors.NoteInput{
+		DealRecordID: in.DealRecordID, Key: in.Key, Subject: in.Subject, Body: in.Body, Timestamp: in.Timestamp,
+	})
+	if err != nil {
+		return MirrorNoteResult{}, classify(fmt.Sprintf("mirror note %s on %s", in.Key, in.Side), err)
+	}
+	return MirrorNoteResult{NoteID: id}, nil
+}
+
+// withCanonical adds the canonical names of the fields a rejection blames, so the workflow can drop
+// exactly those and write the rest.
+func withCanonical(p *pairing.Pairing, side pairing.Side, err error) error {
+	rej, ok := RejectionOf(err)
+	if !ok || len(rej.Fields) == 0 {
+		return err
+	}
+	for _, crmField := range rej.Fields {
+		for _, f := range p.Fields {
+			if strings.EqualFold(f.On(side), crmField) {
+				rej.Canonical = append(rej.Canonical, f.Name)
+			}
+		}
+	}
+	var app *temporal.ApplicationError
+	errors.As(err, &app)
+	return temporal.NewNonRetryableApplicationError(app.Error(), ErrTypeRejected, app.Unwrap(), rej)
+}
+
+// text renders a CRM value as text for display fields.
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	default:
+		return fmt.Sprint(x)
+	}
+}

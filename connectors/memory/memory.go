@@ -1,0 +1,320 @@
+// Package memory is an in-memory connectors.CRM. The deal workflow tests and the benchmarks run the
+// real activities over it, so the sync logic is exercised in milliseconds without HTTP; the fidelity to
+// real CRM APIs is the job of mocks/ and the connector contract tests, not of this package.
+package memory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cosellsync/cosell/connectors"
+)
+
+// CRM keeps deals, notes and owners in maps. It is safe for concurrent use.
+type CRM struct {
+	mu     sync.Mutex
+	kind   string
+	fields connectors.DealFields
+	now    func() time.Time
+	seq    int
+	deals  map[string]*connectors.Deal
+	notes  map[string]*connectors.Note
+	owners []connectors.Owner
+	// allowed restricts a field to a set of values, like a restricted picklist.
+	allowed map[string][]string
+	writes  int
+}
+
+// New returns an empty CRM of the given kind ("salesforce" or "hubspot") using those deal fields. now
+// stamps modifications; it must advance (tests pass a ticking clock).
+func New(kind string, fields connectors.DealFields, now func() time.Time) *CRM {
+	return &CRM{kind: kind, fields: fields, now: now, deals: map[string]*connectors.Deal{},
+		notes: map[string]*connectors.Note{}, allowed: map[string][]string{}}
+}
+
+// Restrict makes field reject values outside values, as a restricted picklist does.
+func (c *CRM) Restrict(field string, values ...string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.allowed[field] = values
+}
+
+// AddOwner adds a user who can own deals.
+func (c *CRM) AddOwner(o connectors.Owner) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.owners = append(c.owners, o)
+}
+
+// Put creates or edits a deal as a user would in the CRM's UI, and returns its record id.
+func (c *CRM) Put(recordID string, fields map[string]any) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if recordID == "" {
+		recordID = c.nextID("deal")
+		c.deals[recordID] = &connectors.Deal{RecordID: recordID, Fields: map[string]any{}}
+	}
+	c.apply(c.deals[recordID], fields)
+	return recordID
+}
+
+// AddNote writes a note on a deal as a user would.
+func (c *CRM) AddNote(dealRecordID, body, authorID string) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := c.nextID("note")
+	t := c.now()
+	c.notes[id] = &connectors.Note{ID: id, DealRecordID: dealRecordID, Body: body, AuthorID: authorID, CreatedAt: t, ModifiedAt: t}
+	return id
+}
+
+// Deal returns a copy of a deal.
+func (c *CRM) Deal(recordID string) (connectors.Deal, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.deals[recordID]
+	if !ok {
+		return connectors.Deal{}, false
+	}
+	return copyDeal(d), true
+}
+
+// Deals returns copies of every deal.
+func (c *CRM) Deals() []connectors.Deal {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]connectors.Deal, 0, len(c.deals))
+	for _, d := range c.deals {
+		out = append(out, copyDeal(d))
+	}
+	slices.SortFunc(out, func(x, y connectors.Deal) int { return strings.Compare(x.RecordID, y.RecordID) })
+	return out
+}
+
+// Notes returns copies of the notes on a deal.
+func (c *CRM) Notes(dealRecordID string) []connectors.Note {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []connectors.Note
+	for _, n := range c.notes {
+		if n.DealRecordID == dealRecordID {
+			out = append(out, *n)
+		}
+	}
+	slices.SortFunc(out, func(x, y connectors.Note) int { return strings.Compare(x.ID, y.ID) })
+	return out
+}
+
+// Writes counts the API writes made through the connectors.CRM interface.
+func (c *CRM) Writes() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.writes
+}
+
+// Kind implements connectors.CRM.
+func (c *CRM) Kind() string { return c.kind }
+
+// ChangedDeals implements connectors.CRM.
+func (c *CRM) ChangedDeals(_ context.Context, after connectors.Cursor, limit int) ([]connectors.Deal, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []connectors.Deal
+	for _, d := range c.deals {
+		if d.Enabled && after.Less(d.ModifiedAt, d.RecordID) {
+			out = append(out, copyDeal(d))
+		}
+	}
+	slices.SortFunc(out, func(x, y connectors.Deal) int {
+		if c := x.ModifiedAt.Compare(y.ModifiedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.RecordID, y.RecordID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// GetDeal implements connectors.CRM.
+func (c *CRM) GetDeal(_ context.Context, recordID string) (connectors.Deal, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.deals[recordID]
+	if !ok {
+		return connectors.Deal{}, &connectors.Error{CRM: c.kind, Op: "get deal " + recordID, Status: 404, Code: "NOT_FOUND", Message: "no such deal", NotFound: true}
+	}
+	return copyDeal(d), nil
+}
+
+// FindDealByCoSellID implements connectors.CRM.
+func (c *CRM) FindDealByCoSellID(_ context.Context, coSellID string) (connectors.Deal, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d := c.byCoSellID(coSellID); d != nil {
+		return copyDeal(d), true, nil
+	}
+	return connectors.Deal{}, false, nil
+}
+
+// UpsertDeal implements connectors.CRM.
+func (c *CRM) UpsertDeal(_ context.Context, coSellID string, fields map[string]any) (connectors.UpsertResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.check(fields); err != nil {
+		return connectors.UpsertResult{}, err
+	}
+	c.writes++
+	d := c.byCoSellID(coSellID)
+	created := d == nil
+	if created {
+		id := c.nextID("deal")
+		d = &connectors.Deal{RecordID: id, Fields: map[string]any{}}
+		c.deals[id] = d
+	}
+	fields = clone(fields)
+	fields[c.fields.CoSellID] = coSellID
+	c.apply(d, fields)
+	return connectors.UpsertResult{RecordID: d.RecordID, Created: created}, nil
+}
+
+// UpdateDeal implements connectors.CRM.
+func (c *CRM) UpdateDeal(_ context.Context, recordID string, fields map[string]any) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.deals[recordID]
+	if !ok {
+		return &connectors.Error{CRM: c.kind, Op: "update deal " + recordID, Status: 404, Code: "NOT_FOUND", Message: "no such deal", NotFound: true}
+	}
+	if err := c.check(fields); err != nil {
+		return err
+	}
+	c.writes++
+	c.apply(d, fields)
+	return nil
+}
+
+// ChangedNotes implements connectors.CRM.
+func (c *CRM) ChangedNotes(_ context.Context, after connectors.Cursor, limit int) ([]connectors.Note, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []connectors.Note
+	for _, n := range c.notes {
+		if after.Less(n.ModifiedAt, n.ID) {
+			out = append(out, *n)
+		}
+	}
+	slices.SortFunc(out, func(x, y connectors.Note) int {
+		if c := x.ModifiedAt.Compare(y.ModifiedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(x.ID, y.ID)
+	})
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+// CreateNote implements connectors.CRM.
+func (c *CRM) CreateNote(_ context.Context, in connectors.NoteInput) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range c.notes {
+		if n.Key == in.Key {
+			return n.ID, nil
+		}
+	}
+	if _, ok := c.deals[in.DealRecordID]; !ok {
+		return "", &connectors.Error{CRM: c.kind, Op: "create note", Status: 404, Code: "NOT_FOUND", Message: "no such deal", NotFound: true}
+	}
+	c.writes++
+	id := c.nextID("note")
+	t := c.now()
+	c.notes[id] = &connectors.Note{ID: id, DealRecordID: in.DealRecordID, Body: in.Body, Key: in.Key, CreatedAt: t, ModifiedAt: t}
+	return id, nil
+}
+
+// ListOwners implements connectors.CRM.
+func (c *CRM) ListOwners(context.Context) ([]connectors.Owner, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.owners), nil
+}
+
+// DescribeDeals implements connectors.CRM.
+func (c *CRM) DescribeDeals(context.Context) (connectors.Schema, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var s connectors.Schema
+	for _, name := range c.fields.All() {
+		f := connectors.FieldSchema{Name: name, Type: "string"}
+		if v, ok := c.allowed[name]; ok {
+			f.Type, f.PicklistValues, f.Restricted = "picklist", slices.Clone(v), true
+		}
+		s.Fields = append(s.Fields, f)
+	}
+	return s, nil
+}
+
+func (c *CRM) check(fields map[string]any) error {
+	for name, v := range fields {
+		allowed, ok := c.allowed[name]
+		if !ok || v == nil {
+			continue
+		}
+		if s := fmt.Sprint(v); !slices.Contains(allowed, s) {
+			return &connectors.Error{CRM: c.kind, Op: "write deal", Status: 400, Code: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+				Message: "bad value for restricted picklist field: " + s, Fields: []string{name}}
+		}
+	}
+	return nil
+}
+
+func (c *CRM) byCoSellID(id string) *connectors.Deal {
+	for _, d := range c.deals {
+		if d.CoSellID == id {
+			return d
+		}
+	}
+	return nil
+}
+
+func (c *CRM) apply(d *connectors.Deal, fields map[string]any) {
+	for k, v := range fields {
+		d.Fields[k] = v
+	}
+	d.CoSellID, _ = d.Fields[c.fields.CoSellID].(string)
+	switch v := d.Fields[c.fields.Enabled].(type) {
+	case bool:
+		d.Enabled = v
+	case string:
+		d.Enabled = v == "true"
+	}
+	d.OwnerID, _ = d.Fields[c.fields.Owner].(string)
+	d.ModifiedAt = c.now()
+}
+
+func (c *CRM) nextID(prefix string) string {
+	c.seq++
+	return fmt.Sprintf("%s-%s-%04d", c.kind, prefix, c.seq)
+}
+
+func copyDeal(d *connectors.Deal) connectors.Deal {
+	cp := *d
+	cp.Fields = clone(d.Fields)
+	return cp
+}
+
+func clone(m map[string]any) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

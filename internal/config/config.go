@@ -1,0 +1,246 @@
+// Package config reads the worker's process settings from the environment with go-envconfig: one struct,
+// defaults in tags. Business configuration (pairings, mappings) lives in the pairing file instead, which
+// admins keep in git. Secrets may come from files (the *_FILE variables), so they need not sit in the
+// environment of every process on the host.
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+)
+
+// Config is every process setting of the worker.
+type Config struct {
+	Temporal Temporal `env:", prefix=TEMPORAL_"`
+
+	// TaskQueue the worker polls and starts workflows on.
+	TaskQueue string `env:"COSELL_TASK_QUEUE, default=cosell"`
+	// HTTPAddr serves /healthz and /readyz.
+	HTTPAddr string `env:"COSELL_HTTP_ADDR, default=127.0.0.1:8080"`
+	// PairingFile is the pairing YAML file the worker serves.
+	PairingFile string `env:"COSELL_PAIRING_FILE"`
+	// PollInterval between change-feed polls of each CRM connection.
+	PollInterval time.Duration `env:"COSELL_POLL_INTERVAL, default=10s"`
+	// PollOverlap is how far behind its cursor each poll re-reads, to catch late commits.
+	PollOverlap time.Duration `env:"COSELL_POLL_OVERLAP, default=5s"`
+	// PageSize bounds one change query.
+	PageSize int `env:"COSELL_PAGE_SIZE, default=200"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `env:"COSELL_LOG_LEVEL, default=info"`
+	// LogFormat is text or json.
+	LogFormat string `env:"COSELL_LOG_FORMAT, default=text"`
+}
+
+// Temporal is how to reach the Temporal service. The variable names are the ones Temporal's own tools
+// use (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*), so one environment serves
+// the worker and the `temporal` CLI alike.
+type Temporal struct {
+	Address    string `env:"ADDRESS, default=127.0.0.1:7233"`
+	Namespace  string `env:"NAMESPACE, default=default"`
+	APIKey     string `env:"API_KEY"`
+	APIKeyFile string `env:"API_KEY_FILE"`
+	// TLS turns TLS on with the system roots; it is implied by an API key or a client certificate.
+	TLS           bool   `env:"TLS"`
+	TLSCertPath   string `env:"TLS_CLIENT_CERT_PATH"`
+	TLSKeyPath    string `env:"TLS_CLIENT_KEY_PATH"`
+	TLSCAPath     string `env:"TLS_SERVER_CA_CERT_PATH"`
+	TLSServerName string `env:"TLS_SERVER_NAME"`
+}
+
+// Connection holds one CRM connection's credentials, read from COSELL_CONN_<NAME>_* where NAME is the
+// pairing file's connection name in upper case with '-' as '_'.
+type Connection struct {
+	// URL is the Salesforce login URL (https://login.salesforce.com or a My Domain) or the HubSpot API
+	// base (https://api.hubapi.com).
+	URL              string `env:"URL"`
+	ClientID         string `env:"CLIENT_ID"`
+	ClientSecret     string `env:"CLIENT_SECRET"`
+	ClientSecretFile string `env:"CLIENT_SECRET_FILE"`
+	Username         string `env:"USERNAME"`
+	Password         string `env:"PASSWORD"`
+	PasswordFile     string `env:"PASSWORD_FILE"`
+	// Token is a HubSpot private-app token.
+	Token     string `env:"TOKEN"`
+	TokenFile string `env:"TOKEN_FILE"`
+	// RefreshToken is a HubSpot OAuth refresh token.
+	RefreshToken     string `env:"REFRESH_TOKEN"`
+	RefreshTokenFile string `env:"REFRESH_TOKEN_FILE"`
+	// TokenURL overrides the OAuth token endpoint.
+	TokenURL string `env:"TOKEN_URL"`
+}
+
+// Load reads and checks the process settings. The error lists every problem, each naming its variable.
+func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
+	var c Config
+	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: l}); err != nil {
+		return c, fmt.Errorf("invalid configuration: %s", withVariableNames(err, reflect.TypeOf(c), ""))
+	}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{name}, args...)...))
+	}
+	if c.PollInterval <= 0 {
+		bad("COSELL_POLL_INTERVAL", "must be positive, got %s", c.PollInterval)
+	}
+	if c.PollOverlap < 0 {
+		bad("COSELL_POLL_OVERLAP", "must not be negative, got %s", c.PollOverlap)
+	}
+	if c.PageSize < 1 || c.PageSize > 2000 {
+		bad("COSELL_PAGE_SIZE", "must be between 1 and 2000, got %d", c.PageSize)
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		bad("COSELL_LOG_LEVEL", "%v", err)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("COSELL_LOG_FORMAT", "must be text or json, got %q", c.LogFormat)
+	}
+	if c.TaskQueue == "" {
+		bad("COSELL_TASK_QUEUE", "must not be empty")
+	}
+	if !strings.Contains(c.Temporal.Address, ":") {
+		bad("TEMPORAL_ADDRESS", "must be host:port, got %q", c.Temporal.Address)
+	}
+	if (c.Temporal.TLSCertPath == "") != (c.Temporal.TLSKeyPath == "") {
+		bad("TEMPORAL_TLS_CLIENT_CERT_PATH", "and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together")
+	}
+	if c.Temporal.APIKey == "" && c.Temporal.APIKeyFile != "" {
+		key, err := readSecret(c.Temporal.APIKeyFile)
+		if err != nil {
+			bad("TEMPORAL_API_KEY_FILE", "%v", err)
+		}
+		c.Temporal.APIKey = key
+	}
+	if len(errs) > 0 {
+		return c, fmt.Errorf("invalid configuration:\n  %w", joinLines(errs))
+	}
+	return c, nil
+}
+
+// RequirePairing reports a missing pairing file, which only the worker needs.
+func (c Config) RequirePairing() error {
+	if c.PairingFile == "" {
+		return errors.New("invalid configuration: COSELL_PAIRING_FILE: required (the pairing YAML the worker serves; see examples/)")
+	}
+	return nil
+}
+
+var connName = regexp.MustCompile(`[^A-Z0-9]+`)
+
+// ConnectionPrefix returns the variable prefix of a named connection: "acme-sf" → "COSELL_CONN_ACME_SF_".
+func ConnectionPrefix(name string) string {
+	return "COSELL_CONN_" + connName.ReplaceAllString(strings.ToUpper(name), "_") + "_"
+}
+
+// LoadConnection reads a named connection's credentials, resolving *_FILE secrets.
+func LoadConnection(ctx context.Context, l envconfig.Lookuper, name string) (Connection, error) {
+	var c Connection
+	prefix := ConnectionPrefix(name)
+	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: envconfig.PrefixLookuper(prefix, l)}); err != nil {
+		return c, fmt.Errorf("connection %s (%s*): %w", name, prefix, err)
+	}
+	for _, s := range []struct {
+		value *string
+		file  string
+		name  string
+	}{
+		{&c.ClientSecret, c.ClientSecretFile, "CLIENT_SECRET_FILE"},
+		{&c.Password, c.PasswordFile, "PASSWORD_FILE"},
+		{&c.Token, c.TokenFile, "TOKEN_FILE"},
+		{&c.RefreshToken, c.RefreshTokenFile, "REFRESH_TOKEN_FILE"},
+	} {
+		if *s.value == "" && s.file != "" {
+			v, err := readSecret(s.file)
+			if err != nil {
+				return c, fmt.Errorf("connection %s: %s%s: %w", name, prefix, s.name, err)
+			}
+			*s.value = v
+		}
+	}
+	return c, nil
+}
+
+// Check verifies a connection has what its CRM kind needs, naming the variables to set.
+func (c Connection) Check(name, kind string) error {
+	p := ConnectionPrefix(name)
+	switch kind {
+	case "salesforce":
+		if c.URL == "" {
+			return fmt.Errorf("connection %s: %sURL: required (the Salesforce login URL or My Domain)", name, p)
+		}
+		if c.ClientID == "" || (c.ClientSecret == "" && c.Password == "") {
+			return fmt.Errorf("connection %s: set %sCLIENT_ID and %sCLIENT_SECRET (client credentials), optionally with %sUSERNAME and %sPASSWORD (password flow)", name, p, p, p, p)
+		}
+	case "hubspot":
+		if c.Token == "" && (c.ClientID == "" || c.ClientSecret == "") {
+			return fmt.Errorf("connection %s: set %sTOKEN (private app) or %sCLIENT_ID, %sCLIENT_SECRET and %sREFRESH_TOKEN (OAuth)", name, p, p, p, p)
+		}
+	default:
+		return fmt.Errorf("connection %s: unknown CRM kind %q", name, kind)
+	}
+	return nil
+}
+
+// ParseLevel turns a COSELL_LOG_LEVEL value into a slog level.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("must be debug, info, warn or error, got %q", s)
+	}
+	return l, nil
+}
+
+// Logger builds the process logger from the settings.
+func (c Config) Logger() *slog.Logger {
+	level, _ := ParseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: level}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}
+
+// withVariableNames rewrites go-envconfig's Go field names ("PollInterval: time: invalid duration") into
+// the variable an operator sets ("COSELL_POLL_INTERVAL: time: invalid duration").
+func withVariableNames(err error, t reflect.Type, prefix string) string {
+	msg := err.Error()
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("env")
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Time{}) {
+			p := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(opts), "prefix="))
+			msg = withVariableNames(errors.New(msg), f.Type, prefix+p)
+			continue
+		}
+		if name == "" {
+			continue
+		}
+		msg = strings.ReplaceAll(msg, f.Name+":", prefix+name+":")
+	}
+	return msg
+}
+
+func readSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read secret file: %w", err)
+	}
+	return strings.TrimSpace(string(b)), nil
+}
+
+func joinLines(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
+	}
+	return errors.New(strings.Join(msgs, "\n  "))
+}

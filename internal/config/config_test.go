@@ -1,0 +1,62 @@
+package config
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(context.Background(), envconfig.MapLookuper(nil))
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:7233", c.Temporal.Address)
+	assert.Equal(t, "default", c.Temporal.Namespace)
+	assert.Equal(t, "cosell", c.TaskQueue)
+	assert.Equal(t, 10*time.Second, c.PollInterval)
+	assert.Error(t, c.RequirePairing())
+}
+
+func TestInvalidValuesNameTheirVariable(t *testing.T) {
+	cases := map[string]map[string]string{
+		"COSELL_POLL_INTERVAL":          {"COSELL_POLL_INTERVAL": "soon"},
+		"COSELL_LOG_LEVEL":              {"COSELL_LOG_LEVEL": "loud"},
+		"COSELL_LOG_FORMAT":             {"COSELL_LOG_FORMAT": "xml"},
+		"COSELL_PAGE_SIZE":              {"COSELL_PAGE_SIZE": "0"},
+		"TEMPORAL_ADDRESS":              {"TEMPORAL_ADDRESS": "localhost"},
+		"TEMPORAL_TLS_CLIENT_CERT_PATH": {"TEMPORAL_TLS_CLIENT_CERT_PATH": "/x.pem"},
+	}
+	for want, env := range cases {
+		t.Run(want, func(t *testing.T) {
+			_, err := Load(context.Background(), envconfig.MapLookuper(env))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), want)
+		})
+	}
+}
+
+func TestConnectionReadsPrefixedVariablesAndSecretFiles(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	require.NoError(t, os.WriteFile(secret, []byte("s3cret\n"), 0o600))
+	env := envconfig.MapLookuper(map[string]string{
+		"COSELL_CONN_ACME_SF_URL":                "http://127.0.0.1:8701",
+		"COSELL_CONN_ACME_SF_CLIENT_ID":          "demo-sf-client",
+		"COSELL_CONN_ACME_SF_CLIENT_SECRET_FILE": secret,
+	})
+	c, err := LoadConnection(context.Background(), env, "acme-sf")
+	require.NoError(t, err)
+	assert.Equal(t, "s3cret", c.ClientSecret)
+	assert.NoError(t, c.Check("acme-sf", "salesforce"))
+	assert.ErrorContains(t, Connection{}.Check("globex-hs", "hubspot"), "COSELL_CONN_GLOBEX_HS_TOKEN")
+
+	_, err = LoadConnection(context.Background(), envconfig.MapLookuper(map[string]string{
+		"COSELL_CONN_ACME_SF_TOKEN_FILE": filepath.Join(dir, "missing"),
+	}), "acme-sf")
+	assert.ErrorContains(t, err, "COSELL_CONN_ACME_SF_TOKEN_FILE")
+}

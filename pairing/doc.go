@@ -1,0 +1,53 @@
+// Package pairing holds a partner pairing as CRM admins write it: who the two partners are, which CRM
+// each uses, and how deal fields, stage values, owners and notes map between them. It is pure domain
+// code: loading and validating the YAML file and translating values between a CRM's own form and the
+// canonical co-sell form, with no I/O beyond reading the file it is given.
+//
+// # The pairing file
+//
+// Admins keep one YAML file per pairing in git. examples/README.md is the full, annotated reference and
+// examples/demo/pairing.yaml the file to copy; in short:
+//
+//	version: 1                      # required, always 1
+//	pairing:
+//	  id: acme-globex               # required, [a-z0-9][a-z0-9-]{1,62}; part of workflow ids
+//	  name: "Acme × Globex"         # required
+//	partners:
+//	  a:                            # and b: the same keys
+//	    name: Acme                  # required
+//	    crm: salesforce             # required: salesforce | hubspot
+//	    connection: acme-sf         # required, [a-z0-9_-]+; a credential set in the worker's environment
+//	    timezone: America/New_York  # optional IANA zone, default UTC; date-times are read as dates in it
+//	    deal: { cosell_id: …, enabled: …, owner: …, partner_owner_name: …, partner_owner_email: … }
+//	                                # optional renames of the bookkeeping fields; see DefaultDealFields
+//	fields:                         # required, at least one
+//	  - name: stage                 # canonical name, [a-z][a-z0-9_]*, unique
+//	    type: picklist              # text (default) | number | date | picklist
+//	    a: StageName                # CRM field on side a, required
+//	    b: dealstage                # CRM field on side b, required
+//	    direction: both             # both (default) | a_to_b | b_to_a
+//	    conflict: last_writer_wins  # last_writer_wins (default) | prefer_a | prefer_b
+//	    values:                     # picklist only, required there; one-to-one
+//	      - { canonical: qualification, a: Qualification, b: qualifiedtobuy }
+//	owners:
+//	  map:                          # optional e-mail pairs: the counterpart owns a new mirror
+//	    - { a: jane.doe@acme.example, b: jdoe@globex.example }
+//	  fallback: { a: ops@acme.example, b: ops@globex.example }   # required
+//	notes:                          # optional
+//	  share: tagged                 # all | tagged (default)
+//	  tag: "#partner"               # default "#partner"; matched as a whole word, any case
+//
+// # Validation
+//
+// Load and Parse check everything an admin can get wrong that does not need a CRM connection, and report
+// every problem at once as a *Problems error whose lines read file:line:col: message, with a hint below.
+// Checking the mapping against a live CRM schema (field and picklist value existence) is a separate step
+// that needs a connector, so it is not done here.
+//
+// # Adding a section
+//
+// Top-level sections are decoded in the order of the sections table in parse.go. A new section (sla,
+// escalation, pilot) is one table entry and one decode function that reads its node with the decoder's
+// helpers (object, str, list, choice), which report unknown keys, wrong types and missing keys with
+// positions, and fills a new field on Pairing.
+package pairing

@@ -1,0 +1,129 @@
+package pairing
+
+import "github.com/cosellsync/cosell/connectors"
+
+// Side is one of the two partners of a pairing.
+type Side string
+
+// The two sides of every pairing.
+const (
+	A Side = "a"
+	B Side = "b"
+)
+
+// Other returns the partner across the deal.
+func (s Side) Other() Side {
+	if s == A {
+		return B
+	}
+	return A
+}
+
+// Direction says which way a field flows.
+type Direction string
+
+// Field directions.
+const (
+	Both Direction = "both"
+	AToB Direction = "a_to_b"
+	BToA Direction = "b_to_a"
+)
+
+// Policy resolves a field changed on both sides since the last sync.
+type Policy string
+
+// Conflict policies.
+const (
+	LastWriterWins Policy = "last_writer_wins"
+	PreferA        Policy = "prefer_a"
+	PreferB        Policy = "prefer_b"
+)
+
+// FieldType is the canonical type of a mapped field; it decides how values are normalized.
+type FieldType string
+
+// Field types.
+const (
+	Text     FieldType = "text"     // compared and written as is
+	Number   FieldType = "number"   // decimal, normalized without trailing zeros ("125000", "99.5")
+	Date     FieldType = "date"     // a calendar date, "2026-12-31", never shifted by a time zone
+	Picklist FieldType = "picklist" // translated through the field's value map
+)
+
+// CRM kinds a partner can use.
+const (
+	Salesforce = "salesforce"
+	HubSpot    = "hubspot"
+)
+
+// Pairing is a validated pairing file.
+type Pairing struct {
+	ID     string  `json:"id"`
+	Name   string  `json:"name"`
+	A      Partner `json:"a"`
+	B      Partner `json:"b"`
+	Fields []Field `json:"fields"`
+	Owners Owners  `json:"owners"`
+	Notes  Notes   `json:"notes"`
+	// Path is the file the pairing was loaded from, for messages.
+	Path string `json:"path,omitempty"`
+}
+
+// Partner is one company in the pairing and its CRM connection.
+type Partner struct {
+	Name string `json:"name"`
+	// CRM is Salesforce or HubSpot.
+	CRM string `json:"crm"`
+	// Connection names the credential set the worker reads from its environment.
+	Connection string `json:"connection"`
+	// Timezone (IANA) in which this CRM's date-time values are read as calendar dates; default UTC.
+	Timezone string `json:"timezone"`
+	// Deal names the co-sell bookkeeping fields, with defaults per CRM kind.
+	Deal connectors.DealFields `json:"deal"`
+}
+
+// Field maps one canonical deal field to a field on each side.
+type Field struct {
+	Name      string         `json:"name"`
+	Type      FieldType      `json:"type"`
+	A         string         `json:"a"`
+	B         string         `json:"b"`
+	Direction Direction      `json:"direction"`
+	Conflict  Policy         `json:"conflict"`
+	Values    []ValueMapping `json:"values,omitempty"`
+}
+
+// ValueMapping ties one canonical picklist value to each side's value.
+type ValueMapping struct {
+	Canonical string `json:"canonical"`
+	A         string `json:"a"`
+	B         string `json:"b"`
+}
+
+// Owners says who owns a new mirror: a pair list of e-mails, and a fallback owner e-mail per side.
+type Owners struct {
+	Map       []OwnerPair `json:"map,omitempty"`
+	FallbackA string      `json:"fallbackA"`
+	FallbackB string      `json:"fallbackB"`
+}
+
+// OwnerPair maps a user on side A to a user on side B by e-mail, both ways.
+type OwnerPair struct {
+	A string `json:"a"`
+	B string `json:"b"`
+}
+
+// Notes says which notes cross to the partner.
+type Notes struct {
+	// Share is "all" or "tagged".
+	Share string `json:"share"`
+	// Tag marks a shared note when Share is "tagged", e.g. "#partner".
+	Tag string `json:"tag,omitempty"`
+}
+
+// Issue is a value that could not be translated; the rest of the deal still syncs.
+type Issue struct {
+	Field   string `json:"field"`
+	Side    Side   `json:"side"`
+	Message string `json:"message"`
+}

@@ -1,0 +1,284 @@
+package workflows
+
+import (
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/cosellsync/cosell/activities"
+	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/memory"
+	"github.com/cosellsync/cosell/pairing"
+)
+
+// dealSuite runs DealWorkflow in the SDK test environment with the real activities over two in-memory
+// CRMs shaped like the demo pairing: Acme on Salesforce (side a), Globex on HubSpot (side b).
+type dealSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env  *testsuite.TestWorkflowEnvironment
+	p    *pairing.Pairing
+	sf   *memory.CRM
+	hs   *memory.CRM
+	tick atomic.Int64
+}
+
+func TestDealWorkflow(t *testing.T) { suite.Run(t, new(dealSuite)) }
+
+func (s *dealSuite) SetupTest() {
+	p, err := pairing.Load("../examples/demo/pairing.yaml")
+	s.Require().NoError(err)
+	s.p = p
+	base := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return base.Add(time.Duration(s.tick.Add(1)) * time.Millisecond) }
+	s.sf = memory.New("salesforce", p.DealFields(pairing.A), clock)
+	s.hs = memory.New("hubspot", p.DealFields(pairing.B), clock)
+	s.sf.AddOwner(connectors.Owner{ID: "005-jane", Email: "jane.doe@acme.example", Name: "Jane Doe", Active: true})
+	s.sf.AddOwner(connectors.Owner{ID: "005-ops", Email: "ops@acme.example", Name: "Acme Ops", Active: true})
+	s.hs.AddOwner(connectors.Owner{ID: "101", Email: "jdoe@globex.example", Name: "John Doe", Active: true})
+	s.hs.AddOwner(connectors.Owner{ID: "199", Email: "ops@globex.example", Name: "Globex Ops", Active: true})
+	s.sf.Restrict("StageName", "Prospecting", "Qualification", "Needs Analysis", "Value Proposition", "Id. Decision Makers",
+		"Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost")
+
+	s.env = s.NewTestWorkflowEnvironment()
+	Register(s.env, &activities.Activities{
+		Pairings: map[string]*activities.Connection{p.ID: {Pairing: p, CRM: map[pairing.Side]connectors.CRM{pairing.A: s.sf, pairing.B: s.hs}}},
+	})
+}
+
+func (s *dealSuite) TearDownTest() { s.env.AssertExpectations(s.T()) }
+
+// flagOnSalesforce creates an opportunity a rep flagged for co-sell, as it would sit in Acme's org.
+func (s *dealSuite) flagOnSalesforce() string {
+	return s.sf.Put("", map[string]any{
+		"Name": "Initech rollout", "StageName": "Qualification", "Amount": 125000.0, "CloseDate": "2026-12-31",
+		"NextStep": "Joint discovery call", "OwnerId": "005-jane", "CoSell_Enabled__c": true,
+	})
+}
+
+// at schedules fn at a point of workflow time.
+func (s *dealSuite) at(d time.Duration, fn func()) { s.env.RegisterDelayedCallback(fn, d) }
+
+func (s *dealSuite) trigger(side pairing.Side, recordID string) {
+	s.env.SignalWorkflow(api.ChangeSignal, api.ChangeEvent{Side: side, RecordID: recordID, Source: "test"})
+}
+
+func (s *dealSuite) view() api.DealView {
+	v, err := s.env.QueryWorkflow(api.DealQuery)
+	s.Require().NoError(err)
+	var out api.DealView
+	s.Require().NoError(v.Get(&out))
+	return out
+}
+
+// run executes the workflow until every scheduled callback has fired, then cancels it.
+func (s *dealSuite) run(coSellID string, until time.Duration) {
+	s.at(until, func() { s.env.CancelWorkflow() })
+	s.env.ExecuteWorkflow(DealWorkflow, api.DealInput{PairingID: s.p.ID, CoSellID: coSellID})
+	s.Require().True(s.env.IsWorkflowCompleted())
+}
+
+func (s *dealSuite) mirror(coSellID string) connectors.Deal {
+	for _, d := range s.hs.Deals() {
+		if d.CoSellID == coSellID {
+			return d
+		}
+	}
+	s.FailNow("no mirror on HubSpot for " + coSellID)
+	return connectors.Deal{}
+}
+
+func (s *dealSuite) TestFlaggedOpportunityIsMirroredAndRegistered() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	var v api.DealView
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() { v = s.view() })
+	s.run(id, 3*time.Second)
+
+	m := s.mirror(id)
+	s.Equal("Initech rollout", m.Fields["dealname"])
+	s.Equal("qualifiedtobuy", m.Fields["dealstage"])
+	s.Equal("125000", m.Fields["amount"])
+	s.Equal("2026-12-31", m.Fields["closedate"])
+	s.Equal("Joint discovery call", m.Fields["hs_next_step"])
+	s.True(m.Enabled, "the mirror is flagged for co-sell")
+	s.Equal("101", m.Fields["hubspot_owner_id"], "owner from the owner map")
+	s.Equal("Jane Doe", m.Fields["cosell_partner_owner_name"])
+	s.Equal("jane.doe@acme.example", m.Fields["cosell_partner_owner_email"])
+
+	src, _ := s.sf.Deal(rec)
+	s.Equal(id, src.Fields["CoSell_Id__c"], "the co-sell id is stamped on the flagged opportunity")
+	s.Equal("John Doe", src.Fields["CoSell_Partner_Owner_Name__c"])
+	s.Equal("jdoe@globex.example", src.Fields["CoSell_Partner_Owner_Email__c"])
+
+	s.Equal(rec, v.Sides[pairing.A].RecordID)
+	s.Equal(m.RecordID, v.Sides[pairing.B].RecordID)
+	s.Equal("qualification", v.Sides[pairing.B].Values["stage"])
+	s.False(v.LastSyncAt.IsZero())
+	s.Empty(v.Issues)
+}
+
+func (s *dealSuite) TestEchoesWriteNothing() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	var writes int
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() { writes = s.sf.Writes() + s.hs.Writes() })
+	s.at(3*time.Second, func() {
+		s.trigger(pairing.A, rec)
+		s.trigger(pairing.B, s.mirror(id).RecordID)
+	})
+	s.at(4*time.Second, func() {
+		s.trigger(pairing.B, s.mirror(id).RecordID)
+		s.trigger(pairing.A, rec)
+	})
+	var after int
+	s.at(5*time.Second, func() { after = s.sf.Writes() + s.hs.Writes() })
+	s.run(id, 6*time.Second)
+	s.Positive(writes)
+	s.Equal(writes, after, "re-reading converged sides must not write")
+}
+
+func (s *dealSuite) TestStageChangeOnHubSpotReachesSalesforce() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() {
+		m := s.mirror(id)
+		s.hs.Put(m.RecordID, map[string]any{"dealstage": "contractsent"})
+		s.trigger(pairing.B, m.RecordID)
+	})
+	s.run(id, 3*time.Second)
+	src, _ := s.sf.Deal(rec)
+	s.Equal("Proposal/Price Quote", src.Fields["StageName"])
+}
+
+func (s *dealSuite) TestConcurrentEdits() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	var v api.DealView
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() {
+		m := s.mirror(id)
+		// Same field on both sides (HubSpot's edit is later), and a different field on each.
+		s.sf.Put(rec, map[string]any{"StageName": "Value Proposition", "Amount": 150000.0})
+		s.hs.Put(m.RecordID, map[string]any{"dealstage": "decisionmakerboughtin", "hs_next_step": "Send the proposal"})
+		s.trigger(pairing.A, rec)
+		s.trigger(pairing.B, m.RecordID)
+	})
+	s.at(3*time.Second, func() { v = s.view() })
+	s.run(id, 4*time.Second)
+
+	src, _ := s.sf.Deal(rec)
+	m := s.mirror(id)
+	s.Equal("Id. Decision Makers", src.Fields["StageName"], "last writer (HubSpot) wins the stage")
+	s.Equal("decisionmakerboughtin", m.Fields["dealstage"])
+	s.Equal(150000.0, src.Fields["Amount"])
+	s.Equal("150000", m.Fields["amount"], "the amount edit survives")
+	s.Equal("Send the proposal", src.Fields["NextStep"], "the next-step edit survives")
+	s.Require().Len(v.Conflicts, 1)
+	s.Equal("stage", v.Conflicts[0].Field)
+	s.Equal("presentation", v.Conflicts[0].ValueA)
+	s.Equal("decision", v.Conflicts[0].ValueB)
+	s.Equal(pairing.B, v.Conflicts[0].Winner)
+	s.Equal(pairing.LastWriterWins, v.Conflicts[0].Policy)
+}
+
+func (s *dealSuite) TestUnmappedStageIsAnIssueAndTheRestSyncs() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	var v api.DealView
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() {
+		s.sf.Put(rec, map[string]any{"StageName": "Negotiation/Review", "Amount": 99000.5})
+		s.trigger(pairing.A, rec)
+	})
+	s.at(3*time.Second, func() { v = s.view() })
+	s.run(id, 4*time.Second)
+
+	m := s.mirror(id)
+	s.Equal("qualifiedtobuy", m.Fields["dealstage"], "an unmapped stage is not written")
+	s.Equal("99000.5", m.Fields["amount"])
+	s.Require().Len(v.Issues, 1)
+	s.Equal("unmapped_value", v.Issues[0].Kind)
+	s.Equal("stage", v.Issues[0].Field)
+	s.Contains(v.Issues[0].Message, "Negotiation/Review")
+}
+
+func (s *dealSuite) TestCRMRejectionIsShownAndOtherFieldsSync() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	var v api.DealView
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() {
+		// Acme's admin deactivated a stage value the map still uses.
+		s.sf.Restrict("StageName", "Prospecting", "Qualification")
+		m := s.mirror(id)
+		s.hs.Put(m.RecordID, map[string]any{"dealstage": "contractsent", "amount": "175000"})
+		s.trigger(pairing.B, m.RecordID)
+	})
+	s.at(3*time.Second, func() { v = s.view() })
+	var writes int
+	s.at(4*time.Second, func() {
+		writes = s.sf.Writes()
+		s.trigger(pairing.B, s.mirror(id).RecordID)
+	})
+	var after int
+	s.at(5*time.Second, func() { after = s.sf.Writes() })
+	s.run(id, 6*time.Second)
+
+	src, _ := s.sf.Deal(rec)
+	s.Equal("Qualification", src.Fields["StageName"])
+	s.Equal(175000.0, src.Fields["Amount"], "the amount still syncs")
+	s.Require().Len(v.Issues, 1)
+	s.Equal("rejected", v.Issues[0].Kind)
+	s.Equal("stage", v.Issues[0].Field)
+	s.Equal(pairing.A, v.Issues[0].Side)
+	s.Contains(v.Issues[0].Message, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST")
+	s.Contains(v.Issues[0].Message, "bad value for restricted picklist field: Proposal/Price Quote")
+	s.Equal(writes, after, "a rejected value is not replayed every round")
+}
+
+func (s *dealSuite) TestNotesAreMirroredOnceWithAttribution() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	note := api.NoteEvent{Side: pairing.A, NoteID: "00T-1", Body: "#partner Customer wants SSO", AuthorName: "Jane Doe", CreatedAt: time.Now()}
+	ev := api.ChangeEvent{Side: pairing.A, RecordID: rec, Notes: []api.NoteEvent{note}, Source: "test"}
+	// The note arrives before the mirror exists, then again (a re-delivered poll), then once more later.
+	s.at(time.Second, func() { s.env.SignalWorkflow(api.ChangeSignal, ev) })
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() { s.env.SignalWorkflow(api.ChangeSignal, ev) })
+	s.at(3*time.Second, func() {
+		m := s.mirror(id)
+		back := api.NoteEvent{Side: pairing.B, NoteID: "n-9", Body: "#partner Security review booked", AuthorName: "John Doe"}
+		s.env.SignalWorkflow(api.ChangeSignal, api.ChangeEvent{Side: pairing.B, RecordID: m.RecordID, Notes: []api.NoteEvent{back}})
+		s.env.SignalWorkflow(api.ChangeSignal, ev)
+	})
+	var v api.DealView
+	s.at(4*time.Second, func() { v = s.view() })
+	s.run(id, 5*time.Second)
+
+	m := s.mirror(id)
+	notes := s.hs.Notes(m.RecordID)
+	s.Require().Len(notes, 1)
+	s.Equal("[Acme · Jane Doe] #partner Customer wants SSO", notes[0].Body)
+	s.Equal(api.NoteKey(id, pairing.A, "00T-1"), notes[0].Key)
+	back := s.sf.Notes(rec)
+	s.Require().Len(back, 1)
+	s.True(strings.HasPrefix(back[0].Body, "[Globex · John Doe] "))
+	s.Equal(2, v.NotesSynced)
+}
+
+func TestNoteKeyAndCoSellIDAreStable(t *testing.T) {
+	require.Equal(t, api.NewCoSellID("p", pairing.A, "006x"), api.NewCoSellID("p", pairing.A, "006x"))
+	assert.NotEqual(t, api.NewCoSellID("p", pairing.A, "006x"), api.NewCoSellID("p", pairing.B, "006x"))
+	assert.NotEqual(t, api.NoteKey("CS-1", pairing.A, "n1"), api.NoteKey("CS-1", pairing.B, "n1"))
+}
