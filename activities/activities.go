@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/pairing"
 )
@@ -71,6 +72,8 @@ type Activities struct {
 	Pairings map[string]*Connection
 	// Client delivers change events to deal workflows (signal-with-start).
 	Client client.Client
+	// Sink, when set, receives change events instead of Client; tests use it to see what a poll delivers.
+	Sink func(ctx context.Context, pairingID, coSellID string, ev api.ChangeEvent) error
 	// TaskQueue deal workflows are started on.
 	TaskQueue string
 	// Overlap is how far behind its cursor each poll starts again, to catch changes committed late

@@ -115,7 +115,6 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 	prune(st.SeenNotes, st.Notes.ModifiedAt.Add(-a.Overlap))
 	st.Polls++
 	st.LastPoll = time.Now().UTC()
-	st.LastError = ""
 	res.State = st
 	res.Interval = a.PollInterval
 	return res, nil
@@ -133,7 +132,7 @@ func (a *Activities) deliverDeal(ctx context.Context, p *pairing.Pairing, side p
 		coSellID = api.NewCoSellID(p.ID, side, d.RecordID)
 	}
 	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Deal: &state, Source: "poll"}
-	return Deliver(ctx, a.Client, a.TaskQueue, p.ID, coSellID, ev)
+	return a.deliver(ctx, p.ID, coSellID, ev)
 }
 
 // deliverNote sends a shareable note on a co-sell deal to that deal's workflow. Notes this product wrote
@@ -170,7 +169,14 @@ func (a *Activities) deliverNote(ctx context.Context, p *pairing.Pairing, side p
 	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Source: "poll", Notes: []api.NoteEvent{{
 		Side: side, NoteID: n.ID, Body: n.Body, AuthorName: author, CreatedAt: n.CreatedAt,
 	}}}
-	return true, Deliver(ctx, a.Client, a.TaskQueue, p.ID, coSellID, ev)
+	return true, a.deliver(ctx, p.ID, coSellID, ev)
+}
+
+func (a *Activities) deliver(ctx context.Context, pairingID, coSellID string, ev api.ChangeEvent) error {
+	if a.Sink != nil {
+		return a.Sink(ctx, pairingID, coSellID, ev)
+	}
+	return Deliver(ctx, a.Client, a.TaskQueue, pairingID, coSellID, ev)
 }
 
 // Deliver hands a change event to the deal workflow of coSellID, starting it if needed. It is the one

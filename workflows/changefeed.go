@@ -65,6 +65,7 @@ func (f *feed) run(ctx workflow.Context) error {
 			workflow.GetLogger(ctx).Warn("poll failed", "pairing", f.in.PairingID, "side", string(f.in.Side), "error", err, "retryIn", wait)
 		} else {
 			f.st = res.State
+			f.st.LastError = ""
 			if res.Interval > 0 {
 				wait = res.Interval
 			}
