@@ -1,0 +1,198 @@
+package hubspot
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// maxAssociationBatchInputs is HubSpot's limit on the inputs of a v4 association batch read.
+const maxAssociationBatchInputs = 1000
+
+// associate links two records; from is the type of id. The caller holds s.mu.
+func (s *Server) associate(from *objectType, id, toID string, now time.Time) {
+	l := link{noteID: id, dealID: toID}
+	if from == dealType {
+		l = link{noteID: toID, dealID: id}
+	}
+	if _, ok := s.links[l]; !ok {
+		s.links[l] = now
+	}
+}
+
+// associated returns the ids of the live records of type to associated with record id of type from, in
+// id order. The caller holds s.mu.
+func (s *Server) associated(from, to *objectType, id string) []string {
+	var out []string
+	for l := range s.links {
+		var self, other string
+		if from == noteType {
+			self, other = l.noteID, l.dealID
+		} else {
+			self, other = l.dealID, l.noteID
+		}
+		if self != id {
+			continue
+		}
+		if o, ok := s.objects[to][other]; ok && !o.archived {
+			out = append(out, other)
+		}
+	}
+	sortIDs(out)
+	return out
+}
+
+// associationType is one association type in a v4 answer.
+type associationType struct {
+	Category string  `json:"category"`
+	TypeID   int     `json:"typeId"`
+	Label    *string `json:"label"`
+}
+
+// associatedRecord is one associated record in a v4 answer; v4 gives its id as a number.
+type associatedRecord struct {
+	ToObjectID       json.Number       `json:"toObjectId"`
+	AssociationTypes []associationType `json:"associationTypes"`
+}
+
+func defaultTypes(from, to *objectType) []associationType {
+	id, _ := associationTypeID(from, to)
+	return []associationType{{Category: "HUBSPOT_DEFINED", TypeID: id}}
+}
+
+// handleListAssociations is GET /crm/v4/objects/{from}/{id}/associations/{to}, paged by after/limit
+// (at most 500 per page, HubSpot's default and maximum).
+func (s *Server) handleListAssociations(from, to *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		limit := 500
+		if v := q.Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				writeAPIError(w, validationError("limit must be a positive integer, got %q", v))
+				return
+			}
+			limit = min(n, 500)
+		}
+		after := 0
+		if v := q.Get("after"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				writeAPIError(w, validationError("after must be a paging cursor from a previous answer, got %q", v))
+				return
+			}
+			after = n
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		ids := s.associated(from, to, r.PathValue("id"))
+		results := []associatedRecord{}
+		end := min(after+limit, len(ids))
+		for i := min(after, len(ids)); i < end; i++ {
+			results = append(results, associatedRecord{ToObjectID: json.Number(ids[i]), AssociationTypes: defaultTypes(from, to)})
+		}
+		body := map[string]any{"results": results}
+		if end < len(ids) {
+			body["paging"] = map[string]any{"next": map[string]string{
+				"after": strconv.Itoa(end),
+				"link":  fmt.Sprintf("%s?after=%d", r.URL.Path, end),
+			}}
+		}
+		writeJSON(w, http.StatusOK, body)
+	}
+}
+
+// handleAssociateDefault is PUT /crm/v4/objects/{from}/{id}/associations/default/{to}/{toId}: it creates
+// the unlabeled association, which HubSpot stores in both directions and reports as two results.
+func (s *Server) handleAssociateDefault(from, to *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		started := s.now()
+		id, toID := r.PathValue("id"), r.PathValue("toId")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, ref := range []struct {
+			t  *objectType
+			id string
+		}{{from, id}, {to, toID}} {
+			if o, ok := s.objects[ref.t][ref.id]; !ok || o.archived {
+				e := validationError("One or more associations are invalid: %s %s does not exist", ref.t.singular, ref.id)
+				e.Context = map[string][]string{"invalidObjectIds": {ref.id}}
+				writeAPIError(w, e)
+				return
+			}
+		}
+		s.associate(from, id, toID, started)
+		fwd, _ := associationTypeID(from, to)
+		back, _ := associationTypeID(to, from)
+		spec := func(a, b string, typeID int) map[string]any {
+			return map[string]any{
+				"from":            map[string]string{"id": a},
+				"to":              map[string]string{"id": b},
+				"associationSpec": map[string]any{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": typeID},
+			}
+		}
+		s.finishBatch(w, http.StatusOK, started, []any{spec(id, toID, fwd), spec(toID, id, back)}, nil)
+	}
+}
+
+// handleDisassociate is DELETE /crm/v4/objects/{from}/{id}/associations/{to}/{toId}; like other HubSpot
+// deletes it answers 204 whether or not the association existed.
+func (s *Server) handleDisassociate(from, _ *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, toID := r.PathValue("id"), r.PathValue("toId")
+		l := link{noteID: id, dealID: toID}
+		if from == dealType {
+			l = link{noteID: toID, dealID: id}
+		}
+		s.mu.Lock()
+		delete(s.links, l)
+		s.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// handleAssociationsBatchRead is POST /crm/v4/associations/{from}/{to}/batch/read. Inputs without
+// associations are not in results: each gets a NO_ASSOCIATIONS_FOUND error and the answer is a
+// 207 Multi-Status, as HubSpot does.
+func (s *Server) handleAssociationsBatchRead(from, to *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		started := s.now()
+		var in struct {
+			Inputs []struct {
+				ID flexID `json:"id"`
+			} `json:"inputs"`
+		}
+		if e := decode(r, &in); e != nil {
+			writeAPIError(w, e)
+			return
+		}
+		if n := len(in.Inputs); n > maxAssociationBatchInputs {
+			writeAPIError(w, validationError("Too many inputs: %d were provided and an association batch read accepts at most %d.", n, maxAssociationBatchInputs))
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		var results []any
+		var errs []batchError
+		for _, item := range in.Inputs {
+			id := item.ID.String()
+			ids := s.associated(from, to, id)
+			if len(ids) == 0 {
+				errs = append(errs, batchError{
+					Status: "error", Category: "OBJECT_NOT_FOUND", SubCategory: "crm.associations.NO_ASSOCIATIONS_FOUND",
+					Message: fmt.Sprintf("No %s is associated with %s %s.", to.singular, from.singular, id),
+					Context: map[string][]string{"fromObjectId": {id}, "fromObjectType": {from.singular}, "toObjectType": {to.singular}},
+				})
+				continue
+			}
+			targets := make([]associatedRecord, len(ids))
+			for i, t := range ids {
+				targets[i] = associatedRecord{ToObjectID: json.Number(t), AssociationTypes: defaultTypes(from, to)}
+			}
+			results = append(results, map[string]any{"from": map[string]string{"id": id}, "to": targets})
+		}
+		s.finishBatch(w, http.StatusOK, started, results, errs)
+	}
+}

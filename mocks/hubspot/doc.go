@@ -1,0 +1,25 @@
+// Package hubspot is a faithful in-memory fake of the HubSpot CRM v3/v4 APIs that CoSell Sync uses: deals,
+// notes, owners, properties, pipelines, search, batch operations, v4 associations, OAuth tokens and rate
+// limits. Tests, the demo and benchmarks run against it because no real portal is reachable, so its value
+// lies in behaving like HubSpot where a client can tell: paths, status codes, response and error bodies,
+// headers, validation and limits. Where HubSpot's behaviour is documented, the fake follows the
+// documentation; where the documentation is silent (the order of search results sharing a sort value, for
+// example) the fake picks an order a careless client would not expect, so that client bugs surface here
+// rather than against a customer's portal.
+//
+// What a client sees, in brief:
+//
+//   - Authentication: static private-app bearer tokens, and OAuth access tokens issued by
+//     POST /oauth/v1/token (refresh_token and client_credentials grants) that expire after Options.TokenTTL.
+//     A missing or unknown token gets 401 INVALID_AUTHENTICATION, an expired one 401 EXPIRED_AUTHENTICATION.
+//   - Rate limits: a rolling window (100 requests per 10 s by default, per private app or per OAuth app), a
+//     daily limit for private apps, and a separate per-second limit for the search endpoints. Responses
+//     other than search carry the X-HubSpot-RateLimit-* headers; a 429 carries HubSpot's RATE_LIMIT body.
+//   - Objects: numeric string ids, every property value a string (null when unset), hs_object_id, createdate
+//     or hs_createdate and hs_lastmodifieddate kept by the server, typed validation of writes (enumeration
+//     options, deal stages of the deal's pipeline, numbers, dates, owners, unique values) answered with
+//     HubSpot's VALIDATION_ERROR body.
+//
+// Everything a real HubSpot does not have (call counters, fault injection, seeding, forcing token expiry) is
+// under /__admin/ through mocks/mockkit, and GET / is a small HTML page showing the deals and their notes.
+package hubspot

@@ -1,0 +1,244 @@
+package hubspot
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// objectType describes one CRM object type the fake serves. HubSpot names object types by plural name,
+// singular name or type id ("deals", "deal", "0-3") depending on the API, so lookups accept all three.
+type objectType struct {
+	name     string // plural, as in /crm/v3/objects/deals
+	singular string // as in association error messages: "deal"
+	typeID   string // "0-3"
+	upper    string // as in batch-read error messages: "DEAL"
+	created  string // the creation-date property: deals use createdate, engagements hs_createdate
+	// defaults are the properties returned when a read names none.
+	defaults []string
+	// searchable are the properties the free-text "query" of a search looks in.
+	searchable []string
+}
+
+var (
+	dealType = &objectType{
+		name: "deals", singular: "deal", typeID: "0-3", upper: "DEAL", created: "createdate",
+		defaults:   []string{"amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate", "hs_object_id", "pipeline"},
+		searchable: []string{"dealname", "description"},
+	}
+	noteType = &objectType{
+		name: "notes", singular: "note", typeID: "0-46", upper: "NOTE", created: "hs_createdate",
+		defaults:   []string{"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
+		searchable: []string{"hs_note_body"},
+	}
+	objectTypes = []*objectType{dealType, noteType}
+)
+
+// lookupType resolves an object type as any HubSpot API spells it.
+func lookupType(s string) *objectType {
+	s = strings.ToLower(s)
+	for _, t := range objectTypes {
+		if s == t.name || s == t.singular || s == t.typeID {
+			return t
+		}
+	}
+	return nil
+}
+
+// Association type ids HubSpot defines between notes and deals (HUBSPOT_DEFINED category).
+const (
+	noteToDealTypeID = 214
+	dealToNoteTypeID = 213
+)
+
+// associationTypeID returns the HubSpot-defined default association type from one type to the other.
+func associationTypeID(from, to *objectType) (int, bool) {
+	switch {
+	case from == noteType && to == dealType:
+		return noteToDealTypeID, true
+	case from == dealType && to == noteType:
+		return dealToNoteTypeID, true
+	}
+	return 0, false
+}
+
+// object is one stored CRM record. props holds only values that are set; the server-maintained
+// properties (hs_object_id, the creation date, hs_lastmodifieddate) are derived from the other fields.
+type object struct {
+	id         string
+	props      map[string]string
+	createdAt  time.Time
+	updatedAt  time.Time
+	archived   bool
+	archivedAt time.Time
+}
+
+// value returns a property's value as HubSpot would report it, and whether it is set.
+func (o *object) value(t *objectType, name string) (string, bool) {
+	switch name {
+	case "hs_object_id":
+		return o.id, true
+	case t.created:
+		return formatTime(o.createdAt), true
+	case "hs_lastmodifieddate":
+		return formatTime(o.updatedAt), true
+	}
+	v, ok := o.props[name]
+	return v, ok
+}
+
+// link is one note–deal association; HubSpot stores both directions (214 and 213) for one pair.
+type link struct {
+	noteID string
+	dealID string
+}
+
+// owner is a HubSpot user who can own records.
+type owner struct {
+	ID        string
+	Email     string
+	FirstName string
+	LastName  string
+	UserID    int
+	Archived  bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// ownerJSON is an owner in the /crm/v3/owners response shape.
+type ownerJSON struct {
+	ID                      string `json:"id"`
+	Email                   string `json:"email"`
+	Type                    string `json:"type"`
+	FirstName               string `json:"firstName"`
+	LastName                string `json:"lastName"`
+	UserID                  int    `json:"userId"`
+	UserIDIncludingInactive int    `json:"userIdIncludingInactive"`
+	CreatedAt               string `json:"createdAt"`
+	UpdatedAt               string `json:"updatedAt"`
+	Archived                bool   `json:"archived"`
+	Teams                   []any  `json:"teams"`
+}
+
+func (o *owner) json() ownerJSON {
+	return ownerJSON{
+		ID: o.ID, Email: o.Email, Type: "PERSON", FirstName: o.FirstName, LastName: o.LastName,
+		UserID: o.UserID, UserIDIncludingInactive: o.UserID,
+		CreatedAt: formatTime(o.CreatedAt), UpdatedAt: formatTime(o.UpdatedAt), Archived: o.Archived,
+		Teams: []any{},
+	}
+}
+
+// objectJSON is a record in the CRM v3 response shape. Property values are strings, or null when unset.
+type objectJSON struct {
+	ID         string             `json:"id"`
+	Properties map[string]*string `json:"properties"`
+	CreatedAt  string             `json:"createdAt"`
+	UpdatedAt  string             `json:"updatedAt"`
+	Archived   bool               `json:"archived"`
+	ArchivedAt string             `json:"archivedAt,omitempty"`
+	// Associations is present when a read asks for associations=notes (or deals).
+	Associations map[string]associationList `json:"associations,omitempty"`
+}
+
+// associationList is the v3 shape of a record's associations inside a read.
+type associationList struct {
+	Results []associationRef `json:"results"`
+}
+
+type associationRef struct {
+	ID   string `json:"id"`
+	Type string `json:"type"`
+}
+
+// upsertJSON is a batch-upsert result: the record plus whether the upsert created it.
+type upsertJSON struct {
+	objectJSON
+	New bool `json:"new"`
+}
+
+// render returns o in the response shape with the requested properties; with none requested, the type's
+// defaults. HubSpot always adds the id, creation and modification dates, and silently leaves out requested
+// properties that do not exist.
+func (s *Server) render(t *objectType, o *object, requested []string) objectJSON {
+	names := requested
+	if len(names) == 0 {
+		names = t.defaults
+	}
+	props := map[string]*string{}
+	for _, n := range append([]string{"hs_object_id", t.created, "hs_lastmodifieddate"}, names...) {
+		if _, known := s.props[t].get(n); !known {
+			continue
+		}
+		if v, ok := o.value(t, n); ok {
+			props[n] = &v
+		} else {
+			props[n] = nil
+		}
+	}
+	out := objectJSON{
+		ID: o.id, Properties: props, CreatedAt: formatTime(o.createdAt), UpdatedAt: formatTime(o.updatedAt),
+		Archived: o.archived,
+	}
+	if o.archived {
+		out.ArchivedAt = formatTime(o.archivedAt)
+	}
+	return out
+}
+
+// formatTime renders an instant as HubSpot does: UTC, ISO 8601, with milliseconds when there are any
+// ("2026-11-22T10:00:00.123Z", "2026-12-31T00:00:00Z").
+func formatTime(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()/int(time.Millisecond) == 0 {
+		return t.Format("2006-01-02T15:04:05Z")
+	}
+	return t.Format("2006-01-02T15:04:05.000Z")
+}
+
+// parseTimeValue reads a datetime the way HubSpot accepts one: epoch milliseconds, an ISO 8601 date-time,
+// or a plain date (taken as midnight UTC).
+func parseTimeValue(v string) (time.Time, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return time.Time{}, false
+	}
+	if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+		return time.UnixMilli(ms).UTC(), true
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.000Z0700", "2006-01-02T15:04:05Z0700", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// compareIDs orders numeric record ids by value (shorter first, then lexically), as HubSpot compares
+// hs_object_id.
+func compareIDs(a, b string) int {
+	if len(a) != len(b) {
+		if len(a) < len(b) {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
+}
+
+func sortIDs(ids []string) {
+	sort.Slice(ids, func(i, j int) bool { return compareIDs(ids[i], ids[j]) < 0 })
+}
+
+// ownerLabel is how HubSpot labels an owner option: "First Last (email)".
+func ownerLabel(o *owner) string {
+	name := strings.TrimSpace(o.FirstName + " " + o.LastName)
+	if name == "" {
+		return o.Email
+	}
+	return fmt.Sprintf("%s (%s)", name, o.Email)
+}
+
+func formatInt(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,378 @@
+package hubspot
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"sort"
+	"strings"
+)
+
+// Property is a property definition in HubSpot's /crm/v3/properties shape. Seed files and
+// POST /crm/v3/properties/{objectType} use the same fields.
+type Property struct {
+	Name                 string           `json:"name"`
+	Label                string           `json:"label"`
+	Type                 string           `json:"type"`
+	FieldType            string           `json:"fieldType"`
+	Description          string           `json:"description"`
+	GroupName            string           `json:"groupName"`
+	Options              []PropertyOption `json:"options"`
+	DisplayOrder         int              `json:"displayOrder"`
+	Calculated           bool             `json:"calculated"`
+	ExternalOptions      bool             `json:"externalOptions"`
+	HasUniqueValue       bool             `json:"hasUniqueValue"`
+	Hidden               bool             `json:"hidden"`
+	HubspotDefined       bool             `json:"hubspotDefined,omitempty"`
+	ModificationMetadata ModMetadata      `json:"modificationMetadata"`
+	FormField            bool             `json:"formField"`
+	CreatedAt            string           `json:"createdAt,omitempty"`
+	UpdatedAt            string           `json:"updatedAt,omitempty"`
+	Archived             bool             `json:"archived"`
+}
+
+// PropertyOption is one allowed value of an enumeration property.
+type PropertyOption struct {
+	Label        string `json:"label"`
+	Value        string `json:"value"`
+	Description  string `json:"description,omitempty"`
+	DisplayOrder int    `json:"displayOrder"`
+	Hidden       bool   `json:"hidden"`
+}
+
+// ModMetadata says what may be changed about a property and its values.
+type ModMetadata struct {
+	Archivable         bool `json:"archivable"`
+	ReadOnlyDefinition bool `json:"readOnlyDefinition"`
+	ReadOnlyValue      bool `json:"readOnlyValue"`
+}
+
+// propertySet keeps one object type's properties in definition order.
+type propertySet struct {
+	order  []string
+	byName map[string]*Property
+}
+
+func newPropertySet(defs []Property) *propertySet {
+	ps := &propertySet{byName: map[string]*Property{}}
+	for i := range defs {
+		ps.add(defs[i])
+	}
+	return ps
+}
+
+func (ps *propertySet) add(p Property) {
+	if _, ok := ps.byName[p.Name]; !ok {
+		ps.order = append(ps.order, p.Name)
+	}
+	cp := p
+	ps.byName[p.Name] = &cp
+}
+
+func (ps *propertySet) get(name string) (*Property, bool) {
+	p, ok := ps.byName[name]
+	return p, ok
+}
+
+func (ps *propertySet) all() []*Property {
+	out := make([]*Property, 0, len(ps.order))
+	for _, n := range ps.order {
+		out = append(out, ps.byName[n])
+	}
+	return out
+}
+
+func hubspotProperty(name, label, typ, fieldType, group string, opts ...func(*Property)) Property {
+	p := Property{
+		Name: name, Label: label, Type: typ, FieldType: fieldType, GroupName: group, HubspotDefined: true,
+		Options: []PropertyOption{}, FormField: true,
+		ModificationMetadata: ModMetadata{Archivable: false, ReadOnlyDefinition: true},
+	}
+	for _, o := range opts {
+		o(&p)
+	}
+	return p
+}
+
+func readOnly(p *Property) { p.ModificationMetadata.ReadOnlyValue = true; p.FormField = false }
+
+func withOptions(o ...PropertyOption) func(*Property) {
+	return func(p *Property) { p.Options = o }
+}
+
+// The default pipeline and its stages, as a new HubSpot portal has them.
+var defaultPipeline = pipeline{
+	ID: "default", Label: "Sales Pipeline",
+	Stages: []stage{
+		{ID: "appointmentscheduled", Label: "Appointment Scheduled", Probability: "0.2"},
+		{ID: "qualifiedtobuy", Label: "Qualified To Buy", Probability: "0.4"},
+		{ID: "presentationscheduled", Label: "Presentation Scheduled", Probability: "0.6"},
+		{ID: "decisionmakerboughtin", Label: "Decision Maker Bought-In", Probability: "0.8"},
+		{ID: "contractsent", Label: "Contract Sent", Probability: "0.9"},
+		{ID: "closedwon", Label: "Closed Won", Probability: "1.0", Closed: true},
+		{ID: "closedlost", Label: "Closed Lost", Probability: "0.0", Closed: true},
+	},
+}
+
+type pipeline struct {
+	ID     string
+	Label  string
+	Stages []stage
+}
+
+type stage struct {
+	ID          string
+	Label       string
+	Probability string
+	Closed      bool
+}
+
+func (p pipeline) hasStage(id string) bool {
+	for _, s := range p.Stages {
+		if s.ID == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (p pipeline) stageIDs() []string {
+	out := make([]string, len(p.Stages))
+	for i, s := range p.Stages {
+		out[i] = s.ID
+	}
+	return out
+}
+
+func stageOptions(pipelines []pipeline) []PropertyOption {
+	var out []PropertyOption
+	for _, p := range pipelines {
+		for _, s := range p.Stages {
+			out = append(out, PropertyOption{Label: s.Label, Value: s.ID, DisplayOrder: len(out)})
+		}
+	}
+	return out
+}
+
+// defaultDealProperties are the HubSpot-defined deal properties the fake knows; a portal has more, but
+// these are the ones a deal sync reads and writes.
+func defaultDealProperties() []Property {
+	return []Property{
+		hubspotProperty("dealname", "Deal Name", "string", "text", "dealinformation"),
+		hubspotProperty("dealstage", "Deal Stage", "enumeration", "radio", "dealinformation",
+			withOptions(stageOptions([]pipeline{defaultPipeline})...)),
+		hubspotProperty("pipeline", "Pipeline", "enumeration", "select", "dealinformation",
+			withOptions(PropertyOption{Label: defaultPipeline.Label, Value: defaultPipeline.ID})),
+		hubspotProperty("amount", "Amount", "number", "number", "dealinformation"),
+		hubspotProperty("closedate", "Close Date", "datetime", "date", "dealinformation"),
+		hubspotProperty("hubspot_owner_id", "Deal owner", "enumeration", "select", "dealinformation",
+			func(p *Property) { p.ExternalOptions = true }),
+		hubspotProperty("hs_next_step", "Next step", "string", "textarea", "dealinformation"),
+		hubspotProperty("description", "Deal Description", "string", "textarea", "dealinformation"),
+		hubspotProperty("dealtype", "Deal Type", "enumeration", "radio", "dealinformation",
+			withOptions(PropertyOption{Label: "New Business", Value: "newbusiness"},
+				PropertyOption{Label: "Existing Business", Value: "existingbusiness", DisplayOrder: 1})),
+		hubspotProperty("closed_lost_reason", "Closed Lost Reason", "string", "textarea", "dealinformation"),
+		hubspotProperty("closed_won_reason", "Closed Won Reason", "string", "textarea", "dealinformation"),
+		hubspotProperty("createdate", "Create Date", "datetime", "date", "dealinformation"),
+		hubspotProperty("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", "dealinformation", readOnly),
+		hubspotProperty("hs_object_id", "Record ID", "number", "number", "dealinformation", readOnly),
+	}
+}
+
+// defaultNoteProperties are the HubSpot-defined note properties the fake knows.
+func defaultNoteProperties() []Property {
+	return []Property{
+		hubspotProperty("hs_note_body", "Note body", "string", "html", "engagement"),
+		hubspotProperty("hs_timestamp", "Activity date", "datetime", "date", "engagement"),
+		hubspotProperty("hubspot_owner_id", "Activity assigned to", "enumeration", "select", "engagement",
+			func(p *Property) { p.ExternalOptions = true }),
+		hubspotProperty("hs_attachment_ids", "Attached file IDs", "enumeration", "checkbox", "engagement"),
+		hubspotProperty("hs_createdate", "Create date", "datetime", "date", "engagement", readOnly),
+		hubspotProperty("hs_lastmodifieddate", "Last modified date", "datetime", "date", "engagement", readOnly),
+		hubspotProperty("hs_object_id", "Record ID", "number", "number", "engagement", readOnly),
+	}
+}
+
+// CoSellProperties returns the custom properties CoSell Sync expects in a portal: on deals the co-sell id
+// (unique, so batch upsert can key on it), the co-sell flag and the partner owner's name and e-mail; on
+// notes the idempotency key of mirrored notes. Seed them (SeedData.Properties) to get a portal the
+// product can run against.
+func CoSellProperties() map[string][]Property {
+	custom := func(name, label, typ, fieldType string, opts ...func(*Property)) Property {
+		p := Property{
+			Name: name, Label: label, Type: typ, FieldType: fieldType, GroupName: "cosell",
+			Options: []PropertyOption{}, FormField: true, ModificationMetadata: ModMetadata{Archivable: true},
+		}
+		for _, o := range opts {
+			o(&p)
+		}
+		return p
+	}
+	return map[string][]Property{
+		"deals": {
+			custom("cosell_id", "Co-sell ID", "string", "text", func(p *Property) { p.HasUniqueValue = true }),
+			custom("cosell_enabled", "Co-sell with partner", "bool", "booleancheckbox", withOptions(boolOptions()...)),
+			custom("cosell_partner_owner_name", "Partner owner name", "string", "text"),
+			custom("cosell_partner_owner_email", "Partner owner e-mail", "string", "text"),
+		},
+		"notes": {
+			custom("cosell_note_key", "Co-sell note key", "string", "text"),
+		},
+	}
+}
+
+func boolOptions() []PropertyOption {
+	return []PropertyOption{{Label: "Yes", Value: "true"}, {Label: "No", Value: "false", DisplayOrder: 1}}
+}
+
+var (
+	propertyNamePattern = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
+	propertyTypes       = map[string][]string{
+		"string":      {"text", "textarea", "html", "phonenumber", "file"},
+		"number":      {"number", "calculation_equation"},
+		"date":        {"date"},
+		"datetime":    {"date"},
+		"enumeration": {"select", "radio", "checkbox", "booleancheckbox", "calculation_equation"},
+		"bool":        {"booleancheckbox", "calculation_equation"},
+	}
+)
+
+// checkNewProperty validates a property definition the way the properties API does, filling the
+// defaults HubSpot fills.
+func checkNewProperty(p *Property) *apiError {
+	var missing []string
+	for name, v := range map[string]string{"name": p.Name, "label": p.Label, "type": p.Type, "fieldType": p.FieldType, "groupName": p.GroupName} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		e := validationError("Invalid input JSON: missing required fields: %s", strings.Join(missing, ", "))
+		for _, m := range missing {
+			e.Errors = append(e.Errors, errorDetail{Message: "Missing required field " + m, Code: "REQUIRED_FIELD", In: m})
+		}
+		return e
+	}
+	if !propertyNamePattern.MatchString(p.Name) {
+		return validationError("Property name %q is invalid: it must start with a lowercase letter and contain only lowercase letters, digits and underscores.", p.Name)
+	}
+	if strings.HasPrefix(p.Name, "hs_") {
+		return validationError("Property name %q is invalid: the hs_ prefix is reserved for HubSpot-defined properties.", p.Name)
+	}
+	fields, ok := propertyTypes[p.Type]
+	if !ok {
+		return validationError("%s is not a valid property type; allowed types are bool, date, datetime, enumeration, number, string", p.Type)
+	}
+	if !contains(fields, p.FieldType) {
+		return validationError("fieldType %s is not valid for a property of type %s", p.FieldType, p.Type)
+	}
+	if p.Type == "bool" && len(p.Options) == 0 {
+		p.Options = boolOptions()
+	}
+	if p.Type == "enumeration" && len(p.Options) == 0 {
+		return validationError("Enumeration property %s must have at least one option", p.Name)
+	}
+	if p.Options == nil {
+		p.Options = []PropertyOption{}
+	}
+	if p.HasUniqueValue && p.Type != "string" && p.Type != "number" {
+		return validationError("Only string and number properties can have unique values; %s is %s", p.Name, p.Type)
+	}
+	p.HubspotDefined = false
+	p.ModificationMetadata = ModMetadata{Archivable: true}
+	return nil
+}
+
+// renderProperty returns a property as the properties API shows it; owner properties list the portal's
+// owners as options, as HubSpot does.
+func (s *Server) renderProperty(p *Property) Property {
+	out := *p
+	out.Options = append([]PropertyOption{}, p.Options...)
+	if p.Name == "hubspot_owner_id" {
+		for i, o := range s.owners {
+			if !o.Archived {
+				out.Options = append(out.Options, PropertyOption{Label: ownerLabel(o), Value: o.ID, DisplayOrder: i})
+			}
+		}
+	}
+	if out.CreatedAt == "" {
+		out.CreatedAt = formatTime(s.bootTime)
+	}
+	if out.UpdatedAt == "" {
+		out.UpdatedAt = out.CreatedAt
+	}
+	return out
+}
+
+func (s *Server) handleListProperties(t *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		results := []Property{}
+		for _, p := range s.props[t].all() {
+			results = append(results, s.renderProperty(p))
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"results": results})
+	}
+}
+
+func (s *Server) handleGetProperty(t *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		name := r.PathValue("name")
+		p, ok := s.props[t].get(name)
+		if !ok {
+			writeAPIError(w, newError(http.StatusNotFound, "OBJECT_NOT_FOUND", "Unable to find property %s for object type %s", name, t.typeID))
+			return
+		}
+		writeJSON(w, http.StatusOK, s.renderProperty(p))
+	}
+}
+
+func (s *Server) handleCreateProperty(t *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var p Property
+		if err := json.NewDecoder(r.Body).Decode(&p); err != nil {
+			writeAPIError(w, invalidJSON(err))
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		created, e := s.createProperty(t, p)
+		if e != nil {
+			writeAPIError(w, e)
+			return
+		}
+		writeJSON(w, http.StatusCreated, s.renderProperty(created))
+	}
+}
+
+// createProperty adds a custom property; the caller holds s.mu.
+func (s *Server) createProperty(t *objectType, p Property) (*Property, *apiError) {
+	if e := checkNewProperty(&p); e != nil {
+		return nil, e
+	}
+	if _, exists := s.props[t].get(p.Name); exists {
+		e := newError(http.StatusConflict, "OBJECT_ALREADY_EXISTS", "Property named '%s' already exists.", p.Name)
+		e.Context = map[string][]string{"name": {p.Name}}
+		return nil, e
+	}
+	now := formatTime(s.now())
+	p.CreatedAt, p.UpdatedAt = now, now
+	p.DisplayOrder = -1
+	s.props[t].add(p)
+	created, _ := s.props[t].get(p.Name)
+	return created, nil
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

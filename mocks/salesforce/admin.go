@@ -1,0 +1,109 @@
+package salesforce
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/cosellsync/cosell/mocks/mockkit"
+)
+
+// classify names each API request for the admin counters and fault matching. Names read like the call:
+// "query", "query/more", "PATCH sobjects/Opportunity/ext", "POST composite", "oauth2/token".
+func classify(r *http.Request) (mockkit.Endpoint, bool) {
+	p := r.URL.Path
+	if p == "/services/oauth2/token" {
+		return mockkit.Endpoint{Name: "oauth2/token"}, true
+	}
+	rest, ok := strings.CutPrefix(p, "/services/data")
+	if !ok {
+		return mockkit.Endpoint{}, false
+	}
+	write := r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodDelete || r.Method == http.MethodPut
+	ep := func(name string, write bool) (mockkit.Endpoint, bool) {
+		return mockkit.Endpoint{Name: name, Write: write}, true
+	}
+	rest = strings.Trim(rest, "/")
+	if rest == "" {
+		return ep("versions", false)
+	}
+	_, sub, _ := strings.Cut(rest, "/")
+	segs := strings.Split(strings.Trim(sub, "/"), "/")
+	if sub == "" {
+		return ep("resources", false)
+	}
+	objName := func(s string) string {
+		for _, o := range []string{"Opportunity", "Task", "User"} {
+			if strings.EqualFold(o, s) {
+				return o
+			}
+		}
+		return "unknown"
+	}
+	switch segs[0] {
+	case "query", "queryAll":
+		if len(segs) > 1 {
+			return ep("query/more", false)
+		}
+		return ep("query", false)
+	case "limits":
+		return ep("limits", false)
+	case "sobjects":
+		switch len(segs) {
+		case 1:
+			return ep(r.Method+" sobjects", write)
+		case 2:
+			return ep(r.Method+" sobjects/"+objName(segs[1]), write)
+		case 3:
+			if segs[2] == "describe" {
+				return ep("GET sobjects/"+objName(segs[1])+"/describe", false)
+			}
+			return ep(r.Method+" sobjects/"+objName(segs[1])+"/id", write)
+		default:
+			return ep(r.Method+" sobjects/"+objName(segs[1])+"/ext", write)
+		}
+	case "composite":
+		switch {
+		case len(segs) == 1:
+			return ep(r.Method+" composite", write)
+		case len(segs) >= 3 && segs[1] == "sobjects":
+			return ep(r.Method+" composite/sobjects/"+objName(segs[2])+"/ext", write)
+		default:
+			return ep(r.Method+" composite/sobjects", write)
+		}
+	}
+	return ep(r.Method+" other", write)
+}
+
+// mountAdmin serves the shared admin surface plus what only a Salesforce org has:
+//
+//	POST /__admin/tokens/expire   invalidate every access token now
+//	GET  /__admin/limits          {"used": n, "max": m} of the daily API budget
+//	POST /__admin/limits          set {"used": n, "max": m} (max optional)
+//	GET  /__admin/records         every user, opportunity and task, in the seed shape
+func (s *Server) mountAdmin(mux *http.ServeMux) {
+	s.admin.Mount(mux, s.SeedJSON, s.resetData)
+	mux.HandleFunc("POST /__admin/tokens/expire", func(w http.ResponseWriter, _ *http.Request) {
+		s.ExpireTokens()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /__admin/limits", func(w http.ResponseWriter, _ *http.Request) {
+		used, max := s.APIUsage()
+		writeJSON(w, http.StatusOK, map[string]int{"used": used, "max": max})
+	})
+	mux.HandleFunc("POST /__admin/limits", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			Used int `json:"used"`
+			Max  int `json:"max"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Used < 0 || in.Max < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want {\"used\": n, \"max\": m}"})
+			return
+		}
+		s.SetAPIUsage(in.Used, in.Max)
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /__admin/records", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, SeedData{Users: s.Users(), Opportunities: s.Opportunities(), Tasks: s.Tasks()})
+	})
+}

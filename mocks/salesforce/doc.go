@@ -1,0 +1,17 @@
+// Package salesforce is a faithful in-memory fake of the Salesforce REST API, for tests, the demo and
+// benchmarks. No real org is reachable from CI, so the connector's correctness on day one rests on this
+// fake answering exactly as Salesforce does: the same paths under /services/data/vXX.X, the same JSON
+// shapes (records with attributes, errors always as [{message, errorCode, fields}]), the same status
+// codes, the Sforce-Limit-Info header, OAuth token errors, expiring sessions, a daily API budget and a
+// SOQL subset large enough for the sync's keyset queries.
+//
+// A Server holds one org's state. It serves everything on one handler (ServeHTTP), or a distinct login
+// host and instance host sharing that state (LoginHandler, InstanceHandler), so a test can show a client
+// refreshing its token at the wrong host. The admin surface from mocks/mockkit (call counters, fault
+// injection, seed, reset) is mounted under /__admin/, and GET / renders a small HTML page that lets a
+// person watch the mirror.
+//
+// What is deliberately not modelled: sharing rules and field-level security, triggers and workflow
+// rules, currencies other than the org default, SOQL functions, aggregates other than COUNT(), date
+// literals such as TODAY, and subqueries.
+package salesforce
