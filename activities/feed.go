@@ -89,24 +89,29 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 		if err != nil {
 			return PollResult{}, classify(fmt.Sprintf("changed notes on %s", in.Side), err)
 		}
-		for _, n := range page {
-			from = connectors.Cursor{ModifiedAt: n.ModifiedAt, ID: n.ID}
-			if _, ok := st.SeenNotes[n.ID]; ok {
+		for _, n := range page.Notes {
+			// A note on several deals comes once per deal; it is mirrored to each.
+			seenKey := n.ID + "/" + n.DealRecordID
+			if _, ok := st.SeenNotes[seenKey]; ok {
 				continue // a note is mirrored once, when first seen; later edits stay on their side
 			}
 			delivered, err := a.deliverNote(ctx, p, in.Side, crm, n, deals)
 			if err != nil {
 				return PollResult{}, err
 			}
-			st.SeenNotes[n.ID] = n.ModifiedAt
-			if st.Notes.Less(n.ModifiedAt, n.ID) {
-				st.Notes = from
-			}
+			st.SeenNotes[seenKey] = n.ModifiedAt
 			if delivered {
 				res.Notes++
 			}
 		}
-		if len(page) < pageSize {
+		// The page's end is past notes the connector skipped too, so a run of notes on other objects
+		// moves the cursor instead of pinning it.
+		from = page.Next
+		if st.Notes.Less(page.Next.ModifiedAt, page.Next.ID) {
+			st.Notes = page.Next
+		}
+		activity.RecordHeartbeat(ctx, from)
+		if !page.More {
 			break
 		}
 	}

@@ -8,7 +8,9 @@
 package connectors
 
 import (
+	"cmp"
 	"context"
+	"strings"
 	"time"
 )
 
@@ -40,9 +42,11 @@ type CRM interface {
 	// the deal a partner flagged.
 	UpdateDeal(ctx context.Context, recordID string, fields map[string]any) error
 
-	// ChangedNotes returns notes attached to deals whose (ModifiedAt, ID) sorts strictly after the cursor,
-	// oldest first, at most limit of them. Notes this product wrote carry their Key, so callers can drop them.
-	ChangedNotes(ctx context.Context, after Cursor, limit int) ([]Note, error)
+	// ChangedNotes reads notes attached to deals whose (ModifiedAt, ID) sorts strictly after the cursor,
+	// oldest first, at most limit of them. Notes this product wrote carry their Key, so callers can drop
+	// them. The page says how far the read got, notes it skipped included (a HubSpot portal's notes are
+	// mostly on contacts), so a stream of notes that are not on deals never stalls the cursor.
+	ChangedNotes(ctx context.Context, after Cursor, limit int) (NotePage, error)
 
 	// CreateNote attaches a note to a deal exactly once per Key: a second call with the same Key returns
 	// the existing note's id and writes nothing.
@@ -66,7 +70,28 @@ func (c Cursor) Less(t time.Time, id string) bool {
 	if !c.ModifiedAt.Equal(t) {
 		return c.ModifiedAt.Before(t)
 	}
-	return c.ID < id
+	return CompareIDs(c.ID, id) < 0
+}
+
+// CompareIDs orders record ids as the CRMs' keyset queries do: a shorter id first, then as text. For
+// HubSpot's numeric ids (no leading zeros) that is numeric order; Salesforce ids all have 18 characters,
+// so for them it is plain text order, as ORDER BY Id gives.
+func CompareIDs(a, b string) int {
+	switch {
+	case len(a) != len(b):
+		return cmp.Compare(len(a), len(b))
+	default:
+		return strings.Compare(a, b)
+	}
+}
+
+// NotePage is one read of a CRM's note stream.
+type NotePage struct {
+	Notes []Note `json:"notes"`
+	// Next is the position the read reached, past any notes it skipped; read on from it.
+	Next Cursor `json:"next"`
+	// More is false when the read reached the end of the stream.
+	More bool `json:"more"`
 }
 
 // Deal is one CRM deal as the sync sees it.

@@ -133,7 +133,7 @@ func (c *CRM) ChangedDeals(_ context.Context, after connectors.Cursor, limit int
 		if c := x.ModifiedAt.Compare(y.ModifiedAt); c != 0 {
 			return c
 		}
-		return strings.Compare(x.RecordID, y.RecordID)
+		return connectors.CompareIDs(x.RecordID, y.RecordID)
 	})
 	if len(out) > limit {
 		out = out[:limit]
@@ -200,7 +200,7 @@ func (c *CRM) UpdateDeal(_ context.Context, recordID string, fields map[string]a
 }
 
 // ChangedNotes implements connectors.CRM.
-func (c *CRM) ChangedNotes(_ context.Context, after connectors.Cursor, limit int) ([]connectors.Note, error) {
+func (c *CRM) ChangedNotes(_ context.Context, after connectors.Cursor, limit int) (connectors.NotePage, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []connectors.Note
@@ -213,12 +213,18 @@ func (c *CRM) ChangedNotes(_ context.Context, after connectors.Cursor, limit int
 		if c := x.ModifiedAt.Compare(y.ModifiedAt); c != 0 {
 			return c
 		}
-		return strings.Compare(x.ID, y.ID)
+		return connectors.CompareIDs(x.ID, y.ID)
 	})
+	page := connectors.NotePage{Next: after}
 	if len(out) > limit {
-		out = out[:limit]
+		out, page.More = out[:limit], true
 	}
-	return out, nil
+	if len(out) > 0 {
+		last := out[len(out)-1]
+		page.Next = connectors.Cursor{ModifiedAt: last.ModifiedAt, ID: last.ID}
+	}
+	page.Notes = out
+	return page, nil
 }
 
 // CreateNote implements connectors.CRM.

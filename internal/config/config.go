@@ -68,6 +68,9 @@ type Connection struct {
 	Username         string `env:"USERNAME"`
 	Password         string `env:"PASSWORD"`
 	PasswordFile     string `env:"PASSWORD_FILE"`
+	// SecurityToken is appended to a Salesforce password when the org requires it.
+	SecurityToken     string `env:"SECURITY_TOKEN"`
+	SecurityTokenFile string `env:"SECURITY_TOKEN_FILE"`
 	// Token is a HubSpot private-app token.
 	Token     string `env:"TOKEN"`
 	TokenFile string `env:"TOKEN_FILE"`
@@ -154,6 +157,7 @@ func LoadConnection(ctx context.Context, l envconfig.Lookuper, name string) (Con
 	}{
 		{&c.ClientSecret, c.ClientSecretFile, "CLIENT_SECRET_FILE"},
 		{&c.Password, c.PasswordFile, "PASSWORD_FILE"},
+		{&c.SecurityToken, c.SecurityTokenFile, "SECURITY_TOKEN_FILE"},
 		{&c.Token, c.TokenFile, "TOKEN_FILE"},
 		{&c.RefreshToken, c.RefreshTokenFile, "REFRESH_TOKEN_FILE"},
 	} {

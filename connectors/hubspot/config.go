@@ -1,0 +1,141 @@
+package hubspot
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cosellsync/cosell/connectors"
+)
+
+// DefaultBaseURL is HubSpot's API host.
+const DefaultBaseURL = "https://api.hubapi.com"
+
+// Config is one HubSpot connection. Exactly one of PrivateAppToken and OAuth must be set.
+type Config struct {
+	// BaseURL is the API root; DefaultBaseURL when empty, a fake's URL in tests.
+	BaseURL string
+	// PrivateAppToken is a private app's static access token.
+	PrivateAppToken string
+	// OAuth authenticates as an installed OAuth app instead of a private app.
+	OAuth *OAuthConfig
+	// HTTPClient carries every request, API and token alike; its Transport and Timeout apply to each
+	// attempt. http.DefaultClient when nil.
+	HTTPClient *http.Client
+
+	// DealFields names the co-sell bookkeeping properties and the mapped ones every deal read selects.
+	// Left zero, it is DefaultDealFields; otherwise an empty CoSellID, Enabled or Owner still takes its
+	// default, because the connector cannot work without them, while empty partner-owner names mean the
+	// pairing does not use those properties.
+	DealFields connectors.DealFields
+	// NoteKeyProperty is the custom note property holding CreateNote's idempotency key
+	// (default "cosell_note_key").
+	NoteKeyProperty string
+	// Pipeline is the deal pipeline whose stages DescribeDeals reports (default "default").
+	Pipeline string
+
+	// MaxTries bounds the attempts of one request in the transport, first included (default 3).
+	MaxTries int
+	// MinRetryWait is the first back-off after a 5xx or a network failure; it doubles per attempt up to
+	// MaxRetryWait (default 500 ms).
+	MinRetryWait time.Duration
+	// MaxRetryWait caps every transport wait, a 429's included (default 10 s, HubSpot's rolling window):
+	// a longer wait is the workflow's business, not a blocked activity's.
+	MaxRetryWait time.Duration
+	// IndexLag is how far behind writes HubSpot's search index may be. ChangedDeals and ChangedNotes only
+	// return records last modified at least IndexLag ago, so a record the index has not yet seen can
+	// never fall behind a cursor that already moved past its timestamp. Default 5 s; negative disables.
+	IndexLag time.Duration
+	// Logger receives retry diagnostics (method, URL without secrets, status); nil logs nothing.
+	Logger *slog.Logger
+	// Now is the clock for IndexLag and daily-limit waits; time.Now when nil.
+	Now func() time.Time
+}
+
+// OAuthConfig is an OAuth app's credentials. With a RefreshToken the connector uses the refresh_token
+// grant, without one the client_credentials grant.
+type OAuthConfig struct {
+	ClientID     string
+	ClientSecret string
+	RefreshToken string
+	// TokenURL is the token endpoint; BaseURL + "/oauth/v1/token" when empty.
+	TokenURL string
+}
+
+// DefaultDealFields are the custom deal properties CoSell Sync creates in a HubSpot portal.
+func DefaultDealFields() connectors.DealFields {
+	return connectors.DealFields{
+		CoSellID:          "cosell_id",
+		Enabled:           "cosell_enabled",
+		Owner:             "hubspot_owner_id",
+		PartnerOwnerName:  "cosell_partner_owner_name",
+		PartnerOwnerEmail: "cosell_partner_owner_email",
+	}
+}
+
+// DefaultNoteKeyProperty is the custom note property holding the idempotency key of mirrored notes.
+const DefaultNoteKeyProperty = "cosell_note_key"
+
+func (c Config) withDefaults() (Config, error) {
+	if (c.PrivateAppToken == "") == (c.OAuth == nil) {
+		return c, errors.New("hubspot config: set exactly one of PrivateAppToken and OAuth")
+	}
+	if c.OAuth != nil && (c.OAuth.ClientID == "" || c.OAuth.ClientSecret == "") {
+		return c, errors.New("hubspot config: OAuth needs ClientID and ClientSecret")
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = DefaultBaseURL
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.OAuth != nil {
+		o := *c.OAuth
+		if o.TokenURL == "" {
+			o.TokenURL = c.BaseURL + "/oauth/v1/token"
+		}
+		c.OAuth = &o
+	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = http.DefaultClient
+	}
+	def := DefaultDealFields()
+	if c.DealFields.CoSellID == "" && c.DealFields.Enabled == "" && c.DealFields.Owner == "" &&
+		c.DealFields.PartnerOwnerName == "" && c.DealFields.PartnerOwnerEmail == "" && len(c.DealFields.Mapped) == 0 {
+		c.DealFields = def
+	}
+	if c.DealFields.CoSellID == "" {
+		c.DealFields.CoSellID = def.CoSellID
+	}
+	if c.DealFields.Enabled == "" {
+		c.DealFields.Enabled = def.Enabled
+	}
+	if c.DealFields.Owner == "" {
+		c.DealFields.Owner = def.Owner
+	}
+	if c.NoteKeyProperty == "" {
+		c.NoteKeyProperty = DefaultNoteKeyProperty
+	}
+	if c.Pipeline == "" {
+		c.Pipeline = "default"
+	}
+	if c.MaxTries <= 0 {
+		c.MaxTries = 3
+	}
+	if c.MinRetryWait <= 0 {
+		c.MinRetryWait = 500 * time.Millisecond
+	}
+	if c.MaxRetryWait <= 0 {
+		c.MaxRetryWait = 10 * time.Second
+	}
+	if c.IndexLag == 0 {
+		c.IndexLag = 5 * time.Second
+	}
+	if c.IndexLag < 0 {
+		c.IndexLag = 0
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c, nil
+}

@@ -1,0 +1,21 @@
+package hubspot
+
+import (
+	"context"
+	"errors"
+
+	"github.com/cosellsync/cosell/connectors"
+)
+
+// FindDealByCoSellID reads the deal carrying a co-sell id with a read by unique property
+// (idProperty=cosell_id), which unlike search sees a write at once.
+func (c *Client) FindDealByCoSellID(ctx context.Context, coSellID string) (connectors.Deal, bool, error) {
+	o, err := c.GetObject(ctx, ObjectDeals, coSellID, c.cfg.DealFields.CoSellID, c.dealProperties())
+	if errors.Is(err, connectors.ErrNotFound) {
+		return connectors.Deal{}, false, nil
+	}
+	if err != nil {
+		return connectors.Deal{}, false, err
+	}
+	return c.toDeal(o), true, nil
+}
