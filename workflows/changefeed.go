@@ -40,13 +40,16 @@ func (f *feed) run(ctx workflow.Context) error {
 	if interval <= 0 {
 		interval = 10 * time.Second
 	}
+	// Retries back off to at most one interval, but never below the first retry's second: the server
+	// rejects a policy whose maximum is under its initial interval (sub-second polls in tests and demos).
+	maxRetry := max(interval, time.Second)
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 5 * time.Minute,
 		HeartbeatTimeout:    time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
-			MaximumInterval:        interval,
+			MaximumInterval:        maxRetry,
 			MaximumAttempts:        3,
 			NonRetryableErrorTypes: []string{activities.ErrTypeRejected, activities.ErrTypeUnavailable, activities.ErrTypeConfig},
 		},

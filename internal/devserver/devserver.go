@@ -8,11 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 
 	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/testsuite"
 )
 
@@ -87,7 +89,7 @@ func Start(ctx context.Context, o Options) (*testsuite.DevServer, error) {
 	}
 	srv, err := testsuite.StartDevServer(ctx, testsuite.DevServerOptions{
 		ExistingPath:  bin,
-		ClientOptions: &client.Options{HostPort: o.HostPort, Namespace: ns, Logger: quietLogger{}},
+		ClientOptions: &client.Options{HostPort: o.HostPort, Namespace: ns, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))},
 		DBFilename:    o.DBFile,
 		EnableUI:      o.UI,
 		UIPort:        o.UIPort,
@@ -100,11 +102,3 @@ func Start(ctx context.Context, o Options) (*testsuite.DevServer, error) {
 	}
 	return srv, nil
 }
-
-// quietLogger keeps the launcher's own client from logging into test output.
-type quietLogger struct{}
-
-func (quietLogger) Debug(string, ...interface{}) {}
-func (quietLogger) Info(string, ...interface{})  {}
-func (quietLogger) Warn(string, ...interface{})  {}
-func (quietLogger) Error(string, ...interface{}) {}

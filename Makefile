@@ -1,0 +1,59 @@
+# CoSell Sync. `make run` starts the demo; `make test` runs every test. Tools are built from the Go module
+# proxy at pinned versions into .tools/ (git-ignored) and reused.
+
+TEMPORAL_VERSION      := v1.5.1
+WORKFLOWCHECK_VERSION := v0.6.0
+TOOLS                 := $(CURDIR)/.tools
+TEMPORAL              := $(TOOLS)/temporal-$(TEMPORAL_VERSION)/temporal
+WORKFLOWCHECK         := $(TOOLS)/workflowcheck-$(WORKFLOWCHECK_VERSION)/workflowcheck
+COSELL                := $(CURDIR)/bin/cosell
+
+export COSELL_TEMPORAL_BIN := $(TEMPORAL)
+
+GO_TEST_FLAGS ?= -count=1 -timeout 20m
+
+.PHONY: run test unit e2e lint bench build tools clean
+
+## run: dev Temporal, both mock CRMs seeded with the demo pairing, and the worker
+run: build $(TEMPORAL)
+	$(COSELL) dev
+
+## test: vet, unit and contract tests, then the end-to-end tests against a real Temporal dev server
+test: build $(TEMPORAL)
+	go vet ./...
+	go test $(GO_TEST_FLAGS) ./...
+	go test $(GO_TEST_FLAGS) -tags e2e -p 1 ./e2e/...
+
+## unit: the tests that need no Temporal server
+unit:
+	go test $(GO_TEST_FLAGS) ./...
+
+## e2e: only the end-to-end tests
+e2e: build $(TEMPORAL)
+	go test $(GO_TEST_FLAGS) -tags e2e -p 1 -v ./e2e/...
+
+## lint: formatting, vet, and workflowcheck over the workflows
+lint: $(WORKFLOWCHECK)
+	@out=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	go vet ./...
+	go vet -tags e2e ./e2e/...
+	$(WORKFLOWCHECK) ./workflows/...
+
+## bench: the performance targets (figures in docs/BENCHMARKS.md)
+bench:
+	go test -run '^$$' -bench . -benchmem -count=1 ./...
+
+build:
+	go build -o $(COSELL) ./cmd/cosell
+
+tools: $(TEMPORAL) $(WORKFLOWCHECK)
+
+$(TEMPORAL):
+	@echo "building the Temporal CLI $(TEMPORAL_VERSION) from the Go module proxy (a few minutes, once)"
+	GOBIN=$(dir $@) go install github.com/temporalio/cli/cmd/temporal@$(TEMPORAL_VERSION)
+
+$(WORKFLOWCHECK):
+	GOBIN=$(dir $@) go install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+clean:
+	rm -rf bin .dev

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+
+	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/worker"
+	"github.com/cosellsync/cosell/pairing"
+)
+
+// runDealShow prints a deal's sync state from its workflow's query: the values on each side, the last
+// sync, the conflict log and the open sync issues.
+func runDealShow(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("deal show", flag.ContinueOnError)
+	output := fs.String("output", "text", "text or json")
+	id, rest := splitID(args)
+	if err := fs.Parse(rest); err != nil {
+		return usageError("%v", err)
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	}
+	if id == "" {
+		return usageError("usage: cosell deal show CO-SELL-ID [--output json]")
+	}
+	if *output != "text" && *output != "json" {
+		return usageError("--output must be text or json")
+	}
+	cfg, err := config.Load(ctx, envconfig.OsLookuper())
+	if err != nil {
+		return configError(err)
+	}
+	c, err := worker.Dial(ctx, cfg, quietSlog())
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	res, err := c.QueryWorkflow(ctx, api.DealWorkflowID(id), "", api.DealQuery)
+	if err != nil {
+		return fmt.Errorf("deal %s: %w", id, err)
+	}
+	var v api.DealView
+	if err := res.Get(&v); err != nil {
+		return fmt.Errorf("deal %s: %w", id, err)
+	}
+	if *output == "json" {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(v)
+	}
+	printDeal(out, v)
+	return nil
+}
+
+// splitID takes a leading positional id so flags may follow it (cosell deal show CS-1 --output json).
+func splitID(args []string) (string, []string) {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return args[0], args[1:]
+	}
+	return "", args
+}
+
+func printDeal(out io.Writer, v api.DealView) {
+	fmt.Fprintf(out, "Deal %s (pairing %s)\n", v.CoSellID, v.PairingID)
+	last := "never"
+	if !v.LastSyncAt.IsZero() {
+		last = v.LastSyncAt.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(out, "Last sync: %s   rounds: %d   notes mirrored: %d\n\n", last, v.Rounds, v.NotesSynced)
+	a, b := v.Sides[pairing.A], v.Sides[pairing.B]
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "FIELD\tA (%s)\tB (%s)\n", orDash(a.RecordID), orDash(b.RecordID))
+	names := map[string]bool{}
+	for k := range a.Values {
+		names[k] = true
+	}
+	for k := range b.Values {
+		names[k] = true
+	}
+	keys := make([]string, 0, len(names))
+	for k := range names {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", strings.TrimPrefix(k, "@"), orDash(a.Values[k]), orDash(b.Values[k]))
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(out, "\nConflicts (%d):\n", len(v.Conflicts))
+	for _, c := range v.Conflicts {
+		fmt.Fprintf(out, "  %s  %s: a=%q b=%q → %s wins (%s)\n", c.At.UTC().Format(time.RFC3339), c.Field, c.ValueA, c.ValueB, c.Winner, c.Details)
+	}
+	fmt.Fprintf(out, "Sync issues (%d):\n", len(v.Issues))
+	for _, is := range v.Issues {
+		field := is.Field
+		if field == "" {
+			field = "-"
+		}
+		fmt.Fprintf(out, "  [%s] side %s, field %s, since %s: %s\n", is.Kind, is.Side, field, is.Since.UTC().Format(time.RFC3339), is.Message)
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

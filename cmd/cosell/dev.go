@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+
+	"github.com/sethvargo/go-envconfig"
+
+	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/demo"
+	"github.com/cosellsync/cosell/internal/devserver"
+	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
+	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
+)
+
+// runDev runs the whole product locally on its embedded default: a Temporal dev server, both fake CRMs
+// seeded with the demo pairing, and the worker polling every 2 s. Temporal keeps its state in memory, so
+// every run starts from the same demo world. Environment variables move the ports (README).
+func runDev(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 {
+		return usageError("cosell dev takes no arguments; environment variables move its ports (see README)")
+	}
+	getenv := func(name, def string) string {
+		if v := os.Getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	sfAddr := getenv("COSELL_DEV_SALESFORCE_ADDR", demo.SalesforceAddr)
+	hsAddr := getenv("COSELL_DEV_HUBSPOT_ADDR", demo.HubSpotAddr)
+	temporalAddr := getenv("TEMPORAL_ADDRESS", demo.TemporalAddr)
+	uiPort := getenv("COSELL_DEV_TEMPORAL_UI_PORT", demo.TemporalUIPort)
+	pairingFile := getenv("COSELL_PAIRING_FILE", demo.PairingFile)
+	if _, err := os.Stat(pairingFile); err != nil {
+		return configError(fmt.Errorf("demo pairing %s not found: run `make run` from the repository root, or set COSELL_PAIRING_FILE", pairingFile))
+	}
+
+	sf := sfmock.New(demo.SalesforceOptions())
+	if err := sf.Seed(demo.Salesforce()); err != nil {
+		return fmt.Errorf("seed fake salesforce: %w", err)
+	}
+	hs := hsmock.New(demo.HubSpotOptions())
+	if err := hs.Seed(demo.HubSpot()); err != nil {
+		return fmt.Errorf("seed fake hubspot: %w", err)
+	}
+	sfSrv, sfBound, err := listen(sfAddr, sf)
+	if err != nil {
+		return err
+	}
+	defer shutdown(sfSrv)
+	hsSrv, hsBound, err := listen(hsAddr, hs)
+	if err != nil {
+		return err
+	}
+	defer shutdown(hsSrv)
+
+	if err := os.MkdirAll(".dev", 0o755); err != nil {
+		return err
+	}
+	logPath := filepath.Join(".dev", "temporal.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	fmt.Fprintf(out, "starting Temporal dev server on %s …\n", temporalAddr)
+	tsrv, err := devserver.Start(ctx, devserver.Options{HostPort: temporalAddr, UI: true, UIPort: uiPort, Log: logFile})
+	if err != nil {
+		return err
+	}
+	defer tsrv.Stop()
+
+	demoEnv := map[string]string{
+		"TEMPORAL_ADDRESS":     temporalAddr,
+		"COSELL_PAIRING_FILE":  pairingFile,
+		"COSELL_POLL_INTERVAL": "2s",
+		"COSELL_POLL_OVERLAP":  "5s",
+		"COSELL_HTTP_ADDR":     demo.WorkerAddr,
+		config.ConnectionPrefix(demo.SalesforceConnection) + "URL":           "http://" + sfBound,
+		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_ID":     demo.SalesforceClientID,
+		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_SECRET": demo.SalesforceClientSecret,
+		config.ConnectionPrefix(demo.HubSpotConnection) + "URL":              "http://" + hsBound,
+		config.ConnectionPrefix(demo.HubSpotConnection) + "TOKEN":            demo.HubSpotToken,
+	}
+	env := envconfig.MultiLookuper(envconfig.OsLookuper(), envconfig.MapLookuper(demoEnv))
+	cfg, err := config.Load(ctx, env)
+	if err != nil {
+		return configError(err)
+	}
+	uiHost, _, _ := net.SplitHostPort(temporalAddr)
+	fmt.Fprintf(out, `
+CoSell Sync demo is up. Where to look:
+
+  Temporal UI (deals are workflows cosell-deal/CS-…)   http://%s:%s
+  Fake Salesforce "Acme" (opportunities, tasks)        http://%s/
+  Fake HubSpot "Globex" (deals, notes)                 http://%s/
+  Worker health                                        http://%s/healthz  /readyz
+
+  Temporal gRPC %s · Salesforce OAuth %s / %s · HubSpot token %s
+  Pairing %s · polling every %s · Temporal log %s
+
+Within a few seconds "Initech rollout" (Salesforce) appears in HubSpot and "Hooli expansion" (HubSpot)
+appears in Salesforce. The README shows how to flag another deal, move a stage and read a deal's state
+with 'bin/cosell deal show CS-…'. Ctrl-C stops everything.
+
+`, uiHost, uiPort, sfBound, hsBound, cfg.HTTPAddr, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
+		demo.HubSpotToken, pairingFile, cfg.PollInterval, logPath)
+	return serve(ctx, cfg, env)
+}
+
+// quietSlog is the logger of one-shot CLI commands: warnings and errors only.
+func quietSlog() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}

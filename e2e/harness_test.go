@@ -1,0 +1,450 @@
+//go:build e2e
+
+// Package e2e runs the product end to end: a real Temporal dev server (the pinned CLI build), both fake
+// CRMs over HTTP, and the worker — in-process, or as a separate `cosell worker` process where a test
+// kills it. These tests never skip: without the Temporal binary they fail, so a green run proves the
+// whole path works.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/sethvargo/go-envconfig"
+	"github.com/stretchr/testify/require"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/demo"
+	"github.com/cosellsync/cosell/internal/devserver"
+	"github.com/cosellsync/cosell/internal/worker"
+	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
+	"github.com/cosellsync/cosell/mocks/mockkit"
+	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
+	"github.com/cosellsync/cosell/pairing"
+)
+
+var (
+	temporalAddr string
+	cosellBin    string
+	seq          atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: cannot start the Temporal dev server:", err)
+		return 1
+	}
+	defer srv.Stop()
+	temporalAddr = srv.FrontendHostPort()
+
+	dir, err := os.MkdirTemp("", "cosell-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	cosellBin = filepath.Join(dir, "cosell")
+	build := exec.Command("go", "build", "-o", cosellBin, "../cmd/cosell")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: build cosell:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// stack is one test's world: two fake CRMs seeded with the demo data, a pairing file with a unique id, and
+// a task queue of its own on the shared dev server.
+type stack struct {
+	t         *testing.T
+	sf        *sfmock.Server
+	hs        *hsmock.Server
+	sfURL     string
+	hsURL     string
+	pairingID string
+	env       map[string]string
+	temporal  client.Client
+	sfUser    *sfUser
+	hsUser    *hsUser
+}
+
+type stackOptions struct {
+	sf         sfmock.Options
+	hs         hsmock.Options
+	pairingMod func(string) string
+	poll       time.Duration
+}
+
+func newStack(t *testing.T, o stackOptions) *stack {
+	t.Helper()
+	n := seq.Add(1)
+	sfOpts, hsOpts := demo.SalesforceOptions(), demo.HubSpotOptions()
+	if o.sf.TokenTTL > 0 {
+		sfOpts.TokenTTL = o.sf.TokenTTL
+	}
+	if o.sf.DailyLimit > 0 {
+		sfOpts.DailyLimit = o.sf.DailyLimit
+	}
+	if o.hs.RateLimit != 0 {
+		hsOpts.RateLimit = o.hs.RateLimit
+	}
+	if o.hs.RateLimitWindow > 0 {
+		hsOpts.RateLimitWindow = o.hs.RateLimitWindow
+	}
+	s := &stack{t: t, sf: sfmock.New(sfOpts), hs: hsmock.New(hsOpts)}
+	sfData := demo.Salesforce()
+	sfData.Opportunities = nil // each test creates the deals it needs
+	require.NoError(t, s.sf.Seed(sfData))
+	hsData := demo.HubSpot()
+	hsData.Deals = nil
+	require.NoError(t, s.hs.Seed(hsData))
+	sfTS, hsTS := httptest.NewServer(s.sf), httptest.NewServer(s.hs)
+	t.Cleanup(sfTS.Close)
+	t.Cleanup(hsTS.Close)
+	s.sfURL, s.hsURL = sfTS.URL, hsTS.URL
+
+	s.pairingID = fmt.Sprintf("e2e-%s-%d-%d", strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), os.Getpid(), n)
+	if len(s.pairingID) > 60 {
+		s.pairingID = fmt.Sprintf("e2e-%d-%d", os.Getpid(), n)
+	}
+	raw, err := os.ReadFile("../" + demo.PairingFile)
+	require.NoError(t, err)
+	text := strings.Replace(string(raw), "id: acme-globex", "id: "+s.pairingID, 1)
+	if o.pairingMod != nil {
+		text = o.pairingMod(text)
+	}
+	path := filepath.Join(t.TempDir(), "pairing.yaml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o644))
+	_, err = pairing.Load(path)
+	require.NoError(t, err, "the test pairing must be valid")
+
+	poll := o.poll
+	if poll == 0 {
+		poll = 500 * time.Millisecond
+	}
+	sfp, hsp := config.ConnectionPrefix(demo.SalesforceConnection), config.ConnectionPrefix(demo.HubSpotConnection)
+	s.env = map[string]string{
+		"TEMPORAL_ADDRESS":     temporalAddr,
+		"COSELL_TASK_QUEUE":    "e2e-" + s.pairingID,
+		"COSELL_HTTP_ADDR":     "127.0.0.1:0",
+		"COSELL_PAIRING_FILE":  path,
+		"COSELL_POLL_INTERVAL": poll.String(),
+		"COSELL_POLL_OVERLAP":  "2s",
+		"COSELL_LOG_LEVEL":     envOr("E2E_LOG_LEVEL", "warn"),
+		sfp + "URL":            s.sfURL,
+		sfp + "CLIENT_ID":      demo.SalesforceClientID,
+		sfp + "CLIENT_SECRET":  demo.SalesforceClientSecret,
+		hsp + "URL":            s.hsURL,
+		hsp + "TOKEN":          demo.HubSpotToken,
+	}
+	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	require.NoError(t, err)
+	s.temporal = c
+	t.Cleanup(func() {
+		// Stop this test's change feeds so they do not poll closed fakes for the rest of the run.
+		for _, side := range []pairing.Side{pairing.A, pairing.B} {
+			_ = c.TerminateWorkflow(context.Background(), api.ChangeFeedWorkflowID(s.pairingID, side), "", "test over")
+		}
+		c.Close()
+	})
+	s.sfUser = &sfUser{t: t, base: s.sfURL}
+	s.hsUser = &hsUser{t: t, base: s.hsURL}
+	return s
+}
+
+// startWorker runs the worker in-process until the test ends.
+func (s *stack) startWorker() {
+	s.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	env := envconfig.MapLookuper(s.env)
+	cfg, err := config.Load(ctx, env)
+	require.NoError(s.t, err)
+	conn, err := worker.Prepare(ctx, cfg, env, &http.Client{Timeout: 30 * time.Second}, cfg.Logger())
+	require.NoError(s.t, err)
+	c, err := worker.Dial(ctx, cfg, cfg.Logger())
+	require.NoError(s.t, err)
+	done := make(chan error, 1)
+	go func() { done <- worker.New(cfg, cfg.Logger(), c, conn).Run(ctx) }()
+	s.t.Cleanup(func() {
+		cancel()
+		require.NoError(s.t, <-done)
+		c.Close()
+	})
+}
+
+// startWorkerProcess runs `cosell worker` as a child process, so a test can SIGKILL it.
+func (s *stack) startWorkerProcess() *exec.Cmd {
+	s.t.Helper()
+	cmd := exec.Command(cosellBin, "worker")
+	cmd.Env = os.Environ()
+	for k, v := range s.env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(s.t, cmd.Start())
+	s.t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+		if s.t.Failed() {
+			s.t.Logf("worker output:\n%s", out.String())
+		}
+	})
+	return cmd
+}
+
+// deal queries a deal workflow's state.
+func (s *stack) deal(coSellID string) (api.DealView, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := s.temporal.QueryWorkflow(ctx, api.DealWorkflowID(coSellID), "", api.DealQuery)
+	if err != nil {
+		return api.DealView{}, err
+	}
+	var v api.DealView
+	return v, res.Get(&v)
+}
+
+// feedPolls returns how many polls a side's change feed has completed.
+func (s *stack) feedPolls(side pairing.Side) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := s.temporal.QueryWorkflow(ctx, api.ChangeFeedWorkflowID(s.pairingID, side), "", api.FeedQuery)
+	if err != nil {
+		return -1
+	}
+	var v api.FeedView
+	if err := res.Get(&v); err != nil {
+		return -1
+	}
+	return v.State.Polls
+}
+
+// waitFeedPolls waits until both feeds have completed n more polls.
+func (s *stack) waitFeedPolls(n int, within time.Duration) {
+	s.t.Helper()
+	a0, b0 := s.feedPolls(pairing.A), s.feedPolls(pairing.B)
+	eventually(s.t, within, func() bool {
+		return s.feedPolls(pairing.A) >= a0+n && s.feedPolls(pairing.B) >= b0+n
+	}, "both feeds poll %d more times", n)
+}
+
+func writes(a *mockkit.Admin) int { return a.Snapshot().Writes }
+
+// hsDealByCoSellID finds the HubSpot deal carrying a co-sell id.
+func (s *stack) hsDealsByCoSellID(coSellID string) []hsmock.Record {
+	var out []hsmock.Record
+	for _, d := range s.hs.Deals() {
+		if d.Properties["cosell_id"] == coSellID && !d.Archived {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// eventually polls cond every 100 ms until it holds or within passes.
+func eventually(t *testing.T, within time.Duration, cond func() bool, msg string, args ...any) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			for i, a := range args {
+				if f, ok := a.(func() any); ok {
+					args[i] = f() // late-bound details, read when the wait fails
+				}
+			}
+			t.Fatalf("not within %s: "+msg, append([]any{within}, args...)...)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// sfUser acts as an Acme rep through Salesforce's REST API.
+type sfUser struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (u *sfUser) do(method, path string, body any) (int, []byte) {
+	u.t.Helper()
+	if u.token == "" {
+		form := url.Values{"grant_type": {"client_credentials"}, "client_id": {demo.SalesforceClientID}, "client_secret": {demo.SalesforceClientSecret}}
+		resp, err := http.PostForm(u.base+"/services/oauth2/token", form)
+		require.NoError(u.t, err)
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		require.NoError(u.t, json.NewDecoder(resp.Body).Decode(&tok))
+		resp.Body.Close()
+		u.token = tok.AccessToken
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(u.t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, u.base+"/services/data/v63.0"+path, rd)
+	require.NoError(u.t, err)
+	req.Header.Set("Authorization", "Bearer "+u.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(u.t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusUnauthorized {
+		u.token = ""
+		return u.do(method, path, body)
+	}
+	return resp.StatusCode, b
+}
+
+// create creates a record and returns its id.
+func (u *sfUser) create(object string, fields map[string]any) string {
+	u.t.Helper()
+	status, b := u.do(http.MethodPost, "/sobjects/"+object+"/", fields)
+	require.Equal(u.t, http.StatusCreated, status, string(b))
+	var r struct {
+		ID string `json:"id"`
+	}
+	require.NoError(u.t, json.Unmarshal(b, &r))
+	return r.ID
+}
+
+func (u *sfUser) update(object, id string, fields map[string]any) {
+	u.t.Helper()
+	status, b := u.do(http.MethodPatch, "/sobjects/"+object+"/"+id, fields)
+	require.Equal(u.t, http.StatusNoContent, status, string(b))
+}
+
+func (u *sfUser) get(object, id string) map[string]any {
+	u.t.Helper()
+	status, b := u.do(http.MethodGet, "/sobjects/"+object+"/"+id, nil)
+	require.Equal(u.t, http.StatusOK, status, string(b))
+	var r map[string]any
+	require.NoError(u.t, json.Unmarshal(b, &r))
+	return r
+}
+
+// query runs SOQL and returns the records.
+func (u *sfUser) query(soql string) []map[string]any {
+	u.t.Helper()
+	status, b := u.do(http.MethodGet, "/query?q="+url.QueryEscape(soql), nil)
+	require.Equal(u.t, http.StatusOK, status, string(b))
+	var r struct {
+		Records []map[string]any `json:"records"`
+	}
+	require.NoError(u.t, json.Unmarshal(b, &r))
+	return r.Records
+}
+
+func (u *sfUser) userID(email string) string {
+	recs := u.query("SELECT Id FROM User WHERE Email = '" + email + "'")
+	require.Len(u.t, recs, 1)
+	return recs[0]["Id"].(string)
+}
+
+// hsUser acts as a Globex rep through HubSpot's CRM API.
+type hsUser struct {
+	t    *testing.T
+	base string
+}
+
+func (u *hsUser) do(method, path string, body any) (int, []byte) {
+	u.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(u.t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, u.base+path, rd)
+	require.NoError(u.t, err)
+	req.Header.Set("Authorization", "Bearer "+demo.HubSpotToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(u.t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
+}
+
+func (u *hsUser) createDeal(props map[string]any) string {
+	u.t.Helper()
+	status, b := u.do(http.MethodPost, "/crm/v3/objects/deals", map[string]any{"properties": props})
+	require.Equal(u.t, http.StatusCreated, status, string(b))
+	var r struct {
+		ID string `json:"id"`
+	}
+	require.NoError(u.t, json.Unmarshal(b, &r))
+	return r.ID
+}
+
+func (u *hsUser) updateDeal(id string, props map[string]any) {
+	u.t.Helper()
+	status, b := u.do(http.MethodPatch, "/crm/v3/objects/deals/"+id, map[string]any{"properties": props})
+	require.Equal(u.t, http.StatusOK, status, string(b))
+}
+
+func (u *hsUser) getDeal(id string) map[string]any {
+	u.t.Helper()
+	status, b := u.do(http.MethodGet, "/crm/v3/objects/deals/"+id+"?properties=dealname,dealstage,amount,closedate,hubspot_owner_id,hs_next_step,cosell_id,cosell_enabled,cosell_partner_owner_name,cosell_partner_owner_email", nil)
+	require.Equal(u.t, http.StatusOK, status, string(b))
+	var r struct {
+		Properties map[string]any `json:"properties"`
+	}
+	require.NoError(u.t, json.Unmarshal(b, &r))
+	return r.Properties
+}
+
+func (u *hsUser) createNote(dealID, body string) string {
+	u.t.Helper()
+	status, b := u.do(http.MethodPost, "/crm/v3/objects/notes", map[string]any{
+		"properties": map[string]any{"hs_note_body": body, "hs_timestamp": time.Now().UTC().Format(time.RFC3339Nano), "hubspot_owner_id": "71001"},
+		"associations": []any{map[string]any{"to": map[string]any{"id": dealID},
+			"types": []any{map[string]any{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 214}}}},
+	})
+	require.Equal(u.t, http.StatusCreated, status, string(b))
+	var r struct {
+		ID string `json:"id"`
+	}
+	require.NoError(u.t, json.Unmarshal(b, &r))
+	return r.ID
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}

@@ -1,0 +1,106 @@
+// Package demo is the demo pairing's world: the users, owners, custom fields and starting deals of Acme's
+// fake Salesforce and Globex's fake HubSpot, and the fixed demo credentials and ports. `cosell dev`,
+// `cosell mock … --demo` and the end-to-end tests all start from it.
+package demo
+
+import (
+	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
+	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
+)
+
+// The demo contract, documented in the README. Environment variables may move the addresses.
+const (
+	TemporalAddr   = "127.0.0.1:7233"
+	TemporalUIPort = "8233"
+	SalesforceAddr = "127.0.0.1:8701"
+	HubSpotAddr    = "127.0.0.1:8702"
+	WorkerAddr     = "127.0.0.1:8080"
+
+	SalesforceClientID     = "demo-sf-client"
+	SalesforceClientSecret = "demo-sf-secret"
+	HubSpotToken           = "demo-hubspot-token"
+
+	// PairingFile is the demo pairing, relative to the repository root.
+	PairingFile = "examples/demo/pairing.yaml"
+	// SalesforceConnection and HubSpotConnection are the connection names in the demo pairing.
+	SalesforceConnection = "acme-sf"
+	HubSpotConnection    = "globex-hs"
+)
+
+// SalesforceOptions configures Acme's fake org with the demo credentials.
+func SalesforceOptions() sfmock.Options {
+	return sfmock.Options{ClientID: SalesforceClientID, ClientSecret: SalesforceClientSecret}
+}
+
+// HubSpotOptions configures Globex's fake portal with the demo private-app token.
+func HubSpotOptions() hsmock.Options {
+	return hsmock.Options{PrivateAppTokens: []string{HubSpotToken}}
+}
+
+// SalesforceUsers are Acme's users: two reps mapped in the demo pairing's owner map, the fallback owner,
+// and a rep with no counterpart (her deals get Globex's fallback owner).
+func SalesforceUsers() []sfmock.Record {
+	return []sfmock.Record{
+		{"Name": "Jane Doe", "Email": "jane.doe@acme.example", "IsActive": true},
+		{"Name": "Sam Lee", "Email": "sam.lee@acme.example", "IsActive": true},
+		{"Name": "Acme Ops", "Email": "ops@acme.example", "IsActive": true},
+		{"Name": "Maria Garcia", "Email": "maria.garcia@acme.example", "IsActive": true},
+	}
+}
+
+// HubSpotOwners are Globex's owners, mirroring SalesforceUsers.
+func HubSpotOwners() []hsmock.SeedOwner {
+	return []hsmock.SeedOwner{
+		{ID: "71001", Email: "jdoe@globex.example", FirstName: "John", LastName: "Doe", UserID: 9001},
+		{ID: "71002", Email: "slee@globex.example", FirstName: "Sue", LastName: "Lee", UserID: 9002},
+		{ID: "71003", Email: "ops@globex.example", FirstName: "Globex", LastName: "Ops", UserID: 9003},
+		{ID: "71004", Email: "kim.park@globex.example", FirstName: "Kim", LastName: "Park", UserID: 9004},
+	}
+}
+
+// HubSpotProperties are the custom properties CoSell Sync needs in a HubSpot portal: on deals the co-sell
+// id (unique, so upserts key on it), the flag and the partner-owner fields; on notes the idempotency key.
+func HubSpotProperties() map[string][]hsmock.Property {
+	text := func(name, label string, unique bool) hsmock.Property {
+		return hsmock.Property{Name: name, Label: label, Type: "string", FieldType: "text", GroupName: "dealinformation", HasUniqueValue: unique}
+	}
+	flag := hsmock.Property{Name: "cosell_enabled", Label: "Co-sell", Type: "bool", FieldType: "booleancheckbox", GroupName: "dealinformation",
+		Options: []hsmock.PropertyOption{{Label: "Yes", Value: "true"}, {Label: "No", Value: "false", DisplayOrder: 1}}}
+	noteKey := text("cosell_note_key", "Co-sell note key", true)
+	noteKey.GroupName = "engagement"
+	return map[string][]hsmock.Property{
+		"deals": {
+			text("cosell_id", "Co-sell id", true),
+			flag,
+			text("cosell_partner_owner_name", "Partner owner", false),
+			text("cosell_partner_owner_email", "Partner owner e-mail", false),
+		},
+		"notes": {noteKey},
+	}
+}
+
+// Salesforce is Acme's starting data: users, one opportunity already flagged for co-sell, and one a
+// person can flag to watch the mirror happen.
+func Salesforce() sfmock.SeedData {
+	return sfmock.SeedData{
+		Users: SalesforceUsers(),
+		Opportunities: []sfmock.Record{
+			{"Name": "Initech rollout", "StageName": "Qualification", "CloseDate": "2026-12-31", "Amount": 125000,
+				"NextStep": "Joint discovery call", "OwnerId": "jane.doe@acme.example", "CoSell_Enabled__c": true},
+			{"Name": "Umbrella pilot", "StageName": "Prospecting", "CloseDate": "2027-02-15", "Amount": 48000,
+				"OwnerId": "sam.lee@acme.example", "CoSell_Enabled__c": false},
+		},
+	}
+}
+
+// HubSpot is Globex's starting data: the custom properties, owners, and one deal already flagged.
+func HubSpot() hsmock.SeedData {
+	return hsmock.SeedData{
+		Properties: HubSpotProperties(),
+		Owners:     HubSpotOwners(),
+		Deals: []hsmock.SeedRecord{{Properties: map[string]any{
+			"dealname": "Hooli expansion", "dealstage": "presentationscheduled", "pipeline": "default",
+			"amount": "310000", "closedate": "2027-01-20", "hubspot_owner_id": "71002", "cosell_enabled": "true",
+		}}},
+	}
+}
