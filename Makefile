@@ -40,8 +40,9 @@ lint: $(WORKFLOWCHECK)
 	$(WORKFLOWCHECK) ./workflows/...
 
 ## bench: the performance targets (figures in docs/BENCHMARKS.md)
-bench:
+bench: build $(TEMPORAL)
 	go test -run '^$$' -bench . -benchmem -count=1 ./...
+	go test -run '^$$' -bench . -benchtime 20x -count=1 -tags e2e ./e2e/...
 
 build:
 	go build -o $(COSELL) ./cmd/cosell

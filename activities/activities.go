@@ -152,16 +152,18 @@ func classify(op string, err error) error {
 	if !ok {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	// The message already carries the CRM error in full, and the details carry its parts, so the Go
+	// error is not attached as a cause too: that would repeat the message in every log line.
 	switch {
 	case !e.Retryable:
-		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, err,
+		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
 			Rejection{CRM: e.CRM, Code: e.Code, Message: e.Message, Fields: e.Fields})
 	case e.RetryAfter > longWait:
-		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeUnavailable, err,
+		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeUnavailable, nil,
 			Unavailable{CRM: e.CRM, Message: e.Error(), RetryAfter: e.RetryAfter})
 	case e.RetryAfter > 0:
 		return temporal.NewApplicationErrorWithOptions(e.Error(), "CRMRetryable", temporal.ApplicationErrorOptions{
-			NextRetryDelay: e.RetryAfter, Cause: err,
+			NextRetryDelay: e.RetryAfter,
 		})
 	default:
 		return fmt.Errorf("%s: %w", op, err)

@@ -300,7 +300,7 @@ func withCanonical(p *pairing.Pairing, side pairing.Side, err error) error {
 	}
 	var app *temporal.ApplicationError
 	errors.As(err, &app)
-	return temporal.NewNonRetryableApplicationError(app.Error(), ErrTypeRejected, app.Unwrap(), rej)
+	return temporal.NewNonRetryableApplicationError(app.Message(), ErrTypeRejected, nil, rej)
 }
 
 // text renders a CRM value as text for display fields.

@@ -26,8 +26,11 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/internal/config"
@@ -80,7 +83,7 @@ func runMain(m *testing.M) int {
 // stack is one test's world: two fake CRMs seeded with the demo data, a pairing file with a unique id, and
 // a task queue of its own on the shared dev server.
 type stack struct {
-	t         *testing.T
+	t         testing.TB
 	sf        *sfmock.Server
 	hs        *hsmock.Server
 	sfURL     string
@@ -99,7 +102,7 @@ type stackOptions struct {
 	poll       time.Duration
 }
 
-func newStack(t *testing.T, o stackOptions) *stack {
+func newStack(t testing.TB, o stackOptions) *stack {
 	t.Helper()
 	n := seq.Add(1)
 	sfOpts, hsOpts := demo.SalesforceOptions(), demo.HubSpotOptions()
@@ -268,8 +271,8 @@ func (s *stack) hsDealsByCoSellID(coSellID string) []hsmock.Record {
 	return out
 }
 
-// eventually polls cond every 100 ms until it holds or within passes.
-func eventually(t *testing.T, within time.Duration, cond func() bool, msg string, args ...any) {
+// eventually polls cond every 50 ms until it holds or within passes.
+func eventually(t testing.TB, within time.Duration, cond func() bool, msg string, args ...any) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for {
@@ -284,13 +287,13 @@ func eventually(t *testing.T, within time.Duration, cond func() bool, msg string
 			}
 			t.Fatalf("not within %s: "+msg, append([]any{within}, args...)...)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
 // sfUser acts as an Acme rep through Salesforce's REST API.
 type sfUser struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
@@ -376,7 +379,7 @@ func (u *sfUser) userID(email string) string {
 
 // hsUser acts as a Globex rep through HubSpot's CRM API.
 type hsUser struct {
-	t    *testing.T
+	t    testing.TB
 	base string
 }
 
@@ -396,6 +399,11 @@ func (u *hsUser) do(method, path string, body any) (int, []byte) {
 	require.NoError(u.t, err)
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// The rep shares the private app's rate limit with the worker; back off as any client must.
+		time.Sleep(500 * time.Millisecond)
+		return u.do(method, path, body)
+	}
 	return resp.StatusCode, b
 }
 
@@ -447,4 +455,32 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
+}
+
+// recordHistory cancels a workflow, waits for it to close, and, when E2E_RECORD_HISTORY names a folder,
+// writes its history there as JSON (the `temporal workflow show --output json` shape). Those files are
+// committed under workflows/testdata/replay, where a replay test makes any non-deterministic change to
+// the workflows fail `make test`.
+func (s *stack) recordHistory(workflowID, name string) {
+	s.t.Helper()
+	dir := os.Getenv("E2E_RECORD_HISTORY")
+	if dir == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	require.NoError(s.t, s.temporal.CancelWorkflow(ctx, workflowID, ""))
+	_ = s.temporal.GetWorkflow(ctx, workflowID, "").Get(ctx, nil) // returns the cancellation
+	var events []*historypb.HistoryEvent
+	it := s.temporal.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		require.NoError(s.t, err)
+		events = append(events, ev)
+	}
+	b, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&historypb.History{Events: events})
+	require.NoError(s.t, err)
+	require.NoError(s.t, os.MkdirAll(dir, 0o755))
+	require.NoError(s.t, os.WriteFile(filepath.Join(dir, name+".json"), b, 0o644))
+	s.t.Logf("recorded %d events of %s into %s", len(events), workflowID, filepath.Join(dir, name+".json"))
 }

@@ -4,6 +4,8 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -133,6 +135,19 @@ func TestMirrorBothWaysWithNotesAndNoEcho(t *testing.T) {
 	assert.Equal(t, "proposal", v.Sides[pairing.A].Values["stage"])
 	assert.Equal(t, 2, v.NotesSynced)
 	assert.Empty(t, v.Issues)
+
+	// What an operator sees with `cosell deal show`.
+	show := exec.Command(cosellBin, "deal", "show", coSellID)
+	show.Env = append(os.Environ(), "TEMPORAL_ADDRESS="+temporalAddr)
+	out, err := show.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Contains(t, string(out), "Deal "+coSellID)
+	assert.Regexp(t, `stage\s+proposal\s+proposal`, string(out))
+	assert.Contains(t, string(out), "notes mirrored: 2")
+	assert.Contains(t, string(out), "Sync issues (0)")
+
+	s.recordHistory(api.ChangeFeedWorkflowID(s.pairingID, pairing.A), "feed")
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-mirror")
 }
 
 func TestDealFlaggedInHubSpotIsMirroredToSalesforce(t *testing.T) {
@@ -187,6 +202,7 @@ func TestConcurrentEditsResolveByPolicy(t *testing.T) {
 	assert.Equal(t, "stage", v.Conflicts[0].Field)
 	assert.Equal(t, pairing.B, v.Conflicts[0].Winner)
 	assert.Equal(t, pairing.LastWriterWins, v.Conflicts[0].Policy)
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-conflict")
 }
 
 func TestRejectionsBecomeSyncIssuesWhileOtherFieldsSync(t *testing.T) {
@@ -221,6 +237,7 @@ func TestRejectionsBecomeSyncIssuesWhileOtherFieldsSync(t *testing.T) {
 	for _, is := range v.Issues {
 		t.Logf("sync issue: %+v", is)
 	}
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-rejections")
 }
 
 func TestExhaustedBudgetIsSurfaced(t *testing.T) {

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+func TestWorkerRejectsInvalidSettingsWithExitCode2(t *testing.T) {
+	cases := map[string]struct {
+		env  map[string]string
+		want string
+	}{
+		"bad duration":    {map[string]string{"COSELL_POLL_INTERVAL": "often", "COSELL_PAIRING_FILE": "../../examples/demo/pairing.yaml"}, "COSELL_POLL_INTERVAL"},
+		"no pairing file": {map[string]string{}, "COSELL_PAIRING_FILE"},
+		"broken pairing":  {map[string]string{"COSELL_PAIRING_FILE": "../../pairing/testdata/broken/crm-unknown.yaml"}, "crm-unknown.yaml:"},
+		"no credentials":  {map[string]string{"COSELL_PAIRING_FILE": "../../examples/demo/pairing.yaml"}, "COSELL_CONN_ACME_SF_URL"},
+		"bad log format":  {map[string]string{"COSELL_LOG_FORMAT": "xml"}, "COSELL_LOG_FORMAT"},
+		"argument":        {map[string]string{}, "takes no arguments"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			for _, k := range []string{"COSELL_POLL_INTERVAL", "COSELL_PAIRING_FILE", "COSELL_LOG_FORMAT"} {
+				unsetenv(t, k)
+			}
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			args := []string{"worker"}
+			if name == "argument" {
+				args = append(args, "extra")
+			}
+			err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
+			require.Error(t, err)
+			assert.Equal(t, 2, exitCode(err), "%v", err)
+			assert.Contains(t, err.Error(), c.want)
+		})
+	}
+}
+
+// unsetenv removes a variable for the test (t.Setenv can only set one, and go-envconfig treats an empty
+// value as set, skipping the default).
+func unsetenv(t *testing.T, k string) {
+	t.Setenv(k, "") // registers the restore
+	require.NoError(t, os.Unsetenv(k))
+}
+
+func TestMappingValidate(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"mapping", "validate", "../../examples/demo/pairing.yaml", "../../examples/hubspot-salesforce/pairing.yaml"}, &out, &out)
+	require.NoError(t, err)
+	assert.Contains(t, out.String(), "examples/demo/pairing.yaml: ok (pairing acme-globex")
+
+	out.Reset()
+	err = run(context.Background(), []string{"mapping", "validate", "../../examples/demo/pairing.yaml", "../../pairing/testdata/several-problems.yaml"}, &out, &out)
+	assert.Equal(t, 2, exitCode(err))
+	assert.Contains(t, err.Error(), "1 of 2 pairing files have problems")
+	assert.Regexp(t, `several-problems\.yaml:\d+:\d+: `, out.String(), "every problem with file:line:col")
+	assert.Contains(t, out.String(), "hint: ")
+}
+
+func TestUsageErrors(t *testing.T) {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"mapping"}, {"deal", "show"}, {"mock", "dynamics"}} {
+		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
+		assert.Equal(t, 2, exitCode(err), "%v: %v", args, err)
+	}
+}
