@@ -36,6 +36,23 @@
 //	notes:                          # optional
 //	  share: tagged                 # all | tagged (default)
 //	  tag: "#partner"               # default "#partner"; matched as a whole word, any case
+//	sla:                            # optional; defaults: sla.Policy.WithDefaults
+//	  calendar: business            # calendar (default) | business
+//	  timezone: America/New_York    # default UTC
+//	  business_hours: "09:00-17:00" # default 09:00-17:00
+//	  business_days: [mon, tue, wed, thu, fri]
+//	  holidays: [2026-12-25]        # YYYY-MM-DD in timezone
+//	  warn_at: 80%                  # or 0.8; strictly between 0 and 1
+//	  registration_acceptance: 24h  # durations: 90m, 24h, 7d, 1w, 1d12h (sla.ParseDuration)
+//	  request_response: 24h
+//	  request_tag: "#request"
+//	  stages: { prospecting: 7d }   # keys: canonical values of the stage field; a duration or none
+//	escalation:                     # optional; replaces the default ladder
+//	  - { level: 2, after: 24h, a: [maria.manager@acme.example], b: [kim.manager@globex.example] }
+//	                                # levels 1-4, once each, in order, after never decreasing; optional name
+//	notifications:                  # optional
+//	  slack: { webhook_url_env: COSELL_SLACK_WEBHOOK_URL }  # a variable name, never the URL
+//	  crm_tasks: true               # default true
 //
 // # Validation
 //
@@ -46,8 +63,8 @@
 //
 // # Adding a section
 //
-// Top-level sections are decoded in the order of the sections table in parse.go. A new section (sla,
-// escalation, pilot) is one table entry and one decode function that reads its node with the decoder's
-// helpers (object, str, list, choice), which report unknown keys, wrong types and missing keys with
-// positions, and fills a new field on Pairing.
+// Top-level sections are decoded in the order of the sections table in parse.go. A new section (pilot)
+// is one table entry and one decode function that reads its node with the decoder's helpers (object,
+// mapping, str, list, choice, boolean), which report unknown keys, wrong types and missing keys with
+// positions, and fills a new field on Pairing. sla, escalation and notifications were added this way.
 package pairing

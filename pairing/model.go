@@ -1,6 +1,9 @@
 package pairing
 
-import "github.com/cosellsync/cosell/connectors"
+import (
+	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/sla"
+)
 
 // Side is one of the two partners of a pairing.
 type Side string
@@ -65,6 +68,11 @@ type Pairing struct {
 	Fields []Field `json:"fields"`
 	Owners Owners  `json:"owners"`
 	Notes  Notes   `json:"notes"`
+	// SLA is the pairing's SLA policy and escalation ladder (sections sla and escalation), always with
+	// its defaults filled in, so a pairing file without the sections gets the playbook's.
+	SLA sla.Policy `json:"sla"`
+	// Notifications says where SLA notices go besides the deal workflow's log.
+	Notifications Notifications `json:"notifications"`
 	// Path is the file the pairing was loaded from, for messages.
 	Path string `json:"path,omitempty"`
 }
@@ -126,4 +134,14 @@ type Issue struct {
 	Field   string `json:"field"`
 	Side    Side   `json:"side"`
 	Message string `json:"message"`
+}
+
+// Notifications says which channels carry SLA notices (warnings, breaches, escalations).
+type Notifications struct {
+	// SlackWebhookURLEnv names the environment variable that holds the Slack incoming-webhook URL; ""
+	// means no Slack. The URL is a secret, so the pairing file, kept in git, names the variable only.
+	SlackWebhookURLEnv string `json:"slackWebhookUrlEnv,omitempty"`
+	// CRMTasks creates a task in the CRM of the side that must act, true by default: reps already work
+	// from their CRM's task list.
+	CRMTasks bool `json:"crmTasks"`
 }

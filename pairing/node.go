@@ -57,6 +57,10 @@ type object struct {
 	at     *yaml.Node // where a missing key is reported: the key that names this map, or the map itself
 	keys   map[string]*yaml.Node
 	values map[string]*yaml.Node
+	// order lists the keys as they appear in the file, for maps whose keys are data (mapping).
+	order []string
+	// anyKey accepts every key: the keys are data (stage names), checked by the caller.
+	anyKey bool
 }
 
 // object reads n as a map allowed to hold only the known keys. Unknown keys are reported with the
@@ -96,7 +100,11 @@ func (d *decoder) collect(o *object, n *yaml.Node, known []string, merged bool, 
 			continue
 		}
 		if k.Kind != yaml.ScalarNode {
-			d.report(k, fmt.Sprintf("%s has a key that is %s", o.path, kindName(k)), "keys are plain names such as "+quoteList(known))
+			hint := "keys are plain names"
+			if len(known) > 0 {
+				hint += " such as " + quoteList(known)
+			}
+			d.report(k, fmt.Sprintf("%s has a key that is %s", o.path, kindName(k)), hint)
 			continue
 		}
 		name := k.Value
@@ -106,11 +114,12 @@ func (d *decoder) collect(o *object, n *yaml.Node, known []string, merged bool, 
 			}
 			continue
 		}
-		if !slices.Contains(known, name) {
+		if !o.anyKey && !slices.Contains(known, name) {
 			d.report(k, fmt.Sprintf("unknown key %s in %s", name, o.path), keyHint(name, known))
 			continue
 		}
 		o.keys[name], o.values[name] = k, v
+		o.order = append(o.order, name)
 	}
 	for _, m := range merges {
 		m = deref(m)
@@ -127,6 +136,30 @@ func (d *decoder) collect(o *object, n *yaml.Node, known []string, merged bool, 
 			d.report(m, "<< must merge a map", "write `<<: *anchor` where &anchor labels a map")
 		}
 	}
+}
+
+// mapping reads n as a map whose keys are data rather than settings (sla › stages: stage name →
+// budget), so any key is accepted and the caller checks each against what it may name. Duplicates,
+// merge keys and a wrong shape are handled as in object.
+func (d *decoder) mapping(at, n *yaml.Node, path, example string) *object {
+	o := &object{path: path, at: at, keys: map[string]*yaml.Node{}, values: map[string]*yaml.Node{}, anyKey: true}
+	n = deref(n)
+	if o.at == nil {
+		o.at = n
+	}
+	if isNull(n) {
+		return o
+	}
+	if n.Kind != yaml.MappingNode {
+		hint := "write one `name: value` pair per line below, e.g. " + example
+		if n.Kind == yaml.SequenceNode {
+			hint = "remove the leading `- `: " + hint
+		}
+		d.report(n, fmt.Sprintf("%s must be a map, not %s", path, kindName(n)), hint)
+		return nil
+	}
+	d.collect(o, n, nil, false, map[*yaml.Node]bool{})
+	return o
 }
 
 // peek returns the single value of a key in mapping n without checking anything, to name an entry in

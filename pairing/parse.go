@@ -35,6 +35,9 @@ var sections = []section{
 	{key: "fields", required: true, hint: "add `fields:` with at least one mapped field", decode: decodeFields},
 	{key: "owners", required: true, hint: "add `owners:` with a `fallback:` owner e-mail for each side", decode: decodeOwners},
 	{key: "notes", decode: decodeNotes},
+	{key: "sla", decode: decodeSLA},               // after fields: stage budgets name the stage field's values
+	{key: "escalation", decode: decodeEscalation}, // after sla: replaces its default ladder
+	{key: "notifications", decode: decodeNotifications},
 }
 
 // Load reads and validates a pairing file. A file that is not a valid pairing gives a *Problems listing
@@ -49,7 +52,8 @@ func Load(path string) (*Pairing, error) {
 
 // Parse validates a pairing file's contents; filename is used in problem positions and kept as
 // Pairing.Path. Defaults are filled in (deal fields per CRM kind, time zone UTC, direction both, conflict
-// last_writer_wins, type text, notes tagged "#partner"), so callers never handle an empty setting.
+// last_writer_wins, type text, notes tagged "#partner", the playbook's SLA policy and escalation ladder,
+// CRM tasks on and no Slack), so callers never handle an empty setting.
 // Any problem gives a nil pairing and a *Problems listing every problem, sorted by line.
 func Parse(filename string, data []byte) (*Pairing, error) {
 	d := &decoder{file: filename}

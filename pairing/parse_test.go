@@ -70,6 +70,26 @@ func TestBrokenFilesAreRejectedAtTheirLine(t *testing.T) {
 		{"owners-missing.yaml", 2, "owners is missing", "fallback"},
 		{"notes-share-invalid.yaml", 34, `unknown share "some" in notes`, "all or tagged"},
 		{"notes-tag-empty.yaml", 35, "notes › tag is empty", "quoted"},
+		{"sla-duration-invalid.yaml", 37, `invalid duration "24" in sla › request_response`, `"7d", "24h"`},
+		{"sla-warn-at-range.yaml", 37, `invalid warn_at "120%" in sla`, "80% or 0.8"},
+		{"sla-calendar-unknown.yaml", 37, `unknown calendar "working" in sla`, "use calendar or business"},
+		{"sla-timezone-invalid.yaml", 38, `unknown time zone "Eastern" in sla`, "IANA"},
+		{"sla-business-hours-invalid.yaml", 38, `invalid business_hours "17:00-09:00" in sla: business hours end 09:00 is not after start 17:00`, `"09:00-17:00"`},
+		{"sla-weekday-unknown.yaml", 38, `unknown weekday "thur" in sla › business_days`, "mon, tue, wed, thu, fri, sat or sun"},
+		{"sla-holiday-invalid.yaml", 38, `invalid holiday "12/31/2026" in sla › holidays`, "YYYY-MM-DD"},
+		{"sla-stage-unknown.yaml", 39, `unknown stage prospecting in sla › stages: the stage field's value map has no canonical value "prospecting"`, "the stages you can budget are qualification"},
+		{"sla-stage-closed.yaml", 38, "stage closed_won is closed", "remove the line"},
+		{"sla-stage-zero.yaml", 38, "stage qualification has a budget of 0d", "none to switch the stage SLA off"},
+		{"escalation-level-invalid.yaml", 39, `unknown escalation level "5"`, "4 (deal desk and legal)"},
+		{"escalation-level-twice.yaml", 41, "escalation level 2 appears twice (first on line 39)", ""},
+		{"escalation-level-order.yaml", 41, "escalation level 2 comes after level 3", "in order"},
+		{"escalation-after-decreasing.yaml", 42, "escalation level 3 fires 24h after the breach, before level 2 (48h)", "at or after the one before it"},
+		{"escalation-after-invalid.yaml", 40, `invalid duration "24" in escalation › level 2 › after`, `"7d", "24h"`},
+		{"escalation-email-invalid.yaml", 41, `invalid e-mail "maria.manager@acme" in escalation › level 2 › a`, ""},
+		{"slack-env-invalid.yaml", 38, `invalid environment variable name "cosell-slack-webhook-url"`, "write it as COSELL_SLACK_WEBHOOK_URL"},
+		{"slack-literal-url.yaml", 38, "webhook_url_env holds a URL, not the name of an environment variable", "secret"},
+		{"slack-webhook-url-key.yaml", 38, "notifications › slack › webhook_url: the pairing file names the environment variable holding the webhook URL, never the URL", "put the URL in an environment variable"},
+		{"notifications-crm-tasks-invalid.yaml", 37, `notifications › crm_tasks must be true or false, not "sometimes"`, ""},
 	}
 	files, err := filepath.Glob("testdata/broken/*.yaml")
 	require.NoError(t, err)
@@ -236,16 +256,16 @@ owners:
 }
 
 func TestUnknownKeyFarFromAnyKnownListsThem(t *testing.T) {
-	_, err := pairing.Parse("x.yaml", []byte("version: 1\nsla:\n  hours: 4\n"))
+	_, err := pairing.Parse("x.yaml", []byte("version: 1\npilot:\n  days: 90\n"))
 	var ps *pairing.Problems
 	require.True(t, errors.As(err, &ps))
 	var found bool
 	for _, p := range ps.List {
-		if p.Message == "unknown key sla in the file" {
+		if p.Message == "unknown key pilot in the file" {
 			found = true
 			assert.Equal(t, 2, p.Line)
 			assert.Equal(t, 1, p.Column)
-			assert.Equal(t, "the keys allowed here are version, pairing, partners, fields, owners or notes", p.Hint)
+			assert.Equal(t, "the keys allowed here are version, pairing, partners, fields, owners, notes, sla, escalation or notifications", p.Hint)
 		}
 	}
 	assert.True(t, found, err.Error())
