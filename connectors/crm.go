@@ -52,6 +52,14 @@ type CRM interface {
 	// the existing note's id and writes nothing.
 	CreateNote(ctx context.Context, note NoteInput) (noteID string, err error)
 
+	// CreateTask creates a to-do for one person on a deal (a Salesforce Task, a HubSpot task associated
+	// with the deal), exactly once per Key: a second call with the same Key returns the existing task's
+	// id and writes nothing. SLA notices use it to put the work in front of the responsible person.
+	CreateTask(ctx context.Context, task TaskInput) (taskID string, err error)
+
+	// DealURL is where a person opens the deal in this CRM's UI, for links in notices.
+	DealURL(recordID string) string
+
 	// ListOwners lists the users who can own a deal, active or not.
 	ListOwners(ctx context.Context) ([]Owner, error)
 
@@ -129,6 +137,17 @@ type NoteInput struct {
 	Body         string    `json:"body"`
 	OwnerID      string    `json:"ownerId,omitempty"`
 	Timestamp    time.Time `json:"timestamp"`
+}
+
+// TaskInput is a to-do to create on a deal for one owner. Key is the idempotency key the connector
+// stores on the task; Due is the calendar date the task is due (time of day ignored by Salesforce).
+type TaskInput struct {
+	DealRecordID string    `json:"dealRecordId"`
+	Key          string    `json:"key"`
+	Subject      string    `json:"subject"`
+	Body         string    `json:"body"`
+	OwnerID      string    `json:"ownerId,omitempty"`
+	Due          time.Time `json:"due"`
 }
 
 // Owner is a CRM user who can own a deal.

@@ -48,13 +48,7 @@ func (e *Error) Error() string {
 func (e *Error) Is(target error) bool { return target == ErrNotFound && e.NotFound }
 
 // AsError returns the classified CRM error inside err, if there is one.
-func AsError(err error) (*Error, bool) {
-	var e *Error
-	if errors.As(err, &e) {
-		return e, true
-	}
-	return nil, false
-}
+func AsError(err error) (*Error, bool) { return errors.AsType[*Error](err) }
 
 // IsRetryable reports whether err may succeed if tried again. Unclassified errors (network failures,
 // timeouts) are retryable; classified ones say so themselves.

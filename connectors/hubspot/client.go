@@ -21,6 +21,8 @@ type Client struct {
 	cfg    Config
 	http   *retryablehttp.Client
 	tokens tokenSource
+	// account caches what DealURL needs from the account details.
+	account accountCache
 }
 
 var _ connectors.CRM = (*Client)(nil)

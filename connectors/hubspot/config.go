@@ -2,8 +2,10 @@ package hubspot
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -12,6 +14,10 @@ import (
 
 // DefaultBaseURL is HubSpot's API host.
 const DefaultBaseURL = "https://api.hubapi.com"
+
+// DefaultAppURL is HubSpot's app host for accounts hosted in North America; DealURL links go there unless
+// Config.AppURL or the account's uiDomain says otherwise.
+const DefaultAppURL = "https://app.hubspot.com"
 
 // Config is one HubSpot connection. Exactly one of PrivateAppToken and OAuth must be set.
 type Config struct {
@@ -33,6 +39,17 @@ type Config struct {
 	// NoteKeyProperty is the custom note property holding CreateNote's idempotency key
 	// (default "cosell_note_key").
 	NoteKeyProperty string
+	// TaskKeyProperty is the custom task property (unique values) holding CreateTask's idempotency key
+	// (default "cosell_task_key").
+	TaskKeyProperty string
+
+	// AppURL is the root of HubSpot's app, where DealURL links point. When empty, DealURL uses the
+	// account's uiDomain (app-eu1.hubspot.com for an EU-hosted account) read with the portal id, or
+	// DefaultAppURL. Set it to a fake's URL in a demo so that links open the fake's record pages.
+	AppURL string
+	// PortalID presets the account (hub) id DealURL links carry, which DealURL otherwise reads once from
+	// GET /account-info/v3/details. With PortalID set and AppURL empty, links go to DefaultAppURL.
+	PortalID int64
 	// Pipeline is the deal pipeline whose stages DescribeDeals reports (default "default").
 	Pipeline string
 
@@ -78,6 +95,9 @@ func DefaultDealFields() connectors.DealFields {
 // DefaultNoteKeyProperty is the custom note property holding the idempotency key of mirrored notes.
 const DefaultNoteKeyProperty = "cosell_note_key"
 
+// DefaultTaskKeyProperty is the custom task property holding the idempotency key of SLA tasks.
+const DefaultTaskKeyProperty = "cosell_task_key"
+
 func (c Config) withDefaults() (Config, error) {
 	if (c.PrivateAppToken == "") == (c.OAuth == nil) {
 		return c, errors.New("hubspot config: set exactly one of PrivateAppToken and OAuth")
@@ -115,6 +135,18 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.NoteKeyProperty == "" {
 		c.NoteKeyProperty = DefaultNoteKeyProperty
+	}
+	if c.TaskKeyProperty == "" {
+		c.TaskKeyProperty = DefaultTaskKeyProperty
+	}
+	c.AppURL = strings.TrimRight(c.AppURL, "/")
+	if c.AppURL != "" {
+		if u, err := url.Parse(c.AppURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return c, fmt.Errorf("hubspot config: AppURL %q is not an http(s) URL", c.AppURL)
+		}
+	}
+	if c.PortalID < 0 {
+		return c, fmt.Errorf("hubspot config: PortalID %d is not a portal id", c.PortalID)
 	}
 	if c.Pipeline == "" {
 		c.Pipeline = "default"

@@ -9,33 +9,20 @@ import (
 )
 
 // CreateNote attaches a note to a deal once per NoteInput.Key. It reads the deal's notes (v4
-// associations, then one batch read of their key property) and returns the note carrying the key if
-// there is one; otherwise it creates the note with the key and the deal association inline.
+// associations, then one batch read of their key property; see findKeyedOnDeal) and returns the note
+// carrying the key if there is one; otherwise it creates the note with the key and the deal association
+// inline.
 //
 // Read-then-create is safe because one deal workflow serializes writes per deal, so no two CreateNote
-// calls for one deal run at once. The reads are not searches on purpose: HubSpot's search index lags
-// writes, the association and batch-read endpoints do not, so a retry right after an ambiguous create
-// still finds the note. The create itself is never repeated by the transport; a retried activity comes
-// back through the read.
+// calls for one deal run at once. The create itself is never repeated by the transport; a retried
+// activity comes back through the read.
 func (c *Client) CreateNote(ctx context.Context, note connectors.NoteInput) (string, error) {
 	if note.Key == "" || note.DealRecordID == "" {
 		return "", &connectors.Error{CRM: crmName, Op: "create note on deal " + note.DealRecordID, Code: "MISSING_INPUT",
 			Message: "a mirrored note needs an idempotency key and a deal", Fields: []string{c.cfg.NoteKeyProperty}}
 	}
-	existing, err := c.ListAssociations(ctx, ObjectDeals, note.DealRecordID, ObjectNotes)
-	if err != nil {
-		return "", err
-	}
-	if len(existing) > 0 {
-		notes, err := c.BatchRead(ctx, ObjectNotes, "", existing, []string{c.cfg.NoteKeyProperty})
-		if err != nil {
-			return "", err
-		}
-		for _, n := range notes {
-			if n.Get(c.cfg.NoteKeyProperty) == note.Key {
-				return n.ID, nil
-			}
-		}
+	if id, found, err := c.findKeyedOnDeal(ctx, ObjectNotes, note.DealRecordID, c.cfg.NoteKeyProperty, note.Key); err != nil || found {
+		return id, err
 	}
 	ts := note.Timestamp
 	if ts.IsZero() {

@@ -32,8 +32,11 @@ type AssociationType struct {
 // NoteToDeal is HubSpot's default note-to-deal association type.
 var NoteToDeal = AssociationType{AssociationCategory: "HUBSPOT_DEFINED", AssociationTypeID: 214}
 
+// TaskToDeal is HubSpot's default task-to-deal association type (the reverse, deal-to-task, is 215).
+var TaskToDeal = AssociationType{AssociationCategory: "HUBSPOT_DEFINED", AssociationTypeID: 216}
+
 // CreateObject creates one record. It is not repeated after a 5xx or a network failure, which may hide a
-// success: callers make creates idempotent themselves (see CreateNote).
+// success: callers make creates idempotent themselves (see CreateNote and CreateTask).
 func (c *Client) CreateObject(ctx context.Context, objectType string, in CreateInput) (Object, error) {
 	var out Object
 	_, err := c.do(ctx, request{

@@ -50,4 +50,16 @@
 // HTML-escaped with line breaks, so text survives a round trip. The idempotency key lives in the custom
 // note property Config.NoteKeyProperty (cosell_note_key); EnsureProperties creates it and the deal
 // properties the connector relies on.
+//
+// # Tasks and links
+//
+// CreateTask writes a HubSpot task (NOT_STARTED, HIGH, TODO, hs_timestamp the due date) associated with
+// the deal (HUBSPOT_DEFINED type 216, task to deal), exactly once per key: the key lives in the unique
+// task property Config.TaskKeyProperty (cosell_task_key), found the way CreateNote finds its notes, and a
+// create refused with 409 on that property returns the task holding the key. Tasks are their own object
+// type, so they never enter the note stream.
+//
+// DealURL links to {app}/contacts/{portalId}/record/0-3/{id}. The portal id comes from Config.PortalID or
+// one read of GET /account-info/v3/details, kept for the client's life; if that read fails, links go
+// without it rather than fail the notice they are for.
 package hubspot

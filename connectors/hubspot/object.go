@@ -1,15 +1,17 @@
 package hubspot
 
 import (
-	"github.com/cosellsync/cosell/connectors"
 	"sort"
 	"time"
+
+	"github.com/cosellsync/cosell/connectors"
 )
 
 // Object types as the CRM v3 paths name them.
 const (
 	ObjectDeals = "deals"
 	ObjectNotes = "notes"
+	ObjectTasks = "tasks"
 )
 
 // Object is a CRM record as HubSpot returns it: every property value a string, nil when unset.

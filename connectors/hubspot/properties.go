@@ -59,13 +59,14 @@ func (c *Client) CreateProperty(ctx context.Context, objectType string, p Proper
 
 // EnsureProperties creates the custom properties CoSell Sync needs and the portal lacks: on deals the
 // co-sell id (unique, so upserts can key on it), the co-sell flag and the partner owner's name and e-mail;
-// on notes the idempotency key. It is what an admin runs once when connecting a portal.
+// on notes the idempotency key of mirrored notes; on tasks the idempotency key of SLA tasks (unique, so a
+// racing second create is refused). It is what an admin runs once when connecting a portal.
 func (c *Client) EnsureProperties(ctx context.Context) error {
 	f := c.cfg.DealFields
 	text := func(name, label string) Property {
 		return Property{Name: name, Label: label, Type: "string", FieldType: "text", GroupName: "dealinformation"}
 	}
-	want := map[string][]Property{ObjectDeals: {}, ObjectNotes: {}}
+	want := map[string][]Property{ObjectDeals: {}, ObjectNotes: {}, ObjectTasks: {}}
 	want[ObjectDeals] = append(want[ObjectDeals], func() Property {
 		p := text(f.CoSellID, "Co-sell ID")
 		p.HasUniqueValue = true
@@ -84,8 +85,12 @@ func (c *Client) EnsureProperties(ctx context.Context) error {
 	note := text(c.cfg.NoteKeyProperty, "Co-sell note key")
 	note.GroupName = "engagement"
 	want[ObjectNotes] = append(want[ObjectNotes], note)
+	task := text(c.cfg.TaskKeyProperty, "Co-sell task key")
+	task.GroupName = "task"
+	task.HasUniqueValue = true
+	want[ObjectTasks] = append(want[ObjectTasks], task)
 
-	for _, objectType := range []string{ObjectDeals, ObjectNotes} {
+	for _, objectType := range []string{ObjectDeals, ObjectNotes, ObjectTasks} {
 		have, err := c.Properties(ctx, objectType)
 		if err != nil {
 			return err

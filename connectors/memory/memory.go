@@ -23,6 +23,7 @@ type CRM struct {
 	seq    int
 	deals  map[string]*connectors.Deal
 	notes  map[string]*connectors.Note
+	tasks  map[string]connectors.TaskInput
 	owners []connectors.Owner
 	// allowed restricts a field to a set of values, like a restricted picklist.
 	allowed map[string][]string
@@ -33,7 +34,7 @@ type CRM struct {
 // stamps modifications; it must advance (tests pass a ticking clock).
 func New(kind string, fields connectors.DealFields, now func() time.Time) *CRM {
 	return &CRM{kind: kind, fields: fields, now: now, deals: map[string]*connectors.Deal{},
-		notes: map[string]*connectors.Note{}, allowed: map[string][]string{}}
+		notes: map[string]*connectors.Note{}, tasks: map[string]connectors.TaskInput{}, allowed: map[string][]string{}}
 }
 
 // Restrict makes field reject values outside values, as a restricted picklist does.
@@ -245,6 +246,46 @@ func (c *CRM) CreateNote(_ context.Context, in connectors.NoteInput) (string, er
 	c.notes[id] = &connectors.Note{ID: id, DealRecordID: in.DealRecordID, Body: in.Body, Key: in.Key, CreatedAt: t, ModifiedAt: t}
 	return id, nil
 }
+
+// CreateTask implements connectors.CRM. Tasks are kept apart from notes, as Salesforce's ChangedNotes
+// filter and HubSpot's object types keep them out of the note stream.
+func (c *CRM) CreateTask(_ context.Context, in connectors.TaskInput) (string, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, t := range c.tasks {
+		if t.Key == in.Key {
+			return id, nil
+		}
+	}
+	if _, ok := c.deals[in.DealRecordID]; !ok {
+		return "", &connectors.Error{CRM: c.kind, Op: "create task", Status: 404, Code: "NOT_FOUND", Message: "no such deal", NotFound: true}
+	}
+	c.writes++
+	id := c.nextID("task")
+	c.tasks[id] = in
+	return id, nil
+}
+
+// Tasks returns the tasks on a deal, in creation order.
+func (c *CRM) Tasks(dealRecordID string) []connectors.TaskInput {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ids := make([]string, 0, len(c.tasks))
+	for id, t := range c.tasks {
+		if t.DealRecordID == dealRecordID {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	out := make([]connectors.TaskInput, len(ids))
+	for i, id := range ids {
+		out[i] = c.tasks[id]
+	}
+	return out
+}
+
+// DealURL implements connectors.CRM.
+func (c *CRM) DealURL(recordID string) string { return "memory://" + c.kind + "/deals/" + recordID }
 
 // ListOwners implements connectors.CRM.
 func (c *CRM) ListOwners(context.Context) ([]connectors.Owner, error) {

@@ -28,6 +28,9 @@ type Connector struct {
 
 	mu   sync.Mutex
 	sess *session
+	// instanceURL is the org's instance_url from the latest session, kept after the session expires so
+	// DealURL has a host without logging in.
+	instanceURL string
 
 	usageMu   sync.Mutex
 	usageUsed int
@@ -148,6 +151,7 @@ func (c *Connector) currentSession(ctx context.Context) (*session, error) {
 		return nil, fmt.Errorf("salesforce: init client: %w", err)
 	}
 	c.sess = &session{sf: sf, instanceURL: tok.InstanceURL}
+	c.instanceURL = strings.TrimRight(tok.InstanceURL, "/")
 	return c.sess, nil
 }
 

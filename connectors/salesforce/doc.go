@@ -67,5 +67,13 @@
 // through a RequestOption, so cancellation and deadlines reach the wire), and status 300 (an external id
 // matching several records) counts as success (the connector treats it as an error).
 //
+// # Notes and tasks
+//
+// Mirrored notes (CreateNote) and SLA to-dos (CreateTask) are both Task records on the opportunity, written
+// once per key: the key goes in the unique external-id field Config.NoteKeyField, read before the insert and
+// again after a DUPLICATE_VALUE. A note is a completed activity, a to-do an open High-priority Task due on
+// its date. ChangedNotes reports both with their key, and the change feed drops keyed Tasks as the
+// product's own writes. DealURL links to the Lightning record page at the instance URL, with no API call.
+//
 // Nothing secret is logged: not the client secret, password, security token nor access token.
 package salesforce

@@ -2,9 +2,7 @@ package salesforce
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"strings"
 	"unicode/utf8"
 
@@ -59,42 +57,16 @@ func (c *Connector) ChangedNotes(ctx context.Context, after connectors.Cursor, l
 	return page, nil
 }
 
-// findNote looks a note up by its idempotency key.
-func (c *Connector) findNote(ctx context.Context, key string) (string, bool, error) {
-	soql := fmt.Sprintf("SELECT Id FROM Task WHERE %s = %s LIMIT 1", c.cfg.NoteKeyField, quote(key))
-	recs, err := c.query(ctx, "find Task "+c.cfg.NoteKeyField+"="+key, soql)
-	if err != nil || len(recs) == 0 {
-		return "", false, err
-	}
-	id, _ := recs[0]["Id"].(string)
-	return id, id != "", nil
-}
-
-// CreateNote writes a Task exactly once per key.
-//
-// It reads by key first and writes only when nothing holds the key; the insert then relies on the key
-// field being unique, so when two tries race, the loser gets DUPLICATE_VALUE and returns the winner's id.
-// An upsert by the key would look simpler but, on a retry, would update the existing Task: that rewrites a
-// note its owner may have edited and bumps its SystemModstamp, so ChangedNotes would offer the note again
-// as a change. Reading first costs one query per new note and makes a repeated call write nothing.
+// CreateNote writes a Task exactly once per key (see createKeyedTask): a completed, normal-priority
+// activity on the opportunity, dated at the note's timestamp.
 func (c *Connector) CreateNote(ctx context.Context, note connectors.NoteInput) (string, error) {
 	op := "create Task " + c.cfg.NoteKeyField + "/" + note.Key
-	if note.Key == "" {
-		return "", invalid(op, "note without idempotency key")
-	}
-	if !validID(note.DealRecordID) || !strings.HasPrefix(note.DealRecordID, "006") {
-		return "", invalid(op, fmt.Sprintf("deal record id %q is not an Opportunity id", note.DealRecordID))
-	}
-	if id, found, err := c.findNote(ctx, note.Key); err != nil || found {
-		return id, err
-	}
 	fields := map[string]any{
-		"WhatId":           note.DealRecordID,
-		"Subject":          noteSubject(note),
-		"Description":      note.Body,
-		"Status":           "Completed",
-		"Priority":         "Normal",
-		c.cfg.NoteKeyField: note.Key,
+		"WhatId":      note.DealRecordID,
+		"Subject":     noteSubject(note),
+		"Description": note.Body,
+		"Status":      "Completed",
+		"Priority":    "Normal",
 	}
 	if note.OwnerID != "" {
 		fields["OwnerId"] = note.OwnerID
@@ -102,35 +74,24 @@ func (c *Connector) CreateNote(ctx context.Context, note connectors.NoteInput) (
 	if !note.Timestamp.IsZero() {
 		fields["ActivityDate"] = note.Timestamp.UTC().Format("2006-01-02")
 	}
-	// A create is not idempotent, so the transport never resends it; a retry of the whole call finds
-	// the Task by its key instead.
-	resp, err := c.call(ctx, op, http.MethodPost, "/sobjects/Task", fields, false)
-	if err != nil {
-		if errorCode(err) == "DUPLICATE_VALUE" {
-			if id, found, ferr := c.findNote(ctx, note.Key); ferr == nil && found {
-				return id, nil
-			}
-		}
-		return "", err
-	}
-	var ans struct {
-		ID string `json:"id"`
-	}
-	if err := json.Unmarshal(resp.body, &ans); err != nil || ans.ID == "" {
-		return "", invalid(op, "create answer without id: "+bodySnippet(resp.body))
-	}
-	return ans.ID, nil
+	return c.createKeyedTask(ctx, op, note.DealRecordID, note.Key, fields)
 }
 
-// noteSubject is the Task subject: the given one, else the body's first line, within Subject's 255 chars.
+// noteSubject is a note's Task subject.
 func noteSubject(n connectors.NoteInput) string {
-	s := strings.TrimSpace(n.Subject)
+	return subjectLine(n.Subject, n.Body, "Co-sell note")
+}
+
+// subjectLine is a Task subject: the given one, else the body's first line (80 characters at most), else
+// fallback, within Subject's 255 characters.
+func subjectLine(subject, body, fallback string) string {
+	s := strings.TrimSpace(subject)
 	if s == "" {
-		s, _, _ = strings.Cut(strings.TrimSpace(n.Body), "\n")
+		s, _, _ = strings.Cut(strings.TrimSpace(body), "\n")
 		s = truncateRunes(strings.TrimSpace(s), 80)
 	}
 	if s == "" {
-		s = "Co-sell note"
+		s = fallback
 	}
 	return truncateRunes(s, 255)
 }

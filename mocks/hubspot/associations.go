@@ -11,12 +11,9 @@ import (
 // maxAssociationBatchInputs is HubSpot's limit on the inputs of a v4 association batch read.
 const maxAssociationBatchInputs = 1000
 
-// associate links two records; from is the type of id. The caller holds s.mu.
-func (s *Server) associate(from *objectType, id, toID string, now time.Time) {
-	l := link{noteID: id, dealID: toID}
-	if from == dealType {
-		l = link{noteID: toID, dealID: id}
-	}
+// associate links two records; from is the type of id, to the type of toID. The caller holds s.mu.
+func (s *Server) associate(from *objectType, id string, to *objectType, toID string, now time.Time) {
+	l := linkBetween(from, id, to, toID)
 	if _, ok := s.links[l]; !ok {
 		s.links[l] = now
 	}
@@ -27,13 +24,13 @@ func (s *Server) associate(from *objectType, id, toID string, now time.Time) {
 func (s *Server) associated(from, to *objectType, id string) []string {
 	var out []string
 	for l := range s.links {
-		var self, other string
-		if from == noteType {
-			self, other = l.noteID, l.dealID
-		} else {
-			self, other = l.dealID, l.noteID
-		}
-		if self != id {
+		var other string
+		switch {
+		case from == dealType && l.dealID == id && l.kind == to:
+			other = l.id
+		case to == dealType && l.kind == from && l.id == id:
+			other = l.dealID
+		default:
 			continue
 		}
 		if o, ok := s.objects[to][other]; ok && !o.archived {
@@ -123,7 +120,7 @@ func (s *Server) handleAssociateDefault(from, to *objectType) http.HandlerFunc {
 				return
 			}
 		}
-		s.associate(from, id, toID, started)
+		s.associate(from, id, to, toID, started)
 		fwd, _ := associationTypeID(from, to)
 		back, _ := associationTypeID(to, from)
 		spec := func(a, b string, typeID int) map[string]any {
@@ -139,13 +136,9 @@ func (s *Server) handleAssociateDefault(from, to *objectType) http.HandlerFunc {
 
 // handleDisassociate is DELETE /crm/v4/objects/{from}/{id}/associations/{to}/{toId}; like other HubSpot
 // deletes it answers 204 whether or not the association existed.
-func (s *Server) handleDisassociate(from, _ *objectType) http.HandlerFunc {
+func (s *Server) handleDisassociate(from, to *objectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		id, toID := r.PathValue("id"), r.PathValue("toId")
-		l := link{noteID: id, dealID: toID}
-		if from == dealType {
-			l = link{noteID: toID, dealID: id}
-		}
+		l := linkBetween(from, r.PathValue("id"), to, r.PathValue("toId"))
 		s.mu.Lock()
 		delete(s.links, l)
 		s.mu.Unlock()
@@ -194,5 +187,14 @@ func (s *Server) handleAssociationsBatchRead(from, to *objectType) http.HandlerF
 			results = append(results, map[string]any{"from": map[string]string{"id": id}, "to": targets})
 		}
 		s.finishBatch(w, http.StatusOK, started, results, errs)
+	}
+}
+
+// handleAssociationLabels is GET /crm/v4/associations/{from}/{to}/labels: the association types from one
+// object type to the other. Only the unlabeled HubSpot-defined default exists here (216 for task→deal,
+// 215 for deal→task, 214 and 213 for notes).
+func (s *Server) handleAssociationLabels(from, to *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"results": defaultTypes(from, to)})
 	}
 }

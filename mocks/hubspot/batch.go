@@ -80,7 +80,7 @@ func (s *Server) rollback(sn *snapshot) {
 	for _, id := range sn.created {
 		delete(s.objects[sn.t], id)
 		for l := range s.links {
-			if l.noteID == id || l.dealID == id {
+			if (l.kind == sn.t && l.id == id) || (sn.t == dealType && l.dealID == id) {
 				delete(s.links, l)
 			}
 		}

@@ -1,8 +1,8 @@
 // Package hubspot is a faithful in-memory fake of the HubSpot CRM v3/v4 APIs that CoSell Sync uses: deals,
-// notes, owners, properties, pipelines, search, batch operations, v4 associations, OAuth tokens and rate
-// limits. Tests, the demo and benchmarks run against it because no real portal is reachable, so its value
-// lies in behaving like HubSpot where a client can tell: paths, status codes, response and error bodies,
-// headers, validation and limits. Where HubSpot's behaviour is documented, the fake follows the
+// notes, tasks, owners, properties, pipelines, search, batch operations, v4 associations, account details,
+// OAuth tokens and rate limits. Tests, the demo and benchmarks run against it because no real portal is
+// reachable, so its value lies in behaving like HubSpot where a client can tell: paths, status codes,
+// response and error bodies, headers, validation and limits. Where HubSpot's behaviour is documented, the fake follows the
 // documentation; where the documentation is silent (the order of search results sharing a sort value, for
 // example) the fake picks an order a careless client would not expect, so that client bugs surface here
 // rather than against a customer's portal.
@@ -19,7 +19,13 @@
 //     or hs_createdate and hs_lastmodifieddate kept by the server, typed validation of writes (enumeration
 //     options, deal stages of the deal's pipeline, numbers, dates, owners, unique values) answered with
 //     HubSpot's VALIDATION_ERROR body.
+//   - Associations: notes and tasks on deals, with HubSpot's default type ids (note→deal 214, deal→note 213,
+//     task→deal 216, deal→task 215), inline on create or through v4.
+//   - GET /account-info/v3/details answers the portal id (Options.PortalID) and uiDomain, which clients use
+//     to build links into HubSpot's app.
 //
 // Everything a real HubSpot does not have (call counters, fault injection, seeding, forcing token expiry) is
-// under /__admin/ through mocks/mockkit, and GET / is a small HTML page showing the deals and their notes.
+// under /__admin/ through mocks/mockkit. GET / is a small HTML page showing the deals with their notes and
+// tasks, and GET /contacts/{portalId}/record/0-3/{id} — the path of a deal in HubSpot's app — shows one deal,
+// so links in notices open something readable when the app URL points at the fake.
 package hubspot

@@ -20,6 +20,8 @@ type objectType struct {
 	defaults []string
 	// searchable are the properties the free-text "query" of a search looks in.
 	searchable []string
+	// engagement marks an activity (note, task): it needs hs_timestamp and is associated with deals.
+	engagement bool
 }
 
 var (
@@ -31,9 +33,14 @@ var (
 	noteType = &objectType{
 		name: "notes", singular: "note", typeID: "0-46", upper: "NOTE", created: "hs_createdate",
 		defaults:   []string{"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
-		searchable: []string{"hs_note_body"},
+		searchable: []string{"hs_note_body"}, engagement: true,
 	}
-	objectTypes = []*objectType{dealType, noteType}
+	taskType = &objectType{
+		name: "tasks", singular: "task", typeID: "0-27", upper: "TASK", created: "hs_createdate",
+		defaults:   []string{"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
+		searchable: []string{"hs_task_subject", "hs_task_body"}, engagement: true,
+	}
+	objectTypes = []*objectType{dealType, noteType, taskType}
 )
 
 // lookupType resolves an object type as any HubSpot API spells it.
@@ -47,10 +54,12 @@ func lookupType(s string) *objectType {
 	return nil
 }
 
-// Association type ids HubSpot defines between notes and deals (HUBSPOT_DEFINED category).
+// Association type ids HubSpot defines between engagements and deals (HUBSPOT_DEFINED category).
 const (
 	noteToDealTypeID = 214
 	dealToNoteTypeID = 213
+	taskToDealTypeID = 216
+	dealToTaskTypeID = 215
 )
 
 // associationTypeID returns the HubSpot-defined default association type from one type to the other.
@@ -60,8 +69,22 @@ func associationTypeID(from, to *objectType) (int, bool) {
 		return noteToDealTypeID, true
 	case from == dealType && to == noteType:
 		return dealToNoteTypeID, true
+	case from == taskType && to == dealType:
+		return taskToDealTypeID, true
+	case from == dealType && to == taskType:
+		return dealToTaskTypeID, true
 	}
 	return 0, false
+}
+
+// associationTarget returns the type a HUBSPOT_DEFINED association type id leads to from type from.
+func associationTarget(from *objectType, typeID int) (*objectType, bool) {
+	for _, to := range objectTypes {
+		if id, ok := associationTypeID(from, to); ok && id == typeID {
+			return to, true
+		}
+	}
+	return nil, false
 }
 
 // object is one stored CRM record. props holds only values that are set; the server-maintained
@@ -89,10 +112,21 @@ func (o *object) value(t *objectType, name string) (string, bool) {
 	return v, ok
 }
 
-// link is one note–deal association; HubSpot stores both directions (214 and 213) for one pair.
+// link is one engagement–deal association (a note or a task on a deal); HubSpot stores both directions
+// (214 and 213 for a note, 216 and 215 for a task) for one pair.
 type link struct {
-	noteID string
+	kind   *objectType // noteType or taskType
+	id     string      // the note's or task's id
 	dealID string
+}
+
+// linkBetween is the link between record id of type from and record toID of type to; one of the two
+// types is the deal.
+func linkBetween(from *objectType, id string, to *objectType, toID string) link {
+	if from == dealType {
+		return link{kind: to, id: toID, dealID: id}
+	}
+	return link{kind: from, id: id, dealID: toID}
 }
 
 // owner is a HubSpot user who can own records.

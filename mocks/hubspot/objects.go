@@ -191,10 +191,10 @@ func (s *Server) create(t *objectType, in createInput) (*object, *apiError) {
 	if e != nil {
 		return nil, e
 	}
-	if t == noteType {
+	if t.engagement {
 		if ts, ok := wr["hs_timestamp"]; !ok || ts == nil {
 			return nil, invalidProperties(s.opts.PortalID, []propertyProblem{{
-				Message: "hs_timestamp is required when creating a note", Error: "REQUIRED_PROPERTY", Name: "hs_timestamp",
+				Message: "hs_timestamp is required when creating a " + t.singular, Error: "REQUIRED_PROPERTY", Name: "hs_timestamp",
 			}})
 		}
 	}
@@ -210,29 +210,32 @@ func (s *Server) create(t *objectType, in createInput) (*object, *apiError) {
 	s.apply(t, o, wr, now)
 	s.objects[t][o.id] = o
 	for _, target := range targets {
-		s.associate(t, o.id, target, now)
+		s.associate(t, o.id, target.t, target.id, now)
 	}
 	return o, nil
 }
 
-// checkAssociations validates inline associations and returns the target ids. Only the HubSpot-defined
-// note–deal types exist in this fake.
-func (s *Server) checkAssociations(t *objectType, in []associationInput) ([]string, *apiError) {
-	var targets []string
+// associationRecord is the record an inline association points at.
+type associationRecord struct {
+	t  *objectType
+	id string
+}
+
+// checkAssociations validates inline associations and returns their targets. Only the HubSpot-defined
+// engagement–deal types (note 214/213, task 216/215) exist in this fake.
+func (s *Server) checkAssociations(t *objectType, in []associationInput) ([]associationRecord, *apiError) {
+	var targets []associationRecord
 	for _, a := range in {
 		if len(a.Types) == 0 {
 			return nil, validationError("Each association must have at least one type")
 		}
 		var to *objectType
 		for _, ty := range a.Types {
-			switch {
-			case ty.AssociationCategory == "HUBSPOT_DEFINED" && ty.AssociationTypeID == noteToDealTypeID && t == noteType:
-				to = dealType
-			case ty.AssociationCategory == "HUBSPOT_DEFINED" && ty.AssociationTypeID == dealToNoteTypeID && t == dealType:
-				to = noteType
-			default:
+			target, ok := associationTarget(t, ty.AssociationTypeID)
+			if ty.AssociationCategory != "HUBSPOT_DEFINED" || !ok {
 				return nil, validationError("association type id %d (%s) doesn't exist for %s", ty.AssociationTypeID, ty.AssociationCategory, t.singular)
 			}
+			to = target
 		}
 		id := a.To.ID.String()
 		if target, ok := s.objects[to][id]; !ok || target.archived {
@@ -240,7 +243,7 @@ func (s *Server) checkAssociations(t *objectType, in []associationInput) ([]stri
 			e.Context = map[string][]string{"invalidObjectIds": {id}}
 			return nil, e
 		}
-		targets = append(targets, id)
+		targets = append(targets, associationRecord{t: to, id: id})
 	}
 	return targets, nil
 }

@@ -194,10 +194,43 @@ func defaultNoteProperties() []Property {
 	}
 }
 
+// defaultTaskProperties are the HubSpot-defined task properties the fake knows: a task's subject, body,
+// status, priority and type, and hs_timestamp, which is the task's due date.
+func defaultTaskProperties() []Property {
+	return []Property{
+		hubspotProperty("hs_task_subject", "Task Title", "string", "text", "task"),
+		hubspotProperty("hs_task_body", "Notes", "string", "html", "task"),
+		hubspotProperty("hs_task_status", "Task Status", "enumeration", "select", "task",
+			withOptions(PropertyOption{Label: "Not Started", Value: "NOT_STARTED"},
+				PropertyOption{Label: "In Progress", Value: "IN_PROGRESS", DisplayOrder: 1},
+				PropertyOption{Label: "Waiting", Value: "WAITING", DisplayOrder: 2},
+				PropertyOption{Label: "Completed", Value: "COMPLETED", DisplayOrder: 3},
+				PropertyOption{Label: "Deferred", Value: "DEFERRED", DisplayOrder: 4})),
+		hubspotProperty("hs_task_priority", "Priority", "enumeration", "select", "task",
+			withOptions(PropertyOption{Label: "None", Value: "NONE"},
+				PropertyOption{Label: "Low", Value: "LOW", DisplayOrder: 1},
+				PropertyOption{Label: "Medium", Value: "MEDIUM", DisplayOrder: 2},
+				PropertyOption{Label: "High", Value: "HIGH", DisplayOrder: 3})),
+		hubspotProperty("hs_task_type", "Task Type", "enumeration", "select", "task",
+			withOptions(PropertyOption{Label: "Call", Value: "CALL"},
+				PropertyOption{Label: "Email", Value: "EMAIL", DisplayOrder: 1},
+				PropertyOption{Label: "LinkedIn", Value: "LINKED_IN", DisplayOrder: 2},
+				PropertyOption{Label: "Meeting", Value: "MEETING", DisplayOrder: 3},
+				PropertyOption{Label: "To-do", Value: "TODO", DisplayOrder: 4})),
+		hubspotProperty("hs_timestamp", "Due date", "datetime", "date", "task"),
+		hubspotProperty("hubspot_owner_id", "Assigned to", "enumeration", "select", "task",
+			func(p *Property) { p.ExternalOptions = true }),
+		hubspotProperty("hs_createdate", "Create date", "datetime", "date", "task", readOnly),
+		hubspotProperty("hs_lastmodifieddate", "Last modified date", "datetime", "date", "task", readOnly),
+		hubspotProperty("hs_object_id", "Record ID", "number", "number", "task", readOnly),
+	}
+}
+
 // CoSellProperties returns the custom properties CoSell Sync expects in a portal: on deals the co-sell id
 // (unique, so batch upsert can key on it), the co-sell flag and the partner owner's name and e-mail; on
-// notes the idempotency key of mirrored notes. Seed them (SeedData.Properties) to get a portal the
-// product can run against.
+// notes the idempotency key of mirrored notes; on tasks the idempotency key of SLA tasks (unique, so a
+// racing second create is refused). Seed them (SeedData.Properties) to get a portal the product can run
+// against.
 func CoSellProperties() map[string][]Property {
 	custom := func(name, label, typ, fieldType string, opts ...func(*Property)) Property {
 		p := Property{
@@ -218,6 +251,9 @@ func CoSellProperties() map[string][]Property {
 		},
 		"notes": {
 			custom("cosell_note_key", "Co-sell note key", "string", "text"),
+		},
+		"tasks": {
+			custom("cosell_task_key", "Co-sell task key", "string", "text", func(p *Property) { p.HasUniqueValue = true }),
 		},
 	}
 }

@@ -22,15 +22,18 @@ import (
 //	  "deals":  [{"id": "10000000001", "properties": {"dealname": "Acme", "dealstage": "qualifiedtobuy"},
 //	              "updatedAt": "2026-11-22T10:00:00.123Z"}],
 //	  "notes":  [{"properties": {"hs_note_body": "Call went well", "hs_timestamp": "2026-11-22T10:00:00Z"},
-//	              "deals": ["10000000001"]}]
+//	              "deals": ["10000000001"]}],
+//	  "tasks":  [{"properties": {"hs_task_subject": "Send the quote", "hs_timestamp": "2026-11-24T17:00:00Z",
+//	              "hs_task_status": "NOT_STARTED"}, "deals": ["10000000001"]}]
 //	}
 type SeedData struct {
-	// Properties are custom property definitions by object type ("deals", "notes"); existing names are
-	// left as they are, so seeding the same schema twice is harmless.
+	// Properties are custom property definitions by object type ("deals", "notes", "tasks"); existing
+	// names are left as they are, so seeding the same schema twice is harmless.
 	Properties map[string][]Property `json:"properties,omitempty"`
 	Owners     []SeedOwner           `json:"owners,omitempty"`
 	Deals      []SeedRecord          `json:"deals,omitempty"`
 	Notes      []SeedRecord          `json:"notes,omitempty"`
+	Tasks      []SeedRecord          `json:"tasks,omitempty"`
 }
 
 // SeedOwner is an owner (a HubSpot user who can own records).
@@ -43,9 +46,9 @@ type SeedOwner struct {
 	Archived  bool   `json:"archived"`
 }
 
-// SeedRecord is a deal or note to create. ID, CreatedAt and UpdatedAt are optional: given, they pin the
-// record's id and its createdate/hs_lastmodifieddate, which tests use to build many records sharing one
-// modification time. Deals lists the deals a note is associated with.
+// SeedRecord is a deal, note or task to create. ID, CreatedAt and UpdatedAt are optional: given, they pin
+// the record's id and its createdate/hs_lastmodifieddate, which tests use to build many records sharing
+// one modification time. Deals lists the deals a note or task is associated with.
 type SeedRecord struct {
 	ID         string         `json:"id,omitempty"`
 	Properties map[string]any `json:"properties"`
@@ -78,7 +81,7 @@ func (s *Server) LoadSeedFile(path string) error {
 	return nil
 }
 
-// Seed adds properties, owners, deals and notes, in that order, stopping at the first invalid entry.
+// Seed adds properties, owners, deals, notes and tasks, in that order, stopping at the first invalid entry.
 func (s *Server) Seed(d SeedData) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -124,6 +127,11 @@ func (s *Server) Seed(d SeedData) error {
 			return fmt.Errorf("seed note %d: %w", i, err)
 		}
 	}
+	for i, r := range d.Tasks {
+		if err := s.seedRecord(taskType, r); err != nil {
+			return fmt.Errorf("seed task %d: %w", i, err)
+		}
+	}
 	return nil
 }
 
@@ -137,18 +145,18 @@ func (s *Server) seedRecord(t *objectType, r SeedRecord) error {
 		}
 	}
 	var assocs []associationInput
-	if t == noteType {
+	if typeID, ok := associationTypeID(t, dealType); ok {
 		for _, dealID := range r.Deals {
 			var a associationInput
 			a.To.ID = flexID(dealID)
 			a.Types = append(a.Types, struct {
 				AssociationCategory string `json:"associationCategory"`
 				AssociationTypeID   int    `json:"associationTypeId"`
-			}{"HUBSPOT_DEFINED", noteToDealTypeID})
+			}{"HUBSPOT_DEFINED", typeID})
 			assocs = append(assocs, a)
 		}
 	} else if len(r.Deals) > 0 {
-		return fmt.Errorf("only notes list associated deals")
+		return fmt.Errorf("only notes and tasks list associated deals")
 	}
 	o, e := s.create(t, createInput{Properties: r.Properties, Associations: assocs})
 	if e != nil {
@@ -157,9 +165,9 @@ func (s *Server) seedRecord(t *objectType, r SeedRecord) error {
 	if r.ID != "" {
 		delete(s.objects[t], o.id)
 		for l, at := range s.links {
-			if l.noteID == o.id {
+			if l.kind == t && l.id == o.id {
 				delete(s.links, l)
-				s.links[link{noteID: r.ID, dealID: l.dealID}] = at
+				s.links[link{kind: t, id: r.ID, dealID: l.dealID}] = at
 			}
 		}
 		o.id = r.ID
@@ -185,16 +193,18 @@ func (s *Server) seedRecord(t *objectType, r SeedRecord) error {
 	return nil
 }
 
-// Record is a stored deal or note as tests and the status page see it: every set property (server-kept
-// ones included) and the ids of the associated records of the other type.
+// Record is a stored deal, note or task as tests and the status page see it: every set property
+// (server-kept ones included) and the ids of the associated records.
 type Record struct {
 	ID         string            `json:"id"`
 	Properties map[string]string `json:"properties"`
 	CreatedAt  time.Time         `json:"createdAt"`
 	UpdatedAt  time.Time         `json:"updatedAt"`
 	Archived   bool              `json:"archived"`
-	// Associated lists associated notes for a deal, associated deals for a note.
+	// Associated lists associated notes for a deal, associated deals for a note or a task.
 	Associated []string `json:"associated"`
+	// Tasks lists a deal's associated tasks.
+	Tasks []string `json:"tasks,omitempty"`
 }
 
 func (s *Server) record(t *objectType, o *object) Record {
@@ -205,14 +215,14 @@ func (s *Server) record(t *objectType, o *object) Record {
 	for _, k := range []string{"hs_object_id", t.created, "hs_lastmodifieddate"} {
 		props[k], _ = o.value(t, k)
 	}
-	other := dealType
+	rec := Record{ID: o.id, Properties: props, CreatedAt: o.createdAt, UpdatedAt: o.updatedAt, Archived: o.archived}
 	if t == dealType {
-		other = noteType
+		rec.Associated = s.associated(t, noteType, o.id)
+		rec.Tasks = s.associated(t, taskType, o.id)
+	} else {
+		rec.Associated = s.associated(t, dealType, o.id)
 	}
-	return Record{
-		ID: o.id, Properties: props, CreatedAt: o.createdAt, UpdatedAt: o.updatedAt, Archived: o.archived,
-		Associated: s.associated(t, other, o.id),
-	}
+	return rec
 }
 
 func (s *Server) records(t *objectType) []Record {
@@ -235,6 +245,9 @@ func (s *Server) Deals() []Record { return s.records(dealType) }
 
 // Notes returns every note, archived ones included, in id order.
 func (s *Server) Notes() []Record { return s.records(noteType) }
+
+// Tasks returns every task, archived ones included, in id order.
+func (s *Server) Tasks() []Record { return s.records(taskType) }
 
 // Deal returns one deal by id.
 func (s *Server) Deal(id string) (Record, bool) {

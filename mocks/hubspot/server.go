@@ -38,7 +38,8 @@ type Options struct {
 	// it answers 400 as HubSpot does.
 	SearchPageCap int
 
-	// PortalID is the account (hub) id shown in error bodies and rate-limit group names.
+	// PortalID is the account (hub) id shown in error bodies, rate-limit group names, the account details
+	// (GET /account-info/v3/details) and the record pages' paths (/contacts/{portalId}/record/0-3/{id}).
 	PortalID int
 	// Now is the clock; tests fix it to give many records one modification time. Defaults to time.Now.
 	Now func() time.Time
@@ -101,7 +102,7 @@ type route struct {
 	public bool
 }
 
-// New returns a fake portal with HubSpot's default deal and note properties, the default sales pipeline
+// New returns a fake portal with HubSpot's default deal, note and task properties, the default sales pipeline
 // and no records or owners; seed them with Seed or POST /__admin/seed.
 func New(opts Options) *Server {
 	opts = opts.withDefaults()
@@ -121,7 +122,9 @@ func New(opts Options) *Server {
 	mux.HandleFunc("POST /__admin/oauth/expire", s.handleAdminExpire)
 	mux.HandleFunc("GET /__admin/deals", s.handleAdminRecords(dealType))
 	mux.HandleFunc("GET /__admin/notes", s.handleAdminRecords(noteType))
+	mux.HandleFunc("GET /__admin/tasks", s.handleAdminRecords(taskType))
 	mux.HandleFunc("GET /{$}", s.handlePage)
+	mux.HandleFunc("GET /contacts/{portalId}/record/{objectTypeId}/{id}", s.handleRecordPage)
 	mux.Handle("/", s.admin.Middleware(s.classify, s.defaultFaultError, http.HandlerFunc(s.serveAPI)))
 	s.root = mux
 	return s
@@ -145,8 +148,9 @@ func (s *Server) resetData() {
 	s.props = map[*objectType]*propertySet{
 		dealType: newPropertySet(defaultDealProperties()),
 		noteType: newPropertySet(defaultNoteProperties()),
+		taskType: newPropertySet(defaultTaskProperties()),
 	}
-	s.objects = map[*objectType]map[string]*object{dealType: {}, noteType: {}}
+	s.objects = map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}}
 	s.links = map[link]time.Time{}
 	s.owners = nil
 	s.nextID = 10_000_000_000
@@ -201,6 +205,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/crm/v3/pipelines/deals/{pipelineId}", "GET pipelines/deals/{id}", false, s.handleGetPipeline)
 	s.handle("GET", "/crm/v3/pipelines/deals/{pipelineId}/stages", "GET pipelines/deals/{id}/stages", false, s.handleListStages)
 
+	s.handle("GET", "/account-info/v3/details", "GET account-info/v3/details", false, s.handleAccountDetails)
+
 	s.handle("GET", "/crm/v3/owners", "GET owners", false, s.handleListOwners)
 	s.handle("GET", "/crm/v3/owners/{$}", "GET owners", false, s.handleListOwners)
 	s.handle("GET", "/crm/v3/owners/{ownerId}", "GET owners/{id}", false, s.handleGetOwner)
@@ -222,6 +228,8 @@ func (s *Server) registerRoutes() {
 						"DELETE v4 "+from.name+"/{id}/associations/"+to.name+"/{id}", true, s.handleDisassociate(from, to))
 					s.handle("POST", "/crm/v4/associations/"+f+"/"+tt+"/batch/read",
 						"POST v4 associations/"+from.name+"/"+to.name+"/batch/read", false, s.handleAssociationsBatchRead(from, to))
+					s.handle("GET", "/crm/v4/associations/"+f+"/"+tt+"/labels",
+						"GET v4 associations/"+from.name+"/"+to.name+"/labels", false, s.handleAssociationLabels(from, to))
 				}
 			}
 		}

@@ -8,8 +8,10 @@
 // A Server holds one org's state. It serves everything on one handler (ServeHTTP), or a distinct login
 // host and instance host sharing that state (LoginHandler, InstanceHandler), so a test can show a client
 // refreshing its token at the wrong host. The admin surface from mocks/mockkit (call counters, fault
-// injection, seed, reset) is mounted under /__admin/, and GET / renders a small HTML page that lets a
-// person watch the mirror.
+// injection, seed, reset) is mounted under /__admin/. GET / renders a small HTML page that lets a person
+// watch the mirror (opportunities, their open tasks apart from logged activity), and
+// GET /lightning/r/Opportunity/{id}/view — where Lightning Experience shows a record — one opportunity, so
+// links in notices open something readable.
 //
 // What is deliberately not modelled: sharing rules and field-level security, triggers and workflow
 // rules, currencies other than the org default, SOQL functions, aggregates other than COUNT(), date

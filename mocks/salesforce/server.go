@@ -311,6 +311,8 @@ func (s *Server) route(r role, w http.ResponseWriter, req *http.Request) {
 		s.serveAPI(w, req)
 	case p == "/" && r != roleLogin:
 		s.serveUI(w, req)
+	case strings.HasPrefix(p, "/lightning/r/") && r != roleLogin:
+		s.serveRecordUI(w, req)
 	default:
 		writeAPIError(w, errNotFound())
 	}
