@@ -27,6 +27,7 @@ import (
 
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
 )
 
@@ -60,10 +61,12 @@ type Unavailable struct {
 	RetryAfter time.Duration `json:"retryAfter"`
 }
 
-// Connection is one pairing's runtime: the pairing and a connector per side.
+// Connection is one pairing's runtime: the pairing, a connector per side and its Slack notifier (nil
+// when the pairing sends nothing to Slack).
 type Connection struct {
 	Pairing *pairing.Pairing
 	CRM     map[pairing.Side]connectors.CRM
+	Slack   notify.Notifier
 }
 
 // Activities are registered once on the worker; their fields are shared dependencies.
@@ -84,6 +87,10 @@ type Activities struct {
 	// PollInterval is the feeds' current interval; each poll reports it, so a changed setting reaches
 	// running feeds without a restart of theirs.
 	PollInterval time.Duration
+	// SLAScale compresses every SLA duration (COSELL_SLA_TIME_SCALE), for demos and tests; ≤1 is off.
+	SLAScale float64
+	// Log receives every notice (the log channel).
+	Log notify.Notifier
 	// OwnerCacheTTL bounds how stale the owner directory may be.
 	OwnerCacheTTL time.Duration
 

@@ -14,6 +14,7 @@ import (
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/merge"
 	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/sla"
 )
 
 // PolicyInput names the pairing whose sync policy a deal workflow needs.
@@ -29,6 +30,14 @@ type Policy struct {
 	NameA     string       `json:"nameA"`
 	NameB     string       `json:"nameB"`
 	Rules     []merge.Rule `json:"rules"`
+	// StageField is the canonical field the stage SLA watches ("stage"), empty when none is mapped.
+	StageField string `json:"stageField,omitempty"`
+	// SLA is the pairing's SLA policy, compressed by COSELL_SLA_TIME_SCALE when set.
+	SLA sla.Policy `json:"sla"`
+	// Slack says notices go to Slack (the webhook URL is configured); CRMTasks that actionable notices
+	// become tasks in both CRMs.
+	Slack    bool `json:"slack"`
+	CRMTasks bool `json:"crmTasks"`
 }
 
 // Name returns a side's display name.
@@ -46,9 +55,13 @@ func (a *Activities) LoadPolicy(_ context.Context, in PolicyInput) (Policy, erro
 		return Policy{}, err
 	}
 	p := c.Pairing
-	out := Policy{PairingID: p.ID, NameA: p.A.Name, NameB: p.B.Name}
+	out := Policy{PairingID: p.ID, NameA: p.A.Name, NameB: p.B.Name, SLA: p.SLA.WithDefaults().Scaled(a.SLAScale),
+		Slack: c.Slack != nil, CRMTasks: p.Notifications.CRMTasks}
 	for _, f := range p.Fields {
 		out.Rules = append(out.Rules, merge.Rule{Field: f.Name, Direction: f.Direction, Conflict: f.Conflict})
+		if f.Name == "stage" {
+			out.StageField = f.Name
+		}
 	}
 	return out, nil
 }

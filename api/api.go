@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/sla"
 )
 
 // DefaultTaskQueue is where the worker listens unless COSELL_TASK_QUEUE says otherwise.
@@ -72,8 +74,18 @@ type DealState struct {
 	NoteKeys  []string                     `json:"noteKeys,omitempty"`
 	// PendingNotes wait for the other side's mirror to exist.
 	PendingNotes []NoteEvent `json:"pendingNotes,omitempty"`
-	LastSyncAt   time.Time   `json:"lastSyncAt"`
-	Rounds       int         `json:"rounds"`
+	// Stage is the canonical stage the stage SLA is measuring.
+	Stage string `json:"stage,omitempty"`
+	// SLAs are the running clocks, with absolute times.
+	SLAs []SLAState `json:"slas,omitempty"`
+	// SLAHistory records the last closed SLAs and how each ended.
+	SLAHistory []SLARecord `json:"slaHistory,omitempty"`
+	// Outbox holds notices not yet delivered to every channel.
+	Outbox         []OutboxItem `json:"outbox,omitempty"`
+	NoticesSent    int          `json:"noticesSent"`
+	NoticesRefused int          `json:"noticesRefused"`
+	LastSyncAt     time.Time    `json:"lastSyncAt"`
+	Rounds         int          `json:"rounds"`
 }
 
 // SideShadow is the deal workflow's memory of one side: the record and the canonical values last seen
@@ -146,6 +158,43 @@ type SyncIssue struct {
 	Since   time.Time    `json:"since"`
 }
 
+// SLAState is a running SLA: its clock and how far it has got.
+type SLAState struct {
+	sla.Clock
+	// Fired counts the clock's events already fired.
+	Fired      int       `json:"fired"`
+	Warned     bool      `json:"warned,omitempty"`
+	BreachedAt time.Time `json:"breachedAt,omitempty"`
+	// Level is the escalation level reached, 0 before the first escalation.
+	Level int `json:"level"`
+	// Summary says in words what is awaited (a request's first line).
+	Summary string `json:"summary,omitempty"`
+}
+
+// SLARecord is a closed SLA.
+type SLARecord struct {
+	ID         string    `json:"id"`
+	Kind       sla.Kind  `json:"kind"`
+	Subject    string    `json:"subject"`
+	Waiting    string    `json:"waiting,omitempty"`
+	Started    time.Time `json:"started"`
+	Deadline   time.Time `json:"deadline"`
+	BreachedAt time.Time `json:"breachedAt,omitempty"`
+	Level      int       `json:"level"`
+	ResolvedAt time.Time `json:"resolvedAt"`
+	Resolution string    `json:"resolution"`
+}
+
+// OutboxItem is a notice and the channels it still has to reach.
+type OutboxItem struct {
+	Notice  notify.Notice `json:"notice"`
+	Pending []string      `json:"pending"`
+	// Due is when a CRM task made from the notice is due.
+	Due       time.Time `json:"due"`
+	Attempts  int       `json:"attempts,omitempty"`
+	LastError string    `json:"lastError,omitempty"`
+}
+
 // DealView is what the deal query returns and `cosell deal show` prints.
 type DealView struct {
 	PairingID   string                      `json:"pairingId"`
@@ -156,6 +205,15 @@ type DealView struct {
 	Issues      []SyncIssue                 `json:"issues"`
 	NotesSynced int                         `json:"notesSynced"`
 	Rounds      int                         `json:"rounds"`
+	// Stage is the canonical stage the stage SLA measures.
+	Stage string `json:"stage,omitempty"`
+	// SLAs are the running SLAs with their absolute deadlines and escalation level.
+	SLAs []SLAState `json:"slas"`
+	// SLAHistory lists closed SLAs: breaches and how they ended.
+	SLAHistory []SLARecord `json:"slaHistory"`
+	// Outbox lists notices still being delivered.
+	Outbox      []OutboxItem `json:"outbox"`
+	NoticesSent int          `json:"noticesSent"`
 }
 
 // FeedInput starts (or continues) the change feed of one side of a pairing.

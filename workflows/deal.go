@@ -11,6 +11,7 @@ import (
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/merge"
 	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/sla"
 )
 
 // Keys in a side's shadow that are not mapped fields: the side's own owner, and the partner-owner fields
@@ -26,9 +27,17 @@ const (
 const (
 	maxConflicts = 100
 	maxNoteKeys  = 2000
-	// historyLimit triggers continue-as-new well before Temporal's 51,200-event ceiling.
-	historyLimit = 10000
 )
+
+// historyLimit and roundsPerRun trigger continue-as-new well before Temporal's 51,200-event ceiling:
+// a round writes at most a dozen events. They are variables so tests can force continue-as-new.
+var (
+	historyLimit = 10000
+	roundsPerRun = 500
+)
+
+// versionSLA gates the SLA engine and the notice outbox (issue #3) for deals already running.
+const versionSLA = "sla-and-notices"
 
 var a *activities.Activities
 
@@ -43,6 +52,8 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	if err := d.setup(ctx); err != nil {
 		return err
 	}
+	// Deals started before SLAs existed replay without them; they gain SLAs at their next run.
+	d.slas = workflow.GetVersion(ctx, versionSLA, workflow.DefaultVersion, 1) >= 1
 	return d.run(ctx)
 }
 
@@ -55,12 +66,21 @@ type deal struct {
 	// pending work, filled by signals.
 	pending [2]*api.ChangeEvent
 	reread  [2]bool
+	// newNotes are notes received since the SLA engine last looked.
+	newNotes []api.NoteEvent
+	// runRounds counts this run's sync rounds.
+	runRounds int
+	// slas is on for runs that track SLAs and send notices (see versionSLA).
+	slas bool
+	// sending marks the channels whose courier coroutine runs; inFlight counts notice activities running.
+	sending  map[string]bool
+	inFlight int
 	// retry is the delay before a failed round is tried again; zero when the last round succeeded.
 	retry time.Duration
 }
 
 func newDeal(in api.DealInput) *deal {
-	d := &deal{in: in, notes: map[string]bool{}}
+	d := &deal{in: in, notes: map[string]bool{}, sending: map[string]bool{}}
 	if in.State != nil {
 		d.st = *in.State
 	}
@@ -87,21 +107,37 @@ func (d *deal) setup(ctx workflow.Context) error {
 
 func (d *deal) run(ctx workflow.Context) error {
 	ch := workflow.GetSignalChannel(ctx, api.ChangeSignal)
+	// A run carrying clocks or notices (after continue-as-new) arms them at once, not at its first change.
+	if d.slas && (len(d.st.SLAs) > 0 || len(d.st.Outbox) > 0) {
+		if err := d.loadPolicy(ctx); err != nil {
+			workflow.GetLogger(ctx).Error("cannot load the pairing policy; SLA clocks wait for the next change", "deal", d.in.CoSellID, "error", err)
+		} else {
+			d.resumeOutbox(ctx)
+		}
+	}
 	for {
 		d.wait(ctx, ch)
 		if err := ctx.Err(); err != nil {
 			return err // cancelled: the deal leaves co-sell; its CRM records stay as they are
 		}
 		d.drain(ctx, ch)
-		d.round(ctx)
+		if d.slas && d.policy != nil {
+			d.fireDueSLAEvents(ctx)
+		}
+		if d.hasWork() {
+			d.round(ctx)
+			d.runRounds++
+		}
 
 		info := workflow.GetInfo(ctx)
-		if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > historyLimit {
+		if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() > historyLimit || d.runRounds >= roundsPerRun {
 			d.drain(ctx, ch)
 			if d.hasWork() {
 				continue // never carry unprocessed events across continue-as-new
 			}
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			// Sends in flight finish first, so none is repeated by the next run; sends waiting out a
+			// backoff simply resume there from the carried outbox.
+			if err := workflow.Await(ctx, func() bool { return d.inFlight == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
 				return err
 			}
 			st := d.st
@@ -116,6 +152,13 @@ func (d *deal) wait(ctx workflow.Context, ch workflow.ReceiveChannel) {
 	if d.hasWork() && d.retry == 0 {
 		return
 	}
+	next, hasNext := time.Time{}, false
+	if d.slas && d.policy != nil {
+		next, hasNext = d.nextSLAEvent()
+	}
+	if hasNext && !next.After(workflow.Now(ctx)) {
+		return // an SLA moment is due now
+	}
 	sel := workflow.NewSelector(ctx)
 	sel.AddReceive(ch, func(c workflow.ReceiveChannel, _ bool) {
 		var ev api.ChangeEvent
@@ -123,10 +166,13 @@ func (d *deal) wait(ctx workflow.Context, ch workflow.ReceiveChannel) {
 		d.add(ev)
 	})
 	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
+	timerCtx, cancel := workflow.WithCancel(ctx)
+	defer cancel() // the timer that lost the race is cancelled
 	if d.retry > 0 {
-		timerCtx, cancel := workflow.WithCancel(ctx)
-		defer cancel()
 		sel.AddFuture(workflow.NewTimer(timerCtx, d.retry), func(workflow.Future) {})
+	}
+	if hasNext {
+		sel.AddFuture(workflow.NewTimer(timerCtx, next.Sub(workflow.Now(ctx))), func(workflow.Future) {})
 	}
 	sel.Select(ctx)
 }
@@ -148,6 +194,7 @@ func (d *deal) add(ev api.ChangeEvent) {
 		d.st.Sides[ev.Side].RecordID = ev.RecordID
 	}
 	d.st.PendingNotes = append(d.st.PendingNotes, ev.Notes...)
+	d.newNotes = append(d.newNotes, ev.Notes...)
 	switch {
 	case ev.Deal != nil:
 		if p := d.pending[i]; p == nil || p.Deal == nil || !ev.Deal.ModifiedAt.Before(p.Deal.ModifiedAt) {
@@ -177,13 +224,9 @@ func (d *deal) hasWork() bool {
 func (d *deal) round(ctx workflow.Context) {
 	d.st.Rounds++
 	log := workflow.GetLogger(ctx)
-	if d.policy == nil {
-		var p activities.Policy
-		if err := workflow.ExecuteActivity(withCRM(ctx), a.LoadPolicy, activities.PolicyInput{PairingID: d.in.PairingID}).Get(ctx, &p); err != nil {
-			d.failed(ctx, "", err)
-			return
-		}
-		d.policy = &p
+	if err := d.loadPolicy(ctx); err != nil {
+		d.failed(ctx, "", err)
+		return
 	}
 
 	obs, ok := d.observe(ctx)
@@ -219,8 +262,21 @@ func (d *deal) round(ctx workflow.Context) {
 	for _, c := range res.Conflicts {
 		d.logConflict(ctx, c)
 	}
+	// A partner acting on its side of the deal (an edit that flows across) accepts its registration.
+	if d.slas && len(res.WriteB) > 0 {
+		d.acceptRegistration(ctx, pairing.A, d.policy.Name(pairing.A)+" updated the deal")
+	}
+	if d.slas && len(res.WriteA) > 0 {
+		d.acceptRegistration(ctx, pairing.B, d.policy.Name(pairing.B)+" updated the deal")
+	}
 	if !d.write(ctx, res, obs) {
 		return
+	}
+	notes := d.newNotes
+	d.newNotes = nil
+	if d.slas {
+		d.trackStage(ctx)
+		d.trackNotes(ctx, notes)
 	}
 	if !d.mirrorNotes(ctx) {
 		return
@@ -371,6 +427,9 @@ func (d *deal) write(ctx workflow.Context, res merge.Result, obs [2]*api.SideSta
 			d.st.Sides[s].RecordID = out.RecordID
 			d.st.Sides[s].Values[keyOwnerEmail] = out.Owner.Email
 			d.st.Sides[s].Values[keyOwnerName] = out.Owner.Name
+			if d.slas {
+				d.startSLA(ctx, sla.Registration, "registration", string(s), d.policy.SLA.RegistrationAcceptance)
+			}
 			workflow.GetLogger(ctx).Info("mirror created", "deal", d.in.CoSellID, "side", string(s), "record", out.RecordID)
 		}
 	}
@@ -594,11 +653,25 @@ func (d *deal) view() api.DealView {
 		PairingID: d.in.PairingID, CoSellID: d.in.CoSellID, Sides: map[pairing.Side]api.SideShadow{},
 		LastSyncAt: d.st.LastSyncAt, Conflicts: d.st.Conflicts, Issues: d.st.Issues,
 		NotesSynced: len(d.st.NoteKeys), Rounds: d.st.Rounds,
+		Stage: d.st.Stage, SLAs: d.st.SLAs, SLAHistory: d.st.SLAHistory, Outbox: d.st.Outbox, NoticesSent: d.st.NoticesSent,
 	}
 	for _, s := range sides {
 		v.Sides[s] = *d.st.Sides[s]
 	}
 	return v
+}
+
+// loadPolicy reads the pairing's policy once per run.
+func (d *deal) loadPolicy(ctx workflow.Context) error {
+	if d.policy != nil {
+		return nil
+	}
+	var p activities.Policy
+	if err := workflow.ExecuteActivity(withCRM(ctx), a.LoadPolicy, activities.PolicyInput{PairingID: d.in.PairingID}).Get(ctx, &p); err != nil {
+		return err
+	}
+	d.policy = &p
+	return nil
 }
 
 // withCRM sets the options of every CRM activity: a minute per attempt and a short backoff. Rejections

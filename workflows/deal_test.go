@@ -23,11 +23,12 @@ import (
 type dealSuite struct {
 	suite.Suite
 	testsuite.WorkflowTestSuite
-	env  *testsuite.TestWorkflowEnvironment
-	p    *pairing.Pairing
-	sf   *memory.CRM
-	hs   *memory.CRM
-	tick atomic.Int64
+	env   *testsuite.TestWorkflowEnvironment
+	p     *pairing.Pairing
+	sf    *memory.CRM
+	hs    *memory.CRM
+	slack *captured
+	tick  atomic.Int64
 }
 
 func TestDealWorkflow(t *testing.T) { suite.Run(t, new(dealSuite)) }
@@ -48,9 +49,15 @@ func (s *dealSuite) SetupTest() {
 		"Perception Analysis", "Proposal/Price Quote", "Negotiation/Review", "Closed Won", "Closed Lost")
 
 	s.env = s.NewTestWorkflowEnvironment()
-	Register(s.env, &activities.Activities{
-		Pairings: map[string]*activities.Connection{p.ID: {Pairing: p, CRM: map[pairing.Side]connectors.CRM{pairing.A: s.sf, pairing.B: s.hs}}},
-	})
+	s.env.SetStartTime(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)) // a Monday
+	s.slack = &captured{}
+	Register(s.env, s.activities())
+}
+
+func (s *dealSuite) activities() *activities.Activities {
+	return &activities.Activities{
+		Pairings: map[string]*activities.Connection{s.p.ID: {Pairing: s.p, CRM: map[pairing.Side]connectors.CRM{pairing.A: s.sf, pairing.B: s.hs}, Slack: s.slack}},
+	}
 }
 
 func (s *dealSuite) TearDownTest() { s.env.AssertExpectations(s.T()) }

@@ -101,6 +101,7 @@ func printDeal(out io.Writer, v api.DealView) {
 	for _, c := range v.Conflicts {
 		fmt.Fprintf(out, "  %s  %s: a=%q b=%q → %s wins (%s)\n", c.At.UTC().Format(time.RFC3339), c.Field, c.ValueA, c.ValueB, c.Winner, c.Details)
 	}
+	printSLAs(out, v)
 	fmt.Fprintf(out, "Sync issues (%d):\n", len(v.Issues))
 	for _, is := range v.Issues {
 		field := is.Field
@@ -116,4 +117,62 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// printSLAs shows the running SLAs with their absolute deadlines, breach and escalation level, the next
+// moment of each, the closed ones, and notices still being delivered.
+func printSLAs(out io.Writer, v api.DealView) {
+	ts := func(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+	who := func(side string) string {
+		if side == "" {
+			return "both partners"
+		}
+		return "side " + side
+	}
+	if v.Stage != "" {
+		fmt.Fprintf(out, "Stage: %s\n", v.Stage)
+	}
+	fmt.Fprintf(out, "SLAs (%d running):\n", len(v.SLAs))
+	for _, c := range v.SLAs {
+		state := "running"
+		switch {
+		case !c.BreachedAt.IsZero() && c.Level > 0:
+			state = fmt.Sprintf("BREACHED %s, escalated to L%d", ts(c.BreachedAt), c.Level)
+		case !c.BreachedAt.IsZero():
+			state = "BREACHED " + ts(c.BreachedAt)
+		case c.Warned:
+			state = "warned"
+		}
+		next := ""
+		if c.Fired < len(c.Events) {
+			e := c.Events[c.Fired]
+			next = fmt.Sprintf("; next: %s", e.Kind)
+			if e.Level > 0 {
+				next += fmt.Sprintf(" L%d", e.Level)
+			}
+			next += " at " + ts(e.At)
+		}
+		fmt.Fprintf(out, "  %s waiting on %s: deadline %s, %s%s\n", c.ID, who(c.Waiting), ts(c.Deadline), state, next)
+		if c.Summary != "" {
+			fmt.Fprintf(out, "      %s\n", c.Summary)
+		}
+	}
+	if len(v.SLAHistory) > 0 {
+		fmt.Fprintf(out, "Closed SLAs (%d):\n", len(v.SLAHistory))
+		for _, r := range v.SLAHistory {
+			breach := "met"
+			if !r.BreachedAt.IsZero() {
+				breach = fmt.Sprintf("breached %s, reached L%d", ts(r.BreachedAt), r.Level)
+			}
+			fmt.Fprintf(out, "  %s: %s; closed %s: %s\n", r.ID, breach, ts(r.ResolvedAt), r.Resolution)
+		}
+	}
+	fmt.Fprintf(out, "Notices: %d delivered, %d pending\n", v.NoticesSent, len(v.Outbox))
+	for _, o := range v.Outbox {
+		line := fmt.Sprintf("  %s → %s", o.Notice.Key, strings.Join(o.Pending, ", "))
+		if o.LastError != "" {
+			line += fmt.Sprintf(" (attempt %d failed: %s)", o.Attempts, o.LastError)
+		}
+		fmt.Fprintln(out, line)
+	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/cosellsync/cosell/internal/devserver"
 	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
 	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
+	slackmock "github.com/cosellsync/cosell/mocks/slack"
 )
 
 // runDev runs the whole product locally on its embedded default: a Temporal dev server, both fake CRMs
@@ -33,6 +34,7 @@ func runDev(ctx context.Context, args []string, out io.Writer) error {
 	}
 	sfAddr := getenv("COSELL_DEV_SALESFORCE_ADDR", demo.SalesforceAddr)
 	hsAddr := getenv("COSELL_DEV_HUBSPOT_ADDR", demo.HubSpotAddr)
+	slackAddr := getenv("COSELL_DEV_SLACK_ADDR", demo.SlackAddr)
 	temporalAddr := getenv("TEMPORAL_ADDRESS", demo.TemporalAddr)
 	uiPort := getenv("COSELL_DEV_TEMPORAL_UI_PORT", demo.TemporalUIPort)
 	pairingFile := getenv("COSELL_PAIRING_FILE", demo.PairingFile)
@@ -58,6 +60,11 @@ func runDev(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer shutdown(hsSrv)
+	slackSrv, slackBound, err := listen(slackAddr, slackmock.New(slackmock.Options{}))
+	if err != nil {
+		return err
+	}
+	defer shutdown(slackSrv)
 
 	if err := os.MkdirAll(".dev", 0o755); err != nil {
 		return err
@@ -76,16 +83,19 @@ func runDev(ctx context.Context, args []string, out io.Writer) error {
 	defer tsrv.Stop()
 
 	demoEnv := map[string]string{
-		"TEMPORAL_ADDRESS":     temporalAddr,
-		"COSELL_PAIRING_FILE":  pairingFile,
-		"COSELL_POLL_INTERVAL": "2s",
-		"COSELL_POLL_OVERLAP":  "5s",
-		"COSELL_HTTP_ADDR":     demo.WorkerAddr,
+		"TEMPORAL_ADDRESS":         temporalAddr,
+		"COSELL_PAIRING_FILE":      pairingFile,
+		"COSELL_POLL_INTERVAL":     "2s",
+		"COSELL_POLL_OVERLAP":      "5s",
+		"COSELL_HTTP_ADDR":         demo.WorkerAddr,
+		"COSELL_SLA_TIME_SCALE":    demo.SLATimeScale,
+		"COSELL_SLACK_WEBHOOK_URL": "http://" + slackBound + slackmock.DefaultWebhookPath,
 		config.ConnectionPrefix(demo.SalesforceConnection) + "URL":           "http://" + sfBound,
 		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_ID":     demo.SalesforceClientID,
 		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_SECRET": demo.SalesforceClientSecret,
 		config.ConnectionPrefix(demo.HubSpotConnection) + "URL":              "http://" + hsBound,
 		config.ConnectionPrefix(demo.HubSpotConnection) + "TOKEN":            demo.HubSpotToken,
+		config.ConnectionPrefix(demo.HubSpotConnection) + "APP_URL":          "http://" + hsBound,
 	}
 	env := envconfig.MultiLookuper(envconfig.OsLookuper(), envconfig.MapLookuper(demoEnv))
 	cfg, err := config.Load(ctx, env)
@@ -98,18 +108,21 @@ CoSell Sync demo is up. Where to look:
 
   Temporal UI (deals are workflows cosell-deal/CS-…)   http://%s:%s
   Fake Salesforce "Acme" (opportunities, tasks)        http://%s/
-  Fake HubSpot "Globex" (deals, notes)                 http://%s/
+  Fake HubSpot "Globex" (deals, notes, tasks)          http://%s/
+  Fake Slack (SLA warnings, breaches, escalations)     http://%s/
   Worker health                                        http://%s/healthz  /readyz
 
   Temporal gRPC %s · Salesforce OAuth %s / %s · HubSpot token %s
-  Pairing %s · polling every %s · Temporal log %s
+  Pairing %s · polling every %s · SLAs run %s× fast (a day per minute) · Temporal log %s
 
 Within a few seconds "Initech rollout" (Salesforce) appears in HubSpot and "Hooli expansion" (HubSpot)
 appears in Salesforce. The README shows how to flag another deal, move a stage and read a deal's state
-with 'bin/cosell deal show CS-…'. Ctrl-C stops everything.
+with 'bin/cosell deal show CS-…'. A shared note tagged "#partner #request" that the other side leaves
+unanswered warns, breaches and climbs the escalation ladder in fake Slack and as tasks in both CRMs,
+a minute per level. Ctrl-C stops everything.
 
-`, uiHost, uiPort, sfBound, hsBound, cfg.HTTPAddr, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
-		demo.HubSpotToken, pairingFile, cfg.PollInterval, logPath)
+`, uiHost, uiPort, sfBound, hsBound, slackBound, cfg.HTTPAddr, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
+		demo.HubSpotToken, pairingFile, cfg.PollInterval, demo.SLATimeScale, logPath)
 	return serve(ctx, cfg, env)
 }
 

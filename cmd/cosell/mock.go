@@ -13,20 +13,18 @@ import (
 	"github.com/cosellsync/cosell/internal/demo"
 	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
 	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
+	slackmock "github.com/cosellsync/cosell/mocks/slack"
 )
 
 // runMock serves one fake CRM until interrupted: for a deployment rehearsal, a manual test, or a
 // container in docker-compose.
 func runMock(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "salesforce" && args[0] != "hubspot") {
-		return usageError("usage: cosell mock salesforce|hubspot [--addr HOST:PORT] [--seed FILE] [--demo]")
+	if len(args) == 0 || (args[0] != "salesforce" && args[0] != "hubspot" && args[0] != "slack") {
+		return usageError("usage: cosell mock salesforce|hubspot|slack [--addr HOST:PORT] [--seed FILE] [--demo]")
 	}
 	kind := args[0]
 	fs := flag.NewFlagSet("mock "+kind, flag.ContinueOnError)
-	defAddr := demo.SalesforceAddr
-	if kind == "hubspot" {
-		defAddr = demo.HubSpotAddr
-	}
+	defAddr := map[string]string{"salesforce": demo.SalesforceAddr, "hubspot": demo.HubSpotAddr, "slack": demo.SlackAddr}[kind]
 	addr := fs.String("addr", defAddr, "listen address")
 	seed := fs.String("seed", "", "JSON seed file (the fake's /__admin/seed shape)")
 	withDemo := fs.Bool("demo", false, "seed the demo pairing's users, owners and deals")
@@ -65,12 +63,17 @@ func runMock(ctx context.Context, args []string, out io.Writer) error {
 			}
 		}
 		h = srv
+	case "slack":
+		h = slackmock.New(slackmock.Options{})
 	}
 	srv, bound, err := listen(*addr, h)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "fake %s listening on http://%s/ (admin: /__admin/calls, /__admin/faults, /__admin/seed)\n", kind, bound)
+	if kind == "slack" {
+		fmt.Fprintf(out, "incoming webhook: http://%s%s\n", bound, slackmock.DefaultWebhookPath)
+	}
 	<-ctx.Done()
 	return shutdown(srv)
 }

@@ -34,6 +34,9 @@ type Config struct {
 	PollOverlap time.Duration `env:"COSELL_POLL_OVERLAP, default=5s"`
 	// PageSize bounds one change query.
 	PageSize int `env:"COSELL_PAGE_SIZE, default=200"`
+	// SLATimeScale compresses every SLA duration by this factor (1440 turns a day into a minute), for
+	// demos and tests; business calendars then count wall time. 1 is off.
+	SLATimeScale float64 `env:"COSELL_SLA_TIME_SCALE, default=1"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"COSELL_LOG_LEVEL, default=info"`
 	// LogFormat is text or json.
@@ -79,6 +82,9 @@ type Connection struct {
 	RefreshTokenFile string `env:"REFRESH_TOKEN_FILE"`
 	// TokenURL overrides the OAuth token endpoint.
 	TokenURL string `env:"TOKEN_URL"`
+	// AppURL is where links to HubSpot deals point (default https://app.hubspot.com, or the account's
+	// own UI domain).
+	AppURL string `env:"APP_URL"`
 }
 
 // Load reads and checks the process settings. The error lists every problem, each naming its variable.
@@ -99,6 +105,9 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	}
 	if c.PageSize < 1 || c.PageSize > 2000 {
 		bad("COSELL_PAGE_SIZE", "must be between 1 and 2000, got %d", c.PageSize)
+	}
+	if c.SLATimeScale < 1 {
+		bad("COSELL_SLA_TIME_SCALE", "must be at least 1, got %g", c.SLATimeScale)
 	}
 	if _, err := ParseLevel(c.LogLevel); err != nil {
 		bad("COSELL_LOG_LEVEL", "%v", err)

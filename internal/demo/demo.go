@@ -14,6 +14,7 @@ const (
 	TemporalUIPort = "8233"
 	SalesforceAddr = "127.0.0.1:8701"
 	HubSpotAddr    = "127.0.0.1:8702"
+	SlackAddr      = "127.0.0.1:8703"
 	WorkerAddr     = "127.0.0.1:8080"
 
 	SalesforceClientID     = "demo-sf-client"
@@ -22,6 +23,9 @@ const (
 
 	// PairingFile is the demo pairing, relative to the repository root.
 	PairingFile = "examples/demo/pairing.yaml"
+	// SLATimeScale makes the demo's SLAs minute-scale: a day of SLA time passes in a minute, so a request
+	// left unanswered warns after 48 s, breaches at 1 min and climbs one escalation level a minute.
+	SLATimeScale = "1440"
 	// SalesforceConnection and HubSpotConnection are the connection names in the demo pairing.
 	SalesforceConnection = "acme-sf"
 	HubSpotConnection    = "globex-hs"
@@ -58,27 +62,6 @@ func HubSpotOwners() []hsmock.SeedOwner {
 	}
 }
 
-// HubSpotProperties are the custom properties CoSell Sync needs in a HubSpot portal: on deals the co-sell
-// id (unique, so upserts key on it), the flag and the partner-owner fields; on notes the idempotency key.
-func HubSpotProperties() map[string][]hsmock.Property {
-	text := func(name, label string, unique bool) hsmock.Property {
-		return hsmock.Property{Name: name, Label: label, Type: "string", FieldType: "text", GroupName: "dealinformation", HasUniqueValue: unique}
-	}
-	flag := hsmock.Property{Name: "cosell_enabled", Label: "Co-sell", Type: "bool", FieldType: "booleancheckbox", GroupName: "dealinformation",
-		Options: []hsmock.PropertyOption{{Label: "Yes", Value: "true"}, {Label: "No", Value: "false", DisplayOrder: 1}}}
-	noteKey := text("cosell_note_key", "Co-sell note key", true)
-	noteKey.GroupName = "engagement"
-	return map[string][]hsmock.Property{
-		"deals": {
-			text("cosell_id", "Co-sell id", true),
-			flag,
-			text("cosell_partner_owner_name", "Partner owner", false),
-			text("cosell_partner_owner_email", "Partner owner e-mail", false),
-		},
-		"notes": {noteKey},
-	}
-}
-
 // Salesforce is Acme's starting data: users, one opportunity already flagged for co-sell, and one a
 // person can flag to watch the mirror happen.
 func Salesforce() sfmock.SeedData {
@@ -96,7 +79,7 @@ func Salesforce() sfmock.SeedData {
 // HubSpot is Globex's starting data: the custom properties, owners, and one deal already flagged.
 func HubSpot() hsmock.SeedData {
 	return hsmock.SeedData{
-		Properties: HubSpotProperties(),
+		Properties: hsmock.CoSellProperties(),
 		Owners:     HubSpotOwners(),
 		Deals: []hsmock.SeedRecord{{Properties: map[string]any{
 			"dealname": "Hooli expansion", "dealstage": "presentationscheduled", "pipeline": "default",

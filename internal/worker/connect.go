@@ -31,7 +31,7 @@ func Connect(kind string, c config.Connection, fields connectors.DealFields, htt
 		// IndexLag off: the poller re-reads COSELL_POLL_OVERLAP behind its cursor, which catches a record
 		// HubSpot's search index shows late as long as the lag is shorter than the overlap, without holding
 		// back every change for the lag.
-		cfg := hubspot.Config{BaseURL: c.URL, HTTPClient: httpClient, DealFields: fields, IndexLag: -1, Logger: log.With("crm", "hubspot")}
+		cfg := hubspot.Config{BaseURL: c.URL, HTTPClient: httpClient, DealFields: fields, IndexLag: -1, AppURL: c.AppURL, Logger: log.With("crm", "hubspot")}
 		if c.Token != "" {
 			cfg.PrivateAppToken = c.Token
 		} else {

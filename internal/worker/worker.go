@@ -26,6 +26,7 @@ import (
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
 	"github.com/cosellsync/cosell/workflows"
 )
@@ -57,6 +58,14 @@ func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, htt
 			return nil, fmt.Errorf("%w: connection %s: %v", ErrConfig, partner.Connection, err)
 		}
 		conn.CRM[s] = crm
+	}
+	if name := p.Notifications.SlackWebhookURLEnv; name != "" {
+		url, ok := env.Lookup(name)
+		if !ok || url == "" {
+			log.Warn("the pairing sends notices to Slack, but its webhook variable is not set; Slack notices are off", "pairing", p.ID, "variable", name)
+		} else {
+			conn.Slack = notify.NewSlack(url, httpClient)
+		}
 	}
 	return conn, nil
 }
@@ -127,6 +136,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		Overlap:      w.cfg.PollOverlap,
 		PageSize:     w.cfg.PageSize,
 		PollInterval: w.cfg.PollInterval,
+		SLAScale:     w.cfg.SLATimeScale,
+		Log:          notify.NewLog(w.log),
 	}
 	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{})
 	workflows.Register(tw, acts)
