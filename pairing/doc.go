@@ -53,6 +53,24 @@
 //	notifications:                  # optional
 //	  slack: { webhook_url_env: COSELL_SLACK_WEBHOOK_URL }  # a variable name, never the URL
 //	  crm_tasks: true               # default true
+//	pilot:                          # optional; defaults: pilot.Config.WithDefaults; runs only when enabled
+//	  enabled: true                 # default false: the worker starts the pairing's pilot on boot
+//	  day: 24h                      # a pilot day (sla.ParseDuration); shorter only for demos
+//	  length: 90                    # days, at least 1
+//	  checkpoints: [30, 60, 90]     # default thirds of length; increasing, the last = length
+//	  targets: { registrations: 5, active_deals: 3, active_deals_by_day: 60, win_rate_uplift: 10% }
+//	                                # counts at least 1; percentages 10% or 0.1, above 0, at most 1000%
+//	  rules:                        # each true or false; not all off
+//	    scale: { needs_pipeline: true, needs_revenue: true, needs_registration_target: true,
+//	             needs_active_deals_target: false, needs_win_rate_target: false }
+//	    kill: { without_registrations: true, without_pipeline: true }
+//	  approvers: [maria.manager@acme.example]   # e-mails of either partner
+//	  decision_timeout: 14          # days, at least 1
+//	  growth: 50%                   # targets after "scale": × 1.5, counts rounded up
+//	  won_stages: [closed_won]      # canonical values of the stage field; default closed_won, won
+//	  lost_stages: [closed_lost]    # default closed_lost, lost; no stage in both
+//	  currency: USD                 # ISO 4217, default USD
+//	  managers: { a: [maria.manager@acme.example], b: [kim.manager@globex.example] }
 //
 // # Validation
 //
@@ -63,8 +81,9 @@
 //
 // # Adding a section
 //
-// Top-level sections are decoded in the order of the sections table in parse.go. A new section (pilot)
-// is one table entry and one decode function that reads its node with the decoder's helpers (object,
-// mapping, str, list, choice, boolean), which report unknown keys, wrong types and missing keys with
-// positions, and fills a new field on Pairing. sla, escalation and notifications were added this way.
+// Top-level sections are decoded in the order of the sections table in parse.go. A new section is one
+// table entry and one decode function that reads its node with the decoder's helpers (object, mapping,
+// str, list, choice, boolean, whole, percent, emails), which report unknown keys, wrong types and missing
+// keys with positions, and fills a new field on Pairing. sla, escalation, notifications and pilot were
+// added this way; pilot.go is the most recent.
 package pairing

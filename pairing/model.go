@@ -2,6 +2,7 @@ package pairing
 
 import (
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/sla"
 )
 
@@ -73,6 +74,10 @@ type Pairing struct {
 	SLA sla.Policy `json:"sla"`
 	// Notifications says where SLA notices go besides the deal workflow's log.
 	Notifications Notifications `json:"notifications"`
+	// Pilot is the pairing's 90-day pilot review (section pilot), always with its defaults filled in.
+	// Pilot.Enabled is true only when the section says `enabled: true`: then the worker starts the
+	// pairing's pilot on boot.
+	Pilot pilot.Config `json:"pilot"`
 	// Path is the file the pairing was loaded from, for messages.
 	Path string `json:"path,omitempty"`
 }

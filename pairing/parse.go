@@ -38,6 +38,7 @@ var sections = []section{
 	{key: "sla", decode: decodeSLA},               // after fields: stage budgets name the stage field's values
 	{key: "escalation", decode: decodeEscalation}, // after sla: replaces its default ladder
 	{key: "notifications", decode: decodeNotifications},
+	{key: "pilot", decode: decodePilot}, // after fields: won and lost stages name the stage field's values
 }
 
 // Load reads and validates a pairing file. A file that is not a valid pairing gives a *Problems listing
@@ -53,7 +54,7 @@ func Load(path string) (*Pairing, error) {
 // Parse validates a pairing file's contents; filename is used in problem positions and kept as
 // Pairing.Path. Defaults are filled in (deal fields per CRM kind, time zone UTC, direction both, conflict
 // last_writer_wins, type text, notes tagged "#partner", the playbook's SLA policy and escalation ladder,
-// CRM tasks on and no Slack), so callers never handle an empty setting.
+// CRM tasks on and no Slack, the playbook's pilot, not enabled), so callers never handle an empty setting.
 // Any problem gives a nil pairing and a *Problems listing every problem, sorted by line.
 func Parse(filename string, data []byte) (*Pairing, error) {
 	d := &decoder{file: filename}

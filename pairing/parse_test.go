@@ -90,6 +90,18 @@ func TestBrokenFilesAreRejectedAtTheirLine(t *testing.T) {
 		{"slack-literal-url.yaml", 38, "webhook_url_env holds a URL, not the name of an environment variable", "secret"},
 		{"slack-webhook-url-key.yaml", 38, "notifications › slack › webhook_url: the pairing file names the environment variable holding the webhook URL, never the URL", "put the URL in an environment variable"},
 		{"notifications-crm-tasks-invalid.yaml", 37, `notifications › crm_tasks must be true or false, not "sometimes"`, ""},
+		{"pilot-day-invalid.yaml", 38, `invalid duration "24" in pilot › day`, `"7d", "24h"`},
+		{"pilot-checkpoints-not-increasing.yaml", 38, "checkpoint day 60 does not come after day 90: checkpoints must increase", "in order"},
+		{"pilot-checkpoints-last.yaml", 39, "the last checkpoint is day 80, not the pilot's last day (90)", "end the list with 90, or set length: 80"},
+		{"pilot-target-negative.yaml", 39, "pilot › targets › registrations is negative (-5)", "e.g. 5"},
+		{"pilot-uplift-bare-number.yaml", 39, `pilot › targets › win_rate_uplift is "10": a bare number is a share of 1, so this would be 1000.0%`, "write 10% for a percentage"},
+		{"pilot-growth-zero.yaml", 38, "pilot › growth must be above 0%, not 0%", "50%"},
+		{"pilot-approver-invalid.yaml", 38, `invalid e-mail "maria.manager@acme" in pilot › approvers`, "plain address"},
+		{"pilot-won-stage-unknown.yaml", 38, `unknown stage closedwon in pilot › won_stages: the stage field's value map has no canonical value "closedwon"`, "did you mean closed_won?"},
+		{"pilot-unknown-key.yaml", 38, "unknown key chekpoints in pilot", "did you mean checkpoints?"},
+		{"pilot-rules-all-off.yaml", 38, "every rule in pilot › rules is off, so every pilot would be proposed for scale", "keep at least one rule on"},
+		{"pilot-enabled-invalid.yaml", 37, `pilot › enabled must be true or false, not "yes"`, "enabled: true"},
+		{"pilot-active-deals-day-beyond.yaml", 39, "pilot › targets › active_deals_by_day is day 120, after the pilot's last day (90)", "from 1 to 90"},
 	}
 	files, err := filepath.Glob("testdata/broken/*.yaml")
 	require.NoError(t, err)
@@ -256,16 +268,16 @@ owners:
 }
 
 func TestUnknownKeyFarFromAnyKnownListsThem(t *testing.T) {
-	_, err := pairing.Parse("x.yaml", []byte("version: 1\npilot:\n  days: 90\n"))
+	_, err := pairing.Parse("x.yaml", []byte("version: 1\nforecast:\n  days: 90\n"))
 	var ps *pairing.Problems
 	require.True(t, errors.As(err, &ps))
 	var found bool
 	for _, p := range ps.List {
-		if p.Message == "unknown key pilot in the file" {
+		if p.Message == "unknown key forecast in the file" {
 			found = true
 			assert.Equal(t, 2, p.Line)
 			assert.Equal(t, 1, p.Column)
-			assert.Equal(t, "the keys allowed here are version, pairing, partners, fields, owners, notes, sla, escalation or notifications", p.Hint)
+			assert.Equal(t, "the keys allowed here are version, pairing, partners, fields, owners, notes, sla, escalation, notifications or pilot", p.Hint)
 		}
 	}
 	assert.True(t, found, err.Error())
