@@ -19,7 +19,7 @@ run: build $(TEMPORAL)
 	$(COSELL) dev
 
 ## test: vet, unit and contract tests, then the end-to-end tests against a real Temporal dev server
-test: build $(TEMPORAL)
+test: build $(TEMPORAL) tools-chromium
 	go vet ./...
 	go test $(GO_TEST_FLAGS) ./...
 	go test $(GO_TEST_FLAGS) -tags e2e -p 1 ./e2e/...
@@ -55,6 +55,15 @@ $(TEMPORAL):
 
 $(WORKFLOWCHECK):
 	GOBIN=$(dir $@) go install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
+
+## tools-chromium: Debian's chromium, for the tests that render a page (internal/chromium); skipped when
+## chromium is on PATH or COSELL_CHROMIUM names another binary. apt-get runs through sudo unless root.
+.PHONY: tools-chromium
+tools-chromium:
+	@if [ -n "$$COSELL_CHROMIUM" ] || command -v chromium >/dev/null; then exit 0; fi; \
+	sudo=; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	echo "installing Debian's chromium with apt-get (the rendering tests need it)"; \
+	$$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
 
 clean:
 	rm -rf bin .dev

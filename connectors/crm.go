@@ -65,6 +65,26 @@ type CRM interface {
 
 	// DescribeDeals reports the deal object's fields, with picklist values, so mappings can be checked.
 	DescribeDeals(ctx context.Context) (Schema, error)
+
+	// ClosedSoloDeals lists deals NOT flagged for co-sell that closed (won or lost) with a close date in
+	// [from, to), for the pilot review's joint-versus-solo comparison. It pages through everything.
+	//
+	// A deal whose co-sell flag was never set counts as solo. A close date that is a calendar date
+	// (Salesforce's CloseDate) is taken as midnight UTC of that date, so pass UTC midnights to select
+	// whole days. The order of the result is unspecified.
+	ClosedSoloDeals(ctx context.Context, from, to time.Time) ([]ClosedDeal, error)
+}
+
+// ClosedDeal is one closed deal as the pilot review counts it: what it was worth, whether it was won,
+// and how long it took from creation to close.
+type ClosedDeal struct {
+	RecordID string  `json:"recordId"`
+	Amount   float64 `json:"amount"` // 0 when the CRM has no amount
+	Won      bool    `json:"won"`
+	// CreatedAt is when the record was created in the CRM.
+	CreatedAt time.Time `json:"createdAt"`
+	// ClosedAt is the deal's close date (midnight UTC for a CRM that keeps a date only).
+	ClosedAt time.Time `json:"closedAt"`
 }
 
 // Cursor is a position in a CRM's change stream: everything at or before (ModifiedAt, ID) has been seen.

@@ -8,9 +8,12 @@ import (
 
 // Search operators the connector uses.
 const (
-	OpEQ  = "EQ"
-	OpGT  = "GT"
-	OpLTE = "LTE"
+	OpEQ             = "EQ"
+	OpGT             = "GT"
+	OpGTE            = "GTE"
+	OpLT             = "LT"
+	OpLTE            = "LTE"
+	OpNotHasProperty = "NOT_HAS_PROPERTY"
 )
 
 // SearchRequest is the body of POST /crm/v3/objects/{objectType}/search. Filter groups are OR'ed,

@@ -22,9 +22,12 @@ type CRM struct {
 	now    func() time.Time
 	seq    int
 	deals  map[string]*connectors.Deal
-	notes  map[string]*connectors.Note
-	tasks  map[string]connectors.TaskInput
-	owners []connectors.Owner
+	// created is when each deal was created here, the CreatedAt of ClosedSoloDeals when the deal has no
+	// creation-date field.
+	created map[string]time.Time
+	notes   map[string]*connectors.Note
+	tasks   map[string]connectors.TaskInput
+	owners  []connectors.Owner
 	// allowed restricts a field to a set of values, like a restricted picklist.
 	allowed map[string][]string
 	writes  int
@@ -33,7 +36,7 @@ type CRM struct {
 // New returns an empty CRM of the given kind ("salesforce" or "hubspot") using those deal fields. now
 // stamps modifications; it must advance (tests pass a ticking clock).
 func New(kind string, fields connectors.DealFields, now func() time.Time) *CRM {
-	return &CRM{kind: kind, fields: fields, now: now, deals: map[string]*connectors.Deal{},
+	return &CRM{kind: kind, fields: fields, now: now, deals: map[string]*connectors.Deal{}, created: map[string]time.Time{},
 		notes: map[string]*connectors.Note{}, tasks: map[string]connectors.TaskInput{}, allowed: map[string][]string{}}
 }
 
@@ -59,7 +62,11 @@ func (c *CRM) Put(recordID string, fields map[string]any) string {
 		recordID = c.nextID("deal")
 		c.deals[recordID] = &connectors.Deal{RecordID: recordID, Fields: map[string]any{}}
 	}
-	c.apply(c.deals[recordID], fields)
+	d := c.deals[recordID]
+	c.apply(d, fields)
+	if _, ok := c.created[recordID]; !ok {
+		c.created[recordID] = d.ModifiedAt // the clock is read once per write, as before
+	}
 	return recordID
 }
 
@@ -181,6 +188,9 @@ func (c *CRM) UpsertDeal(_ context.Context, coSellID string, fields map[string]a
 	fields = clone(fields)
 	fields[c.fields.CoSellID] = coSellID
 	c.apply(d, fields)
+	if created {
+		c.created[d.RecordID] = d.ModifiedAt
+	}
 	return connectors.UpsertResult{RecordID: d.RecordID, Created: created}, nil
 }
 
@@ -342,6 +352,8 @@ func (c *CRM) apply(d *connectors.Deal, fields map[string]any) {
 		d.Enabled = v
 	case string:
 		d.Enabled = v == "true"
+	default: // unset: a deal nobody flagged is not co-sold
+		d.Enabled = false
 	}
 	d.OwnerID, _ = d.Fields[c.fields.Owner].(string)
 	d.ModifiedAt = c.now()

@@ -16,9 +16,10 @@
 //     daily limit for private apps, and a separate per-second limit for the search endpoints. Responses
 //     other than search carry the X-HubSpot-RateLimit-* headers; a 429 carries HubSpot's RATE_LIMIT body.
 //   - Objects: numeric string ids, every property value a string (null when unset), hs_object_id, createdate
-//     or hs_createdate and hs_lastmodifieddate kept by the server, typed validation of writes (enumeration
-//     options, deal stages of the deal's pipeline, numbers, dates, owners, unique values) answered with
-//     HubSpot's VALIDATION_ERROR body.
+//     or hs_createdate and hs_lastmodifieddate kept by the server, on deals the calculated hs_is_closed and
+//     hs_is_closed_won (from the stage: closedwon and closedlost are closed, closedwon is won), typed
+//     validation of writes (enumeration options, deal stages of the deal's pipeline, numbers, dates,
+//     owners, unique values) answered with HubSpot's VALIDATION_ERROR body.
 //   - Associations: notes and tasks on deals, with HubSpot's default type ids (note→deal 214, deal→note 213,
 //     task→deal 216, deal→task 215), inline on create or through v4.
 //   - GET /account-info/v3/details answers the portal id (Options.PortalID) and uiDomain, which clients use

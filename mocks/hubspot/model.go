@@ -88,7 +88,8 @@ func associationTarget(from *objectType, typeID int) (*objectType, bool) {
 }
 
 // object is one stored CRM record. props holds only values that are set; the server-maintained
-// properties (hs_object_id, the creation date, hs_lastmodifieddate) are derived from the other fields.
+// properties (hs_object_id, the creation date, hs_lastmodifieddate, and on deals the calculated
+// hs_is_closed and hs_is_closed_won) are derived from the other fields.
 type object struct {
 	id         string
 	props      map[string]string
@@ -107,6 +108,14 @@ func (o *object) value(t *objectType, name string) (string, bool) {
 		return formatTime(o.createdAt), true
 	case "hs_lastmodifieddate":
 		return formatTime(o.updatedAt), true
+	case "hs_is_closed", "hs_is_closed_won":
+		if t == dealType {
+			closed, won := dealOutcome(o.props["pipeline"], o.props["dealstage"])
+			if name == "hs_is_closed" {
+				return strconv.FormatBool(closed), true
+			}
+			return strconv.FormatBool(won), true
+		}
 	}
 	v, ok := o.props[name]
 	return v, ok

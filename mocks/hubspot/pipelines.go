@@ -2,6 +2,25 @@ package hubspot
 
 import "net/http"
 
+// dealOutcome is what HubSpot's calculated deal properties hs_is_closed and hs_is_closed_won say about a
+// deal in stage stageID of pipeline pipelineID (the default pipeline when empty): closed when the stage is
+// marked closed (isClosed), won when it is a closed stage with probability 1.0, which is how HubSpot tells
+// a closed-won stage from a closed-lost one. An unknown or unset stage is neither.
+func dealOutcome(pipelineID, stageID string) (closed, won bool) {
+	if pipelineID == "" {
+		pipelineID = defaultPipeline.ID
+	}
+	if pipelineID != defaultPipeline.ID {
+		return false, false
+	}
+	for _, st := range defaultPipeline.Stages {
+		if st.ID == stageID {
+			return st.Closed, st.Closed && st.Probability == "1.0"
+		}
+	}
+	return false, false
+}
+
 type stageJSON struct {
 	ID           string            `json:"id"`
 	Label        string            `json:"label"`

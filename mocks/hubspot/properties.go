@@ -96,6 +96,15 @@ func hubspotProperty(name, label, typ, fieldType, group string, opts ...func(*Pr
 
 func readOnly(p *Property) { p.ModificationMetadata.ReadOnlyValue = true; p.FormField = false }
 
+// calculated marks a property whose value HubSpot computes: read-only, with the options of a bool.
+func calculated(p *Property) {
+	readOnly(p)
+	p.Calculated = true
+	if p.Type == "bool" {
+		p.Options = boolOptions()
+	}
+}
+
 func withOptions(o ...PropertyOption) func(*Property) {
 	return func(p *Property) { p.Options = o }
 }
@@ -175,6 +184,9 @@ func defaultDealProperties() []Property {
 		hubspotProperty("closed_lost_reason", "Closed Lost Reason", "string", "textarea", "dealinformation"),
 		hubspotProperty("closed_won_reason", "Closed Won Reason", "string", "textarea", "dealinformation"),
 		hubspotProperty("createdate", "Create Date", "datetime", "date", "dealinformation"),
+		// HubSpot calculates these two from the deal's stage (see dealOutcome); no write may set them.
+		hubspotProperty("hs_is_closed", "Is Deal Closed?", "bool", "booleancheckbox", "dealinformation", calculated),
+		hubspotProperty("hs_is_closed_won", "Is Closed Won", "bool", "booleancheckbox", "dealinformation", calculated),
 		hubspotProperty("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", "dealinformation", readOnly),
 		hubspotProperty("hs_object_id", "Record ID", "number", "number", "dealinformation", readOnly),
 	}

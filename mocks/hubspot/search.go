@@ -1,6 +1,7 @@
 package hubspot
 
 import (
+	"cmp"
 	"encoding/json"
 	"math/big"
 	"net/http"
@@ -330,6 +331,12 @@ func (f compiledFilter) match(t *objectType, o *object) bool {
 func compareValues(p *Property, stored, given string) int {
 	switch p.Type {
 	case "number":
+		// Integers (record ids, most amounts) compare exactly as int64, without big.Float's cost.
+		if a, err := strconv.ParseInt(stored, 10, 64); err == nil {
+			if b, err := strconv.ParseInt(strings.TrimSpace(given), 10, 64); err == nil {
+				return cmp.Compare(a, b)
+			}
+		}
 		a, okA := new(big.Float).SetString(stored)
 		b, okB := new(big.Float).SetString(strings.TrimSpace(given))
 		if okA && okB {
