@@ -87,6 +87,8 @@ type Activities struct {
 	// PollInterval is the feeds' current interval; each poll reports it, so a changed setting reaches
 	// running feeds without a restart of theirs.
 	PollInterval time.Duration
+	// PilotDay, when set, is the length of a pilot day (COSELL_PILOT_DAY), for demos and tests.
+	PilotDay time.Duration
 	// SLAScale compresses every SLA duration (COSELL_SLA_TIME_SCALE), for demos and tests; ≤1 is off.
 	SLAScale float64
 	// Log receives every notice (the log channel).

@@ -84,8 +84,12 @@ type DealState struct {
 	Outbox         []OutboxItem `json:"outbox,omitempty"`
 	NoticesSent    int          `json:"noticesSent"`
 	NoticesRefused int          `json:"noticesRefused"`
-	LastSyncAt     time.Time    `json:"lastSyncAt"`
-	Rounds         int          `json:"rounds"`
+	// ReportedAmount is the amount last reported to the pairing's pilot.
+	ReportedAmount float64 `json:"reportedAmount,omitempty"`
+	// Refused marks a registration refused because the pairing's pilot was killed.
+	Refused    bool      `json:"refused,omitempty"`
+	LastSyncAt time.Time `json:"lastSyncAt"`
+	Rounds     int       `json:"rounds"`
 }
 
 // SideShadow is the deal workflow's memory of one side: the record and the canonical values last seen

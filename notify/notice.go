@@ -25,6 +25,10 @@ const (
 	SLAEscalated Event = "sla_escalated"
 	// SLAResolved: an SLA that had warned or breached was met after all, or no longer applies.
 	SLAResolved Event = "sla_resolved"
+	// PilotScorecard publishes a pilot checkpoint's scorecard to both partner managers.
+	PilotScorecard Event = "pilot_scorecard"
+	// PilotDecision announces a pilot's day-90 decision.
+	PilotDecision Event = "pilot_decision"
 )
 
 // Actionable reports whether the event asks someone to act (a warning, a breach, an escalation), as

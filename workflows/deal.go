@@ -11,6 +11,7 @@ import (
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/merge"
 	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/sla"
 )
 
@@ -54,6 +55,7 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	}
 	// Deals started before SLAs existed replay without them; they gain SLAs at their next run.
 	d.slas = workflow.GetVersion(ctx, versionSLA, workflow.DefaultVersion, 1) >= 1
+	d.pilot = workflow.GetVersion(ctx, versionPilot, workflow.DefaultVersion, 1) >= 1
 	return d.run(ctx)
 }
 
@@ -68,10 +70,14 @@ type deal struct {
 	reread  [2]bool
 	// newNotes are notes received since the SLA engine last looked.
 	newNotes []api.NoteEvent
+	// registeredBy is the side whose registration this round mirrored, reported to the pilot.
+	registeredBy pairing.Side
 	// runRounds counts this run's sync rounds.
 	runRounds int
-	// slas is on for runs that track SLAs and send notices (see versionSLA).
-	slas bool
+	// slas is on for runs that track SLAs and send notices (see versionSLA); pilot for runs that report
+	// to the pairing's pilot (see versionPilot).
+	slas  bool
+	pilot bool
 	// sending marks the channels whose courier coroutine runs; inFlight counts notice activities running.
 	sending  map[string]bool
 	inFlight int
@@ -229,8 +235,16 @@ func (d *deal) round(ctx workflow.Context) {
 		return
 	}
 
+	if d.st.Refused {
+		d.pending, d.reread, d.st.PendingNotes = [2]*api.ChangeEvent{}, [2]bool{}, nil
+		return // a registration refused for a killed pairing is never mirrored
+	}
 	obs, ok := d.observe(ctx)
 	if !ok {
+		return
+	}
+	if d.needsMirror(obs) && d.registrationRefused(ctx) {
+		d.pending, d.reread, d.st.PendingNotes = [2]*api.ChangeEvent{}, [2]bool{}, nil
 		return
 	}
 	if !d.register(ctx, obs) {
@@ -278,6 +292,11 @@ func (d *deal) round(ctx workflow.Context) {
 		d.trackStage(ctx)
 		d.trackNotes(ctx, notes)
 	}
+	if d.registeredBy != "" {
+		d.report(ctx, pilot.Registered, d.registeredBy)
+		d.registeredBy = ""
+	}
+	d.reportAmountChange(ctx)
 	if !d.mirrorNotes(ctx) {
 		return
 	}
@@ -285,6 +304,17 @@ func (d *deal) round(ctx workflow.Context) {
 	d.clearIssues("unavailable")
 	d.st.LastSyncAt = workflow.Now(ctx)
 	log.Debug("sync round done", "deal", d.in.CoSellID, "round", d.st.Rounds)
+}
+
+// needsMirror reports whether this round would create a mirror: one side has the deal, the other not.
+func (d *deal) needsMirror(obs [2]*api.SideState) bool {
+	for i, s := range sides {
+		other := obs[1-i]
+		if d.st.Sides[s].RecordID == "" && (d.st.Sides[s.Other()].RecordID != "" || (other != nil && other.Found)) {
+			return true
+		}
+	}
+	return false
 }
 
 // observe collects this round's readings: the ones events carried, and fresh reads where an event was
@@ -430,6 +460,7 @@ func (d *deal) write(ctx workflow.Context, res merge.Result, obs [2]*api.SideSta
 			if d.slas {
 				d.startSLA(ctx, sla.Registration, "registration", string(s), d.policy.SLA.RegistrationAcceptance)
 			}
+			d.registeredBy = s.Other()
 			workflow.GetLogger(ctx).Info("mirror created", "deal", d.in.CoSellID, "side", string(s), "record", out.RecordID)
 		}
 	}
@@ -644,6 +675,7 @@ func (d *deal) logConflict(ctx workflow.Context, c merge.Conflict) {
 	if len(d.st.Conflicts) > maxConflicts {
 		d.st.Conflicts = append([]api.Conflict(nil), d.st.Conflicts[len(d.st.Conflicts)-maxConflicts:]...)
 	}
+	d.report(ctx, pilot.Conflict, "")
 	workflow.GetLogger(ctx).Info("conflict", "deal", d.in.CoSellID, "field", c.Field, "a", c.ValueA, "b", c.ValueB,
 		"winner", string(c.Winner), "policy", string(c.Policy))
 }

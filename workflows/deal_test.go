@@ -1,12 +1,14 @@
 package workflows
 
 import (
+	"context"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/testsuite"
@@ -16,6 +18,7 @@ import (
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/connectors/memory"
 	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/pilot"
 )
 
 // dealSuite runs DealWorkflow in the SDK test environment with the real activities over two in-memory
@@ -29,6 +32,9 @@ type dealSuite struct {
 	hs    *memory.CRM
 	slack *captured
 	tick  atomic.Int64
+	// reported are the events the deal sent its pairing's pilot; killed is the pilot status it sees.
+	reported []pilot.DealEvent
+	killed   bool
 }
 
 func TestDealWorkflow(t *testing.T) { suite.Run(t, new(dealSuite)) }
@@ -51,7 +57,24 @@ func (s *dealSuite) SetupTest() {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.SetStartTime(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)) // a Monday
 	s.slack = &captured{}
-	Register(s.env, s.activities())
+	s.reported, s.killed = nil, false
+	acts := s.activities()
+	Register(s.env, acts)
+	s.mockPilot(s.env, acts)
+}
+
+// mockPilot stands in for the pairing's pilot: it records what deals report and answers their status
+// question with s.killed.
+func (s *dealSuite) mockPilot(env *testsuite.TestWorkflowEnvironment, acts *activities.Activities) {
+	env.OnSignalExternalWorkflow(mock.Anything, api.PilotWorkflowID(s.p.ID), "", api.PilotEventSignal, mock.Anything).Return(
+		func(_, _, _, _ string, arg interface{}) error {
+			s.reported = append(s.reported, arg.(pilot.DealEvent))
+			return nil
+		}).Maybe()
+	env.OnActivity(acts.PilotStatus, mock.Anything, mock.Anything).Return(
+		func(context.Context, activities.PilotStatusInput) (activities.PilotStatus, error) {
+			return activities.PilotStatus{Killed: s.killed, KilledAt: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Name: s.p.Name}, nil
+		}).Maybe()
 }
 
 func (s *dealSuite) activities() *activities.Activities {
@@ -288,4 +311,40 @@ func TestNoteKeyAndCoSellIDAreStable(t *testing.T) {
 	require.Equal(t, api.NewCoSellID("p", pairing.A, "006x"), api.NewCoSellID("p", pairing.A, "006x"))
 	assert.NotEqual(t, api.NewCoSellID("p", pairing.A, "006x"), api.NewCoSellID("p", pairing.B, "006x"))
 	assert.NotEqual(t, api.NoteKey("CS-1", pairing.A, "n1"), api.NoteKey("CS-1", pairing.B, "n1"))
+}
+
+func (s *dealSuite) TestDealReportsToItsPilot() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(time.Hour, func() {
+		s.sf.Put(rec, map[string]any{"StageName": "Closed Won", "Amount": 140000.0})
+		s.trigger(pairing.A, rec)
+	})
+	s.run(id, 2*time.Hour)
+	var kinds []string
+	for _, e := range s.reported {
+		s.Equal(id, e.CoSellID)
+		kinds = append(kinds, string(e.Kind)+":"+e.Stage)
+	}
+	s.Equal([]string{"stage_changed:qualification", "registered:qualification", "stage_changed:closed_won"}, kinds)
+	s.Equal("a", string(s.reported[1].Side), "Acme registered it")
+	s.Equal(140000.0, s.reported[2].Amount)
+}
+
+func (s *dealSuite) TestKilledPairingRefusesNewRegistrations() {
+	s.killed = true
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	var v api.DealView
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(time.Minute, func() { s.trigger(pairing.A, rec) }) // asked again: still refused, and not re-checked
+	s.at(2*time.Minute, func() { v = s.view() })
+	s.run(id, 3*time.Minute)
+	s.Empty(s.hs.Deals(), "no mirror for a killed pairing")
+	src, _ := s.sf.Deal(rec)
+	s.Nil(src.Fields["CoSell_Id__c"], "the refused deal is not stamped")
+	s.Require().Len(v.Issues, 1)
+	s.Equal("registration", v.Issues[0].Kind)
+	s.Contains(v.Issues[0].Message, "registration refused: the Acme × Globex pilot was killed on 2026-11-20; future deals route to referral")
 }

@@ -22,5 +22,6 @@ type Registrar interface {
 func Register(w Registrar, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(DealWorkflow, workflow.RegisterOptions{Name: api.DealWorkflowName})
 	w.RegisterWorkflowWithOptions(ChangeFeedWorkflow, workflow.RegisterOptions{Name: api.ChangeFeedWorkflowName})
+	w.RegisterWorkflowWithOptions(PilotWorkflow, workflow.RegisterOptions{Name: api.PilotWorkflowName})
 	w.RegisterActivity(acts)
 }

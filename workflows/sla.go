@@ -10,6 +10,7 @@ import (
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/sla"
 )
 
@@ -52,6 +53,7 @@ func (d *deal) fireDueSLAEvents(ctx workflow.Context) {
 			c.Warned = true
 		case sla.Breach:
 			c.BreachedAt = ev.At
+			d.report(ctx, pilot.SLABreached, pairing.Side(c.Waiting))
 		case sla.Escalation:
 			c.Level = ev.Level
 		}
@@ -100,6 +102,9 @@ func (d *deal) resolveSLAs(ctx workflow.Context, how string, match func(api.SLAS
 			BreachedAt: c.BreachedAt, Level: c.Level, ResolvedAt: now, Resolution: how,
 		})
 		workflow.GetLogger(ctx).Info("sla resolved", "deal", d.in.CoSellID, "sla", c.ID, "how", how, "level", c.Level)
+		if c.Kind == sla.Registration {
+			d.report(ctx, pilot.Accepted, pairing.Side(c.Waiting))
+		}
 		if c.Warned || !c.BreachedAt.IsZero() {
 			d.queue(ctx, notify.Notice{
 				Key:   fmt.Sprintf("%s/%s/resolved", d.in.CoSellID, c.ID),
@@ -127,6 +132,7 @@ func (d *deal) trackStage(ctx workflow.Context) {
 	if budget, ok := d.policy.SLA.StageBudget(stage); ok {
 		d.startSLA(ctx, sla.Stage, stage, "", budget)
 	}
+	d.report(ctx, pilot.StageChanged, "")
 	if previous == "" {
 		return // the first stage seen is where the deal starts, not a change
 	}

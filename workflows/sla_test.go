@@ -58,6 +58,19 @@ func (c *captured) events(slaID string) []string {
 	return out
 }
 
+// count counts the notices of one event kind.
+func (c *captured) count(event notify.Event) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, x := range c.notices {
+		if x.Event == event {
+			n++
+		}
+	}
+	return n
+}
+
 func (c *captured) keys() map[string]int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -246,7 +259,9 @@ func (s *dealSuite) TestContinueAsNewKeepsEveryDeadline() {
 	env2 := s.NewTestWorkflowEnvironment()
 	env2.SetStartTime(resumedAt)
 	s.slack.notices = nil
-	Register(env2, s.activities())
+	acts2 := s.activities()
+	Register(env2, acts2)
+	s.mockPilot(env2, acts2)
 	var v api.DealView
 	env2.RegisterDelayedCallback(func() {
 		q, err := env2.QueryWorkflow(api.DealQuery)

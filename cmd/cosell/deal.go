@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -55,9 +54,7 @@ func runDealShow(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("deal %s: %w", id, err)
 	}
 	if *output == "json" {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+		return writeJSON(out, v)
 	}
 	printDeal(out, v)
 	return nil

@@ -119,10 +119,11 @@ Within a few seconds "Initech rollout" (Salesforce) appears in HubSpot and "Hool
 appears in Salesforce. The README shows how to flag another deal, move a stage and read a deal's state
 with 'bin/cosell deal show CS-…'. A shared note tagged "#partner #request" that the other side leaves
 unanswered warns, breaches and climbs the escalation ladder in fake Slack and as tasks in both CRMs,
-a minute per level. Ctrl-C stops everything.
+a minute per level. The pairing's 90-day pilot runs at %s a day: scorecards at days 30, 60 and 90
+('bin/cosell pilot status %s', 'bin/cosell pilot report %s --html scorecard.html'). Ctrl-C stops everything.
 
 `, uiHost, uiPort, sfBound, hsBound, slackBound, cfg.HTTPAddr, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
-		demo.HubSpotToken, pairingFile, cfg.PollInterval, demo.SLATimeScale, logPath)
+		demo.HubSpotToken, pairingFile, cfg.PollInterval, demo.SLATimeScale, logPath, demo.PilotDay, demo.PairingID, demo.PairingID)
 	return serve(ctx, cfg, env)
 }
 

@@ -4,7 +4,8 @@
 //	cosell dev                         run the local demo: dev Temporal, both fake CRMs, the worker
 //	cosell mapping validate FILE...    check pairing files; every problem with file:line:col and a hint
 //	cosell deal show CO-SELL-ID        print a deal's sync state (fields per side, conflicts, issues)
-//	cosell mock salesforce|hubspot     run one fake CRM as a process
+//	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
+//	cosell mock salesforce|hubspot|slack   run one fake as a process
 //
 // Exit codes: 0 success, 1 failure, 2 invalid configuration or usage.
 package main
@@ -41,7 +42,8 @@ commands:
   dev                            run the local demo: dev Temporal, both fake CRMs, the worker
   mapping validate FILE...       check pairing files and report every problem with file:line:col
   deal show CO-SELL-ID           print a deal's sync state [--output json]
-  mock salesforce|hubspot        run a fake CRM as a process [--addr HOST:PORT] [--seed FILE]
+  pilot start|status|report|decide PAIRING   drive a pairing's 90-day pilot (see cosell pilot)
+  mock salesforce|hubspot|slack  run a fake as a process [--addr HOST:PORT] [--seed FILE] [--demo]
 `
 
 func main() {
@@ -81,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runDealShow(ctx, args[2:], stdout)
 	case "mock":
 		return runMock(ctx, args[1:], stdout)
+	case "pilot":
+		return runPilot(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -37,6 +37,8 @@ type Config struct {
 	// SLATimeScale compresses every SLA duration by this factor (1440 turns a day into a minute), for
 	// demos and tests; business calendars then count wall time. 1 is off.
 	SLATimeScale float64 `env:"COSELL_SLA_TIME_SCALE, default=1"`
+	// PilotDay, when set, replaces the length of a pilot day for every pairing (demos and tests: 1s).
+	PilotDay time.Duration `env:"COSELL_PILOT_DAY"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `env:"COSELL_LOG_LEVEL, default=info"`
 	// LogFormat is text or json.

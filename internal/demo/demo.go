@@ -26,6 +26,10 @@ const (
 	// SLATimeScale makes the demo's SLAs minute-scale: a day of SLA time passes in a minute, so a request
 	// left unanswered warns after 48 s, breaches at 1 min and climbs one escalation level a minute.
 	SLATimeScale = "1440"
+	// PilotDay is the demo's pilot day: the 90-day pilot review plays out in 15 minutes.
+	PilotDay = "10s"
+	// PairingID is the demo pairing's id.
+	PairingID = "acme-globex"
 	// SalesforceConnection and HubSpotConnection are the connection names in the demo pairing.
 	SalesforceConnection = "acme-sf"
 	HubSpotConnection    = "globex-hs"

@@ -137,6 +137,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		PageSize:     w.cfg.PageSize,
 		PollInterval: w.cfg.PollInterval,
 		SLAScale:     w.cfg.SLATimeScale,
+		PilotDay:     w.cfg.PilotDay,
 		Log:          notify.NewLog(w.log),
 	}
 	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{})
@@ -174,7 +175,8 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-// startFeeds starts each side's change feed unless it already runs: the id is fixed per pairing and
+// startFeeds starts each side's change feed, and the pilot when the pairing declares one, unless they
+// already run: the id is fixed per pairing and
 // side, and a running feed is reused, so restarts and several workers never start two.
 func (w *Worker) startFeeds(ctx context.Context) error {
 	p := w.conn.Pairing
@@ -188,6 +190,15 @@ func (w *Worker) startFeeds(ctx context.Context) error {
 		}, api.ChangeFeedWorkflowName, api.FeedInput{PairingID: p.ID, Side: s, PollInterval: w.cfg.PollInterval})
 		if err != nil {
 			return fmt.Errorf("start change feed %s: %w", id, err)
+		}
+	}
+	if p.Pilot.Enabled {
+		id := api.PilotWorkflowID(p.ID)
+		_, err := w.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+			ID: id, TaskQueue: w.cfg.TaskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		}, api.PilotWorkflowName, api.PilotInput{PairingID: p.ID})
+		if err != nil {
+			return fmt.Errorf("start pilot %s: %w", id, err)
 		}
 	}
 	return nil
