@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"go.temporal.io/sdk/client"
 
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/internal/config"
@@ -33,14 +34,7 @@ func runDealShow(ctx context.Context, args []string, out io.Writer) error {
 	if id == "" {
 		return usageError("usage: cosell deal show CO-SELL-ID [--output json]")
 	}
-	if *output != "text" && *output != "json" {
-		return usageError("--output must be text or json")
-	}
-	cfg, err := config.Load(ctx, envconfig.OsLookuper())
-	if err != nil {
-		return configError(err)
-	}
-	c, err := worker.Dial(ctx, cfg, quietSlog())
+	c, _, err := dialTemporal(ctx, *output)
 	if err != nil {
 		return err
 	}
@@ -172,4 +166,18 @@ func printSLAs(out io.Writer, v api.DealView) {
 		}
 		fmt.Fprintln(out, line)
 	}
+}
+
+// dialTemporal checks --output and connects a one-shot command to Temporal with the worker's settings
+// (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, COSELL_TASK_QUEUE).
+func dialTemporal(ctx context.Context, output string) (client.Client, config.Config, error) {
+	if output != "text" && output != "json" {
+		return nil, config.Config{}, usageError("--output must be text or json")
+	}
+	cfg, err := config.Load(ctx, envconfig.OsLookuper())
+	if err != nil {
+		return nil, cfg, configError(err)
+	}
+	c, err := worker.Dial(ctx, cfg, quietSlog())
+	return c, cfg, err
 }

@@ -11,13 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/sethvargo/go-envconfig"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
 	"github.com/cosellsync/cosell/api"
-	"github.com/cosellsync/cosell/internal/config"
-	"github.com/cosellsync/cosell/internal/worker"
 	"github.com/cosellsync/cosell/pilot"
 )
 
@@ -45,14 +42,7 @@ func runPilot(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args[2:]); err != nil {
 		return usageError("%v\n%s", err, pilotUsage)
 	}
-	if *output != "text" && *output != "json" {
-		return usageError("--output must be text or json")
-	}
-	cfg, err := config.Load(ctx, envconfig.OsLookuper())
-	if err != nil {
-		return configError(err)
-	}
-	c, err := worker.Dial(ctx, cfg, quietSlog())
+	c, cfg, err := dialTemporal(ctx, *output)
 	if err != nil {
 		return err
 	}
