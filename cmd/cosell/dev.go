@@ -82,21 +82,7 @@ func runDev(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer tsrv.Stop()
 
-	demoEnv := map[string]string{
-		"TEMPORAL_ADDRESS":         temporalAddr,
-		"COSELL_PAIRING_FILE":      pairingFile,
-		"COSELL_POLL_INTERVAL":     "2s",
-		"COSELL_POLL_OVERLAP":      "5s",
-		"COSELL_HTTP_ADDR":         demo.WorkerAddr,
-		"COSELL_SLA_TIME_SCALE":    demo.SLATimeScale,
-		"COSELL_SLACK_WEBHOOK_URL": "http://" + slackBound + slackmock.DefaultWebhookPath,
-		config.ConnectionPrefix(demo.SalesforceConnection) + "URL":           "http://" + sfBound,
-		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_ID":     demo.SalesforceClientID,
-		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_SECRET": demo.SalesforceClientSecret,
-		config.ConnectionPrefix(demo.HubSpotConnection) + "URL":              "http://" + hsBound,
-		config.ConnectionPrefix(demo.HubSpotConnection) + "TOKEN":            demo.HubSpotToken,
-		config.ConnectionPrefix(demo.HubSpotConnection) + "APP_URL":          "http://" + hsBound,
-	}
+	demoEnv := demoEnvironment(temporalAddr, pairingFile, sfBound, hsBound, slackBound)
 	env := envconfig.MultiLookuper(envconfig.OsLookuper(), envconfig.MapLookuper(demoEnv))
 	cfg, err := config.Load(ctx, env)
 	if err != nil {
@@ -130,4 +116,25 @@ a minute per level. The pairing's 90-day pilot runs at %s a day: scorecards at d
 // quietSlog is the logger of one-shot CLI commands: warnings and errors only.
 func quietSlog() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+// demoEnvironment is the demo's configuration: the fakes' addresses and credentials, a 2 s poll, SLAs at a
+// day per minute and a 10 s pilot day. The operator's own environment overrides any of it.
+func demoEnvironment(temporalAddr, pairingFile, sfBound, hsBound, slackBound string) map[string]string {
+	return map[string]string{
+		"TEMPORAL_ADDRESS":         temporalAddr,
+		"COSELL_PAIRING_FILE":      pairingFile,
+		"COSELL_POLL_INTERVAL":     "2s",
+		"COSELL_POLL_OVERLAP":      "5s",
+		"COSELL_HTTP_ADDR":         demo.WorkerAddr,
+		"COSELL_SLA_TIME_SCALE":    demo.SLATimeScale,
+		"COSELL_PILOT_DAY":         demo.PilotDay,
+		"COSELL_SLACK_WEBHOOK_URL": "http://" + slackBound + slackmock.DefaultWebhookPath,
+		config.ConnectionPrefix(demo.SalesforceConnection) + "URL":           "http://" + sfBound,
+		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_ID":     demo.SalesforceClientID,
+		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_SECRET": demo.SalesforceClientSecret,
+		config.ConnectionPrefix(demo.HubSpotConnection) + "URL":              "http://" + hsBound,
+		config.ConnectionPrefix(demo.HubSpotConnection) + "TOKEN":            demo.HubSpotToken,
+		config.ConnectionPrefix(demo.HubSpotConnection) + "APP_URL":          "http://" + hsBound,
+	}
 }

@@ -6,9 +6,13 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
+	"github.com/sethvargo/go-envconfig"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cosellsync/cosell/internal/config"
 )
 
 func exitCode(err error) int {
@@ -80,4 +84,21 @@ func TestUsageErrors(t *testing.T) {
 		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
 		assert.Equal(t, 2, exitCode(err), "%v: %v", args, err)
 	}
+}
+
+func TestDemoEnvironmentIsWhatTheREADMEPromises(t *testing.T) {
+	env := demoEnvironment("127.0.0.1:7233", "examples/demo/pairing.yaml", "127.0.0.1:8701", "127.0.0.1:8702", "127.0.0.1:8703")
+	cfg, err := config.Load(context.Background(), envconfig.MapLookuper(env))
+	require.NoError(t, err)
+	assert.Equal(t, 2*time.Second, cfg.PollInterval)
+	assert.Equal(t, 1440.0, cfg.SLATimeScale, "a day of SLA time per minute")
+	assert.Equal(t, 10*time.Second, cfg.PilotDay, "the 90-day pilot in 15 minutes")
+	assert.Equal(t, "127.0.0.1:8080", cfg.HTTPAddr)
+	assert.Equal(t, "http://127.0.0.1:8703/services/T0DEMO/B0DEMO/demo-secret", env["COSELL_SLACK_WEBHOOK_URL"])
+	sf, err := config.LoadConnection(context.Background(), envconfig.MapLookuper(env), "acme-sf")
+	require.NoError(t, err)
+	assert.NoError(t, sf.Check("acme-sf", "salesforce"))
+	hs, err := config.LoadConnection(context.Background(), envconfig.MapLookuper(env), "globex-hs")
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:8702", hs.AppURL, "notice links open the fake's pages")
 }
