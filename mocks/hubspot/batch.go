@@ -149,13 +149,16 @@ func (s *Server) handleBatchRead(t *objectType) http.HandlerFunc {
 }
 
 type batchWriteInput struct {
-	Inputs []struct {
-		ID                 flexID             `json:"id"`
-		IDProperty         string             `json:"idProperty"`
-		Properties         map[string]any     `json:"properties"`
-		Associations       []associationInput `json:"associations"`
-		ObjectWriteTraceID string             `json:"objectWriteTraceId"`
-	} `json:"inputs"`
+	Inputs []batchWriteItem `json:"inputs"`
+}
+
+// batchWriteItem is one input of a batch create, update or upsert.
+type batchWriteItem struct {
+	ID                 flexID             `json:"id"`
+	IDProperty         string             `json:"idProperty"`
+	Properties         map[string]any     `json:"properties"`
+	Associations       []associationInput `json:"associations"`
+	ObjectWriteTraceID string             `json:"objectWriteTraceId"`
 }
 
 func (in batchWriteInput) multiStatus() bool {
@@ -167,89 +170,98 @@ func (in batchWriteInput) multiStatus() bool {
 	return false
 }
 
+// writeBatch answers a batch create, update or upsert the way HubSpot does: decode, check the size,
+// refuse a malformed batch as a whole (check), then apply each input under the lock. Without
+// objectWriteTraceIds the batch is all or nothing: the first failing input rolls everything back and its
+// error is the answer. With them, failing inputs become errors of a 207 answer and the rest stand. apply
+// writes one input and returns its result, or skip for an input it reports through extra.
+func (s *Server) writeBatch(w http.ResponseWriter, r *http.Request, t *objectType, okStatus int,
+	check func(batchWriteInput) *apiError,
+	apply func(sn *snapshot, item batchWriteItem) (result any, skip bool, e *apiError),
+	extra func() []batchError) {
+	started := s.now()
+	var in batchWriteInput
+	if e := decode(r, &in); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	if e := checkBatchSize(len(in.Inputs)); e != nil {
+		writeAPIError(w, e)
+		return
+	}
+	if check != nil {
+		if e := check(in); e != nil {
+			writeAPIError(w, e)
+			return
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	multi := in.multiStatus()
+	sn := s.newSnapshot(t)
+	var results []any
+	var errs []batchError
+	for _, item := range in.Inputs {
+		result, skip, e := apply(sn, item)
+		if e != nil {
+			if !multi {
+				s.rollback(sn)
+				writeAPIError(w, e)
+				return
+			}
+			errs = append(errs, inputError(e, item.ObjectWriteTraceID))
+			continue
+		}
+		if !skip {
+			results = append(results, result)
+		}
+	}
+	if extra != nil {
+		errs = append(errs, extra()...)
+	}
+	s.finishBatch(w, okStatus, started, results, errs)
+}
+
 func (s *Server) handleBatchCreate(t *objectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		started := s.now()
-		var in batchWriteInput
-		if e := decode(r, &in); e != nil {
-			writeAPIError(w, e)
-			return
-		}
-		if e := checkBatchSize(len(in.Inputs)); e != nil {
-			writeAPIError(w, e)
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		multi := in.multiStatus()
-		sn := s.newSnapshot(t)
-		var results []any
-		var errs []batchError
-		for _, item := range in.Inputs {
+		s.writeBatch(w, r, t, http.StatusCreated, nil, func(sn *snapshot, item batchWriteItem) (any, bool, *apiError) {
 			o, e := s.create(t, createInput{Properties: item.Properties, Associations: item.Associations})
 			if e != nil {
-				if !multi {
-					s.rollback(sn)
-					writeAPIError(w, e)
-					return
-				}
-				errs = append(errs, inputError(e, item.ObjectWriteTraceID))
-				continue
+				return nil, false, e
 			}
 			sn.created = append(sn.created, o.id)
-			results = append(results, s.render(t, o, allSet(t, o)))
-		}
-		s.finishBatch(w, http.StatusCreated, started, results, errs)
+			return s.render(t, o, allSet(t, o)), false, nil
+		}, nil)
 	}
 }
 
 func (s *Server) handleBatchUpdate(t *objectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		started := s.now()
-		var in batchWriteInput
-		if e := decode(r, &in); e != nil {
-			writeAPIError(w, e)
-			return
-		}
-		if e := checkBatchSize(len(in.Inputs)); e != nil {
-			writeAPIError(w, e)
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		multi := in.multiStatus()
-		sn := s.newSnapshot(t)
-		var results []any
-		var errs []batchError
 		var missing []string
-		for _, item := range in.Inputs {
+		s.writeBatch(w, r, t, http.StatusOK, nil, func(sn *snapshot, item batchWriteItem) (any, bool, *apiError) {
 			o, e := s.lookup(t, item.ID.String(), item.IDProperty, false)
+			if e != nil && e.HTTPStatus == http.StatusNotFound {
+				missing = append(missing, item.ID.String())
+				return nil, true, nil // reported together below, as HubSpot does
+			}
 			if e == nil {
 				sn.touch(o)
 				e = s.update(t, o, item.Properties)
-			} else if e.HTTPStatus == http.StatusNotFound {
-				missing = append(missing, item.ID.String())
-				continue
 			}
 			if e != nil {
-				if !multi {
-					s.rollback(sn)
-					writeAPIError(w, e)
-					return
-				}
-				errs = append(errs, inputError(e, item.ObjectWriteTraceID))
-				continue
+				return nil, false, e
 			}
-			results = append(results, s.render(t, o, allSet(t, o)))
-		}
-		if len(missing) > 0 {
-			errs = append(errs, batchError{
+			return s.render(t, o, allSet(t, o)), false, nil
+		}, func() []batchError {
+			if len(missing) == 0 {
+				return nil
+			}
+			return []batchError{{
 				Status: "error", Category: "OBJECT_NOT_FOUND",
 				Message: fmt.Sprintf("Could not get some %s objects, they may be deleted or not exist. Check that ids are valid.", t.upper),
 				Context: map[string][]string{"ids": missing},
-			})
-		}
-		s.finishBatch(w, http.StatusOK, started, results, errs)
+			}}
+		})
 	}
 }
 
@@ -257,69 +269,50 @@ func (s *Server) handleBatchUpdate(t *objectType) http.HandlerFunc {
 // idProperty and its value as id. A result's "new" says whether the record was created.
 func (s *Server) handleBatchUpsert(t *objectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		started := s.now()
-		var in batchWriteInput
-		if e := decode(r, &in); e != nil {
-			writeAPIError(w, e)
-			return
-		}
-		if e := checkBatchSize(len(in.Inputs)); e != nil {
-			writeAPIError(w, e)
-			return
-		}
-		seen := map[string]bool{}
-		var dups []string
-		for _, item := range in.Inputs {
-			key := item.IDProperty + "\x00" + item.ID.String()
-			if seen[key] {
-				dups = append(dups, item.ID.String())
-			}
-			seen[key] = true
-		}
-		if len(dups) > 0 {
-			writeAPIError(w, validationError("Duplicate IDs found in batch input: [%s]. IDs must be unique", strings.Join(dups, ", ")))
-			return
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		multi := in.multiStatus()
-		sn := s.newSnapshot(t)
-		var results []any
-		var errs []batchError
-		for _, item := range in.Inputs {
+		s.writeBatch(w, r, t, http.StatusOK, uniqueUpsertIDs, func(sn *snapshot, item batchWriteItem) (any, bool, *apiError) {
 			id := item.ID.String()
-			var o *object
-			var e *apiError
-			created := false
 			if item.IDProperty == "" || id == "" {
-				e = validationError("Each upsert input needs an idProperty and an id")
-			} else if p, ok := s.props[t].get(item.IDProperty); !ok || !p.HasUniqueValue {
-				e = validationError("Property %s cannot be used as idProperty: upsert needs a property with unique values", item.IDProperty)
-			} else if props, e2 := upsertProperties(item.IDProperty, id, item.Properties); e2 != nil {
-				e = e2
-			} else if o = s.findByProperty(t, item.IDProperty, id); o != nil {
+				return nil, false, validationError("Each upsert input needs an idProperty and an id")
+			}
+			if p, ok := s.props[t].get(item.IDProperty); !ok || !p.HasUniqueValue {
+				return nil, false, validationError("Property %s cannot be used as idProperty: upsert needs a property with unique values", item.IDProperty)
+			}
+			props, e := upsertProperties(item.IDProperty, id, item.Properties)
+			if e != nil {
+				return nil, false, e
+			}
+			created := false
+			o := s.findByProperty(t, item.IDProperty, id)
+			if o != nil {
 				sn.touch(o)
 				e = s.update(t, o, props)
-			} else {
-				o, e = s.create(t, createInput{Properties: props})
-				created = e == nil
-				if created {
-					sn.created = append(sn.created, o.id)
-				}
+			} else if o, e = s.create(t, createInput{Properties: props}); e == nil {
+				created = true
+				sn.created = append(sn.created, o.id)
 			}
 			if e != nil {
-				if !multi {
-					s.rollback(sn)
-					writeAPIError(w, e)
-					return
-				}
-				errs = append(errs, inputError(e, item.ObjectWriteTraceID))
-				continue
+				return nil, false, e
 			}
-			results = append(results, upsertJSON{objectJSON: s.render(t, o, allSet(t, o)), New: created})
-		}
-		s.finishBatch(w, http.StatusOK, started, results, errs)
+			return upsertJSON{objectJSON: s.render(t, o, allSet(t, o)), New: created}, false, nil
+		}, nil)
 	}
+}
+
+// uniqueUpsertIDs refuses a batch that names one record twice, before anything is written.
+func uniqueUpsertIDs(in batchWriteInput) *apiError {
+	seen := map[string]bool{}
+	var dups []string
+	for _, item := range in.Inputs {
+		key := item.IDProperty + "\x00" + item.ID.String()
+		if seen[key] {
+			dups = append(dups, item.ID.String())
+		}
+		seen[key] = true
+	}
+	if len(dups) > 0 {
+		return validationError("Duplicate IDs found in batch input: [%s]. IDs must be unique", strings.Join(dups, ", "))
+	}
+	return nil
 }
 
 // upsertProperties adds the key to an upsert's properties, refusing a body that sets the key to another
