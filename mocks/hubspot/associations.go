@@ -64,23 +64,10 @@ func defaultTypes(from, to *objectType) []associationType {
 func (s *Server) handleListAssociations(from, to *objectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		limit := 500
-		if v := q.Get("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				writeAPIError(w, validationError("limit must be a positive integer, got %q", v))
-				return
-			}
-			limit = min(n, 500)
-		}
-		after := 0
-		if v := q.Get("after"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				writeAPIError(w, validationError("after must be a paging cursor from a previous answer, got %q", v))
-				return
-			}
-			after = n
+		limit, after, e := offsetPage(q, 500, 500)
+		if e != nil {
+			writeAPIError(w, e)
+			return
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 )
 
@@ -112,14 +111,10 @@ func (s *Server) withAssociations(t *objectType, o *object, q url.Values, out ob
 func (s *Server) handleList(t *objectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		limit := 10
-		if v := q.Get("limit"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				writeAPIError(w, validationError("limit must be a positive integer, got %q", v))
-				return
-			}
-			limit = min(n, 100)
+		limit, e := pageLimit(q, 10, 100)
+		if e != nil {
+			writeAPIError(w, e)
+			return
 		}
 		archived := q.Get("archived") == "true"
 		after := q.Get("after")

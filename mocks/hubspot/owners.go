@@ -3,6 +3,7 @@ package hubspot
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -21,23 +22,10 @@ func (s *Server) ownerByID(id string) *owner {
 // archived ones with archived=true, filtered by email, paged by after/limit (default 100, at most 500).
 func (s *Server) handleListOwners(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	limit := 100
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			writeAPIError(w, validationError("limit must be a positive integer, got %q", v))
-			return
-		}
-		limit = min(n, 500)
-	}
-	after := 0
-	if v := q.Get("after"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			writeAPIError(w, validationError("after must be a paging cursor from a previous answer, got %q", v))
-			return
-		}
-		after = n
+	limit, after, e := offsetPage(q, 100, 500)
+	if e != nil {
+		writeAPIError(w, e)
+		return
 	}
 	archived := q.Get("archived") == "true"
 	email := strings.ToLower(q.Get("email"))
@@ -74,4 +62,32 @@ func (s *Server) handleGetOwner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, o.json())
+}
+
+// pageLimit reads a list endpoint's limit: def when absent, capped at max, refused when not positive.
+func pageLimit(q url.Values, def, max int) (int, *apiError) {
+	v := q.Get("limit")
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return 0, validationError("limit must be a positive integer, got %q", v)
+	}
+	return min(n, max), nil
+}
+
+// offsetPage reads limit and an offset-style after cursor, as the owners and v4 association lists page.
+func offsetPage(q url.Values, def, max int) (limit, after int, e *apiError) {
+	if limit, e = pageLimit(q, def, max); e != nil {
+		return 0, 0, e
+	}
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return 0, 0, validationError("after must be a paging cursor from a previous answer, got %q", v)
+		}
+		after = n
+	}
+	return limit, after, nil
 }
