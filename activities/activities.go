@@ -125,18 +125,20 @@ func (a *Activities) crm(pairingID string, side pairing.Side) (*pairing.Pairing,
 	return c.Pairing, crm, nil
 }
 
-// owners lists a side's deal owners, cached for OwnerCacheTTL so that resolving the owners of many deals
-// does not spend the CRM's API budget.
-func (a *Activities) owners(ctx context.Context, pairingID string, side pairing.Side, crm connectors.CRM) ([]connectors.Owner, error) {
+// owners lists a side's deal owners from a cache no older than maxAge (OwnerCacheTTL when 0), so that
+// resolving the owners of many deals does not spend the CRM's API budget.
+func (a *Activities) owners(ctx context.Context, pairingID string, side pairing.Side, crm connectors.CRM, maxAge time.Duration) ([]connectors.Owner, error) {
 	key := pairingID + "/" + string(side)
-	ttl := a.OwnerCacheTTL
-	if ttl == 0 {
-		ttl = 5 * time.Minute
+	if maxAge == 0 {
+		maxAge = a.OwnerCacheTTL
+	}
+	if maxAge == 0 {
+		maxAge = 5 * time.Minute
 	}
 	a.ownersMu.Lock()
 	c, ok := a.ownerCache[key]
 	a.ownersMu.Unlock()
-	if ok && time.Since(c.at) < ttl {
+	if ok && time.Since(c.at) < maxAge {
 		return c.owners, nil
 	}
 	owners, err := crm.ListOwners(ctx)

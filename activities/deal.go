@@ -130,16 +130,16 @@ func (a *Activities) sideState(ctx context.Context, p *pairing.Pairing, side pai
 	return st, nil
 }
 
-// findOwner looks an owner up in the cached directory, refreshing it once on a miss so that a user
-// created minutes ago is found.
+// ownerRefreshAfter is how stale the owner directory may be before a failed lookup refreshes it: long
+// enough that a deal whose owner was deleted does not list every owner on every poll, short enough that
+// a user created a minute ago is found.
+const ownerRefreshAfter = 30 * time.Second
+
+// findOwner looks an owner up in the cached directory, refreshing it on a miss when it is older than
+// ownerRefreshAfter.
 func (a *Activities) findOwner(ctx context.Context, pairingID string, side pairing.Side, crm connectors.CRM, match func(connectors.Owner) bool) (connectors.Owner, bool, error) {
-	for attempt := 0; attempt < 2; attempt++ {
-		if attempt == 1 {
-			a.ownersMu.Lock()
-			delete(a.ownerCache, pairingID+"/"+string(side))
-			a.ownersMu.Unlock()
-		}
-		owners, err := a.owners(ctx, pairingID, side, crm)
+	for _, maxAge := range []time.Duration{0, ownerRefreshAfter} {
+		owners, err := a.owners(ctx, pairingID, side, crm, maxAge)
 		if err != nil {
 			return connectors.Owner{}, false, err
 		}

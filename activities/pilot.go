@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
 	"github.com/cosellsync/cosell/pilot"
@@ -58,8 +59,8 @@ func (a *Activities) SoloBaseline(ctx context.Context, in BaselineInput) (pilot.
 	for _, s := range []pairing.Side{pairing.A, pairing.B} {
 		deals, err := c.CRM[s].ClosedSoloDeals(ctx, in.From, in.To)
 		if err != nil {
-			if rej, ok := RejectionOf(classify("closed solo deals", err)); ok {
-				notes = append(notes, fmt.Sprintf("%s: %s", c.Pairing.Partner(s).Name, rej.Message))
+			if e, ok := connectors.AsError(err); ok && !e.Retryable {
+				notes = append(notes, fmt.Sprintf("%s: %s", c.Pairing.Partner(s).Name, e.Message))
 				continue
 			}
 			return pilot.Baseline{}, classify(fmt.Sprintf("closed solo deals on %s", s), err)
