@@ -433,7 +433,8 @@ func (d *deal) write(ctx workflow.Context, res merge.Result, obs [2]*api.SideSta
 	for _, s := range order {
 		exists := d.st.Sides[s].RecordID != ""
 		values := d.writesFor(res, s)
-		in := activities.WriteDealInput{PairingID: d.in.PairingID, Side: s, CoSellID: d.in.CoSellID, Values: values}
+		in := activities.WriteDealInput{PairingID: d.in.PairingID, Side: s, CoSellID: d.in.CoSellID, Values: values,
+			PartnerOwner: d.partnerOwner(s, obs)}
 		switch {
 		case !exists:
 			if d.st.Sides[s.Other()].RecordID == "" {
@@ -441,9 +442,7 @@ func (d *deal) write(ctx workflow.Context, res merge.Result, obs [2]*api.SideSta
 			}
 			in.Create = true
 			in.SourceOwnerEmail = d.st.Sides[s.Other()].Values[keyOwnerEmail]
-			in.PartnerOwner = d.partnerOwner(s, obs)
 		default:
-			in.PartnerOwner = d.partnerOwner(s, obs)
 			if len(values) == 0 && in.PartnerOwner == nil {
 				d.st.Sides[s].Values = keepBookkeeping(shadows[s], d.st.Sides[s].Values)
 				continue
