@@ -7,78 +7,34 @@ package notify
 
 import (
 	"context"
-	"time"
+
+	"github.com/cosellsync/cosell/vocab"
 )
 
-// Event is what a notice is about.
-type Event string
+// Event is what a notice is about (see vocab.Event).
+type Event = vocab.Event
 
 // Notice events.
 const (
-	// StageChanged: the deal moved to another stage.
-	StageChanged Event = "stage_changed"
-	// SLAWarning: an SLA has used most of its budget and is due soon.
-	SLAWarning Event = "sla_warning"
-	// SLABreached: an SLA's deadline passed with nothing done.
-	SLABreached Event = "sla_breached"
-	// SLAEscalated: a breached SLA reached the next level of the escalation ladder.
-	SLAEscalated Event = "sla_escalated"
-	// SLAResolved: an SLA that had warned or breached was met after all, or no longer applies.
-	SLAResolved Event = "sla_resolved"
-	// PilotScorecard publishes a pilot checkpoint's scorecard to both partner managers.
-	PilotScorecard Event = "pilot_scorecard"
-	// PilotDecision announces a pilot's day-90 decision.
-	PilotDecision Event = "pilot_decision"
+	StageChanged   = vocab.StageChanged
+	SLAWarning     = vocab.SLAWarning
+	SLABreached    = vocab.SLABreached
+	SLAEscalated   = vocab.SLAEscalated
+	SLAResolved    = vocab.SLAResolved
+	PilotScorecard = vocab.PilotScorecard
+	PilotDecision  = vocab.PilotDecision
+	Unflagged      = vocab.Unflagged
+	Deleted        = vocab.Deleted
 )
 
-// Actionable reports whether the event asks someone to act (a warning, a breach, an escalation), as
-// opposed to telling them something happened.
-func (e Event) Actionable() bool {
-	return e == SLAWarning || e == SLABreached || e == SLAEscalated
-}
-
-// Notice is one notification about a co-sold deal. Key is its idempotency key, unique per deal, SLA,
-// event and level; notifiers that can deduplicate use it.
-type Notice struct {
-	Key         string `json:"key"`
-	PairingID   string `json:"pairingId"`
-	PairingName string `json:"pairingName,omitempty"`
-	CoSellID    string `json:"coSellId"`
-	DealName    string `json:"dealName,omitempty"`
-	Event       Event  `json:"event"`
-	// SLAKind is registration, request or stage; "" for stage_changed.
-	SLAKind string `json:"slaKind,omitempty"`
-	// Subject is what the SLA is about: the stage, the request's first line.
-	Subject string `json:"subject,omitempty"`
-	// Level is the escalation level, 1–4, for sla_escalated (and the level reached, for sla_resolved).
-	Level     int       `json:"level,omitempty"`
-	LevelName string    `json:"levelName,omitempty"`
-	Deadline  time.Time `json:"deadline,omitzero"`
-	// At is when it happened, in workflow time.
-	At time.Time `json:"at"`
-	// Message is one readable sentence saying what happened.
-	Message    string      `json:"message"`
-	Recipients []Recipient `json:"recipients,omitempty"`
-	// Links open the deal in each CRM.
-	Links []Link `json:"links,omitempty"`
-}
+// Notice is one notification about a co-sold deal (see vocab.Notice).
+type Notice = vocab.Notice
 
 // Recipient is a person a notice is for.
-type Recipient struct {
-	// Side is the pairing side ("a", "b") the person belongs to.
-	Side    string `json:"side"`
-	Partner string `json:"partner,omitempty"`
-	Email   string `json:"email"`
-	Name    string `json:"name,omitempty"`
-	// Role says why the person is told: "deal owner", or the ladder level's name.
-	Role string `json:"role,omitempty"`
-}
+type Recipient = vocab.Recipient
 
 // Link is a labelled URL, such as the deal in one partner's CRM.
-type Link struct {
-	Label string `json:"label"`
-	URL   string `json:"url"`
-}
+type Link = vocab.Link
 
 // Notifier delivers notices to one channel. Notify returns nil once the channel has the notice, a
 // *Error the channel refused or failed with otherwise (see IsRetryable), or the context's error.

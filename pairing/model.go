@@ -4,43 +4,36 @@ import (
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/sla"
+	"github.com/cosellsync/cosell/vocab"
 )
 
-// Side is one of the two partners of a pairing.
-type Side string
+// Side is one party of a pairing (see vocab.Side).
+type Side = vocab.Side
 
 // The two sides of every pairing.
 const (
-	A Side = "a"
-	B Side = "b"
+	A = vocab.A
+	B = vocab.B
 )
 
-// Other returns the partner across the deal.
-func (s Side) Other() Side {
-	if s == A {
-		return B
-	}
-	return A
-}
-
 // Direction says which way a field flows.
-type Direction string
+type Direction = vocab.Direction
 
 // Field directions.
 const (
-	Both Direction = "both"
-	AToB Direction = "a_to_b"
-	BToA Direction = "b_to_a"
+	Both = vocab.Both
+	AToB = vocab.AToB
+	BToA = vocab.BToA
 )
 
 // Policy resolves a field changed on both sides since the last sync.
-type Policy string
+type Policy = vocab.Policy
 
 // Conflict policies.
 const (
-	LastWriterWins Policy = "last_writer_wins"
-	PreferA        Policy = "prefer_a"
-	PreferB        Policy = "prefer_b"
+	LastWriterWins = vocab.LastWriterWins
+	PreferA        = vocab.PreferA
+	PreferB        = vocab.PreferB
 )
 
 // FieldType is the canonical type of a mapped field; it decides how values are normalized.
@@ -134,12 +127,8 @@ type Notes struct {
 	Tag string `json:"tag,omitempty"`
 }
 
-// Issue is a value that could not be translated; the rest of the deal still syncs.
-type Issue struct {
-	Field   string `json:"field"`
-	Side    Side   `json:"side"`
-	Message string `json:"message"`
-}
+// Issue is a value that could not be translated (see vocab.Issue).
+type Issue = vocab.Issue
 
 // Notifications says which channels carry SLA notices (warnings, breaches, escalations).
 type Notifications struct {

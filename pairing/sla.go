@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cosellsync/cosell/sla"
+	"github.com/cosellsync/cosell/vocab"
 )
 
 // Calendar kinds of the sla section.
@@ -20,7 +21,7 @@ const (
 )
 
 // StageField is the canonical field whose value map names the stages that sla › stages budgets.
-const StageField = "stage"
+const StageField = vocab.FieldStage
 
 // durationHint is how to write every SLA duration.
 const durationHint = `write a number and a unit, such as "7d", "24h", "90m" or "1w"`
