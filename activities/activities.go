@@ -37,6 +37,8 @@ const (
 	ErrTypeRejected = "CRMRejected"
 	// ErrTypeUnavailable is a CRM asking for a long wait (budget gone). Details: Unavailable.
 	ErrTypeUnavailable = "CRMUnavailable"
+	// CodeNotFound is the Rejection code of a record that does not exist (deleted, or merged away).
+	CodeNotFound = "NOT_FOUND"
 	// ErrTypeConfig is a pairing or connection the worker does not know.
 	ErrTypeConfig = "Config"
 )
@@ -166,6 +168,9 @@ func classify(op string, err error) error {
 	// The message already carries the CRM error in full, and the details carry its parts, so the Go
 	// error is not attached as a cause too: that would repeat the message in every log line.
 	switch {
+	case e.NotFound:
+		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
+			Rejection{CRM: e.CRM, Code: CodeNotFound, Message: e.Message})
 	case !e.Retryable:
 		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
 			Rejection{CRM: e.CRM, Code: e.Code, Message: e.Message, Fields: e.Fields})

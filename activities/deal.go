@@ -12,9 +12,8 @@ import (
 
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors"
-	"github.com/cosellsync/cosell/merge"
+	"github.com/cosellsync/cosell/engine"
 	"github.com/cosellsync/cosell/pairing"
-	"github.com/cosellsync/cosell/sla"
 )
 
 // PolicyInput names the pairing whose sync policy a deal workflow needs.
@@ -22,31 +21,9 @@ type PolicyInput struct {
 	PairingID string `json:"pairingId"`
 }
 
-// Policy is the part of a pairing a deal workflow decides with: field rules and partner names. It is
-// read once per workflow run, so an edited pairing file reaches running deals at their next
-// continue-as-new.
-type Policy struct {
-	PairingID string       `json:"pairingId"`
-	NameA     string       `json:"nameA"`
-	NameB     string       `json:"nameB"`
-	Rules     []merge.Rule `json:"rules"`
-	// StageField is the canonical field the stage SLA watches ("stage"), empty when none is mapped.
-	StageField string `json:"stageField,omitempty"`
-	// SLA is the pairing's SLA policy, compressed by COSELL_SLA_TIME_SCALE when set.
-	SLA sla.Policy `json:"sla"`
-	// Slack says notices go to Slack (the webhook URL is configured); CRMTasks that actionable notices
-	// become tasks in both CRMs.
-	Slack    bool `json:"slack"`
-	CRMTasks bool `json:"crmTasks"`
-}
-
-// Name returns a side's display name.
-func (p Policy) Name(s pairing.Side) string {
-	if s == pairing.A {
-		return p.NameA
-	}
-	return p.NameB
-}
+// Policy is the part of a pairing a deal decides with (see engine.Policy). It is read once per workflow
+// run, so an edited pairing file reaches running deals at their next continue-as-new.
+type Policy = engine.Policy
 
 // LoadPolicy returns the sync policy of a pairing.
 func (a *Activities) LoadPolicy(_ context.Context, in PolicyInput) (Policy, error) {
@@ -55,11 +32,16 @@ func (a *Activities) LoadPolicy(_ context.Context, in PolicyInput) (Policy, erro
 		return Policy{}, err
 	}
 	p := c.Pairing
-	out := Policy{PairingID: p.ID, NameA: p.A.Name, NameB: p.B.Name, SLA: p.SLA.WithDefaults().Scaled(a.SLAScale),
-		Slack: c.Slack != nil, CRMTasks: p.Notifications.CRMTasks}
+	out := Policy{
+		PairingID: p.ID,
+		Parties:   []engine.PartyInfo{{Side: pairing.A, Name: p.A.Name}, {Side: pairing.B, Name: p.B.Name}},
+		SLA:       p.SLA.WithDefaults().Scaled(a.SLAScale),
+		Slack:     c.Slack != nil, CRMTasks: p.Notifications.CRMTasks,
+		OnDelete: p.OnDelete, Pilot: true,
+	}
 	for _, f := range p.Fields {
-		out.Rules = append(out.Rules, merge.Rule{Field: f.Name, Direction: f.Direction, Conflict: f.Conflict})
-		if f.Name == "stage" {
+		out.Rules = append(out.Rules, engine.Rule{Field: f.Name, Direction: f.Direction, Conflict: f.Conflict})
+		if f.Name == pairing.StageField {
 			out.StageField = f.Name
 		}
 	}
@@ -88,7 +70,10 @@ func (a *Activities) ReadDeal(ctx context.Context, in ReadDealInput) (api.SideSt
 		if errors.Is(err, connectors.ErrNotFound) {
 			found, err = false, nil
 		}
-	} else {
+	}
+	if !found || in.RecordID == "" {
+		// No record id yet, or the record is gone (deleted, or merged into another): look the deal up by
+		// its co-sell id before concluding it is missing.
 		d, found, err = crm.FindDealByCoSellID(ctx, in.CoSellID)
 	}
 	if err != nil {
@@ -172,12 +157,16 @@ func (a *Activities) StampCoSellID(ctx context.Context, in StampInput) error {
 	return classify(fmt.Sprintf("stamp co-sell id %s on %s %s", in.CoSellID, in.Side, in.RecordID), err)
 }
 
-// WriteDealInput is one write of canonical values to one side, by co-sell id.
+// WriteDealInput is one write of canonical values to one side: to its record id once the deal is
+// linked there, or, for the first write of a mirror, by co-sell id (an idempotent upsert).
 type WriteDealInput struct {
 	PairingID string            `json:"pairingId"`
 	Side      pairing.Side      `json:"side"`
 	CoSellID  string            `json:"coSellId"`
+	RecordID  string            `json:"recordId,omitempty"`
 	Values    map[string]string `json:"values,omitempty"`
+	// Enabled, when set, writes the co-sell flag (false takes the mirror out of co-sell).
+	Enabled *bool `json:"enabled,omitempty"`
 	// PartnerOwner, when set, is written to the partner-owner fields.
 	PartnerOwner *api.Owner `json:"partnerOwner,omitempty"`
 	// Create marks the first write of a mirror: the co-sell flag and an owner are set too.
@@ -187,15 +176,20 @@ type WriteDealInput struct {
 	SourceOwnerEmail string `json:"sourceOwnerEmail,omitempty"`
 }
 
-// WriteDealResult reports the record written and any value that could not be written.
+// WriteDealResult reports the record written, each written field as the CRM stored it, and any value
+// that could not be written.
 type WriteDealResult struct {
-	RecordID string          `json:"recordId"`
-	Created  bool            `json:"created"`
-	Owner    api.Owner       `json:"owner"`
-	Issues   []pairing.Issue `json:"issues,omitempty"`
+	RecordID string            `json:"recordId"`
+	Created  bool              `json:"created"`
+	Owner    api.Owner         `json:"owner"`
+	Issues   []pairing.Issue   `json:"issues,omitempty"`
+	Stored   map[string]string `json:"stored,omitempty"`
+	// ModifiedAt is the record's modification stamp after the write.
+	ModifiedAt time.Time `json:"modifiedAt,omitzero"`
 }
 
-// WriteDeal is the single write path for mirrored deals: an upsert keyed on the co-sell id.
+// WriteDeal is the single write path for mirrored deals. After writing it reads the record back, so the
+// deal learns each value as the CRM stored it (trimmed, rounded) and the stamp of its own write.
 func (a *Activities) WriteDeal(ctx context.Context, in WriteDealInput) (WriteDealResult, error) {
 	p, crm, err := a.crm(in.PairingID, in.Side)
 	if err != nil {
@@ -206,6 +200,9 @@ func (a *Activities) WriteDeal(ctx context.Context, in WriteDealInput) (WriteDea
 	if in.PartnerOwner != nil {
 		raw[df.PartnerOwnerName] = in.PartnerOwner.Name
 		raw[df.PartnerOwnerEmail] = in.PartnerOwner.Email
+	}
+	if in.Enabled != nil {
+		raw[df.Enabled] = *in.Enabled
 	}
 	var res WriteDealResult
 	if in.Create {
@@ -220,13 +217,35 @@ func (a *Activities) WriteDeal(ctx context.Context, in WriteDealInput) (WriteDea
 		raw[df.Owner] = owner.ID
 		res.Owner = api.Owner{Email: owner.Email, Name: owner.Name}
 	}
-	out, err := crm.UpsertDeal(ctx, in.CoSellID, raw)
-	if err != nil {
-		return WriteDealResult{}, withCanonical(p, in.Side, classify(fmt.Sprintf("upsert deal %s on %s", in.CoSellID, in.Side), err))
+	op := fmt.Sprintf("write deal %s on %s", in.CoSellID, in.Side)
+	if in.Create || in.RecordID == "" {
+		out, err := crm.UpsertDeal(ctx, in.CoSellID, raw)
+		if err != nil {
+			return WriteDealResult{}, withCanonical(p, in.Side, classify(op, err))
+		}
+		res.RecordID, res.Created = out.RecordID, out.Created
+	} else if len(raw) > 0 {
+		if err := crm.UpdateDeal(ctx, in.RecordID, raw); err != nil {
+			return WriteDealResult{}, withCanonical(p, in.Side, classify(op, err))
+		}
+		res.RecordID = in.RecordID
 	}
-	res.RecordID, res.Created, res.Issues = out.RecordID, out.Created, issues
+	res.Issues = issues
+	if d, err := crm.GetDeal(ctx, res.RecordID); err == nil {
+		stored, _ := p.ToCanonical(in.Side, d.Fields)
+		res.Stored = map[string]string{}
+		for f := range in.Values {
+			if v, ok := stored[f]; ok {
+				res.Stored[f] = v
+			}
+		}
+		res.ModifiedAt = d.ModifiedAt
+	} else if !errors.Is(err, connectors.ErrNotFound) {
+		// The write went through; the stored forms are read again at the next sync.
+		activity.GetLogger(ctx).Warn("cannot read the written deal back", "deal", in.CoSellID, "error", err)
+	}
 	activity.GetLogger(ctx).Info("deal written", "deal", in.CoSellID, "pairing", in.PairingID, "crm", crm.Kind(),
-		"side", string(in.Side), "record", out.RecordID, "created", out.Created, "fields", len(raw))
+		"side", string(in.Side), "record", res.RecordID, "created", res.Created, "fields", len(raw))
 	return res, nil
 }
 
@@ -266,14 +285,19 @@ func (a *Activities) mirrorOwner(ctx context.Context, p *pairing.Pairing, side p
 	return o, issue, nil
 }
 
-// MirrorNoteInput is a note to copy onto the other side's deal.
+// MirrorNoteInput is a note to copy onto the other side's deal. Body is empty for a note whose text
+// the deal no longer holds (it is never carried across continue-as-new): it is read from SourceSide.
 type MirrorNoteInput struct {
 	PairingID    string       `json:"pairingId"`
 	Side         pairing.Side `json:"side"`
 	DealRecordID string       `json:"dealRecordId"`
 	Key          string       `json:"key"`
 	Subject      string       `json:"subject"`
-	Body         string       `json:"body"`
+	// Prefix attributes the note ("[Acme · Jane Doe]"); the mirror's body is Prefix, a space, and Body.
+	Prefix       string       `json:"prefix"`
+	Body         string       `json:"body,omitempty"`
+	SourceSide   pairing.Side `json:"sourceSide"`
+	SourceNoteID string       `json:"sourceNoteId"`
 	Timestamp    time.Time    `json:"timestamp"`
 }
 
@@ -288,13 +312,32 @@ func (a *Activities) MirrorNote(ctx context.Context, in MirrorNoteInput) (Mirror
 	if err != nil {
 		return MirrorNoteResult{}, err
 	}
+	body := in.Body
+	if body == "" {
+		if body, err = a.noteBody(ctx, in.PairingID, in.SourceSide, in.SourceNoteID); err != nil {
+			return MirrorNoteResult{}, err
+		}
+	}
 	id, err := crm.CreateNote(ctx, connectors.NoteInput{
-		DealRecordID: in.DealRecordID, Key: in.Key, Subject: in.Subject, Body: in.Body, Timestamp: in.Timestamp,
+		DealRecordID: in.DealRecordID, Key: in.Key, Subject: in.Subject, Body: in.Prefix + " " + body, Timestamp: in.Timestamp,
 	})
 	if err != nil {
 		return MirrorNoteResult{}, classify(fmt.Sprintf("mirror note %s on %s", in.Key, in.Side), err)
 	}
 	return MirrorNoteResult{NoteID: id}, nil
+}
+
+// noteBody reads a note's text from the side it was written on.
+func (a *Activities) noteBody(ctx context.Context, pairingID string, side pairing.Side, noteID string) (string, error) {
+	_, crm, err := a.crm(pairingID, side)
+	if err != nil {
+		return "", err
+	}
+	n, err := crm.GetNote(ctx, noteID)
+	if err != nil {
+		return "", classify(fmt.Sprintf("read note %s on %s", noteID, side), err)
+	}
+	return n.Body, nil
 }
 
 // withCanonical adds the canonical names of the fields a rejection blames, so the workflow can drop

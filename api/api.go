@@ -10,9 +10,8 @@ import (
 	"time"
 
 	"github.com/cosellsync/cosell/connectors"
-	"github.com/cosellsync/cosell/notify"
-	"github.com/cosellsync/cosell/pairing"
-	"github.com/cosellsync/cosell/sla"
+	"github.com/cosellsync/cosell/engine"
+	"github.com/cosellsync/cosell/vocab"
 )
 
 // DefaultTaskQueue is where the worker listens unless COSELL_TASK_QUEUE says otherwise.
@@ -39,22 +38,20 @@ const (
 func DealWorkflowID(coSellID string) string { return "cosell-deal/" + coSellID }
 
 // ChangeFeedWorkflowID is the workflow id of the poller for one side of a pairing.
-func ChangeFeedWorkflowID(pairingID string, side pairing.Side) string {
+func ChangeFeedWorkflowID(pairingID string, side vocab.Side) string {
 	return "cosell-feed/" + pairingID + "/" + string(side)
 }
 
 // NewCoSellID derives the co-sell id of a deal first flagged on one side. It is a pure function of the
 // pairing and the flagged record, so a retried or duplicated registration converges on one id.
-func NewCoSellID(pairingID string, side pairing.Side, recordID string) string {
+func NewCoSellID(pairingID string, side vocab.Side, recordID string) string {
 	sum := sha256.Sum256([]byte(pairingID + "\x00" + string(side) + "\x00" + recordID))
 	return "CS-" + strings.ToUpper(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])[:16])
 }
 
-// NoteKey is the idempotency key of the mirror of one note: a pure function of the deal, the side the
-// note was written on and its id there, so the mirror is written at most once whatever retries happen.
-func NoteKey(coSellID string, side pairing.Side, noteID string) string {
-	sum := sha256.Sum256([]byte(coSellID + "\x00" + string(side) + "\x00" + noteID))
-	return "N-" + strings.ToUpper(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:])[:24])
+// NoteKey is the idempotency key of the mirror of one note (see engine.NoteKey).
+func NoteKey(coSellID string, side vocab.Side, noteID string) string {
+	return engine.NoteKey(coSellID, side, noteID)
 }
 
 // DealInput starts (or continues) a deal workflow.
@@ -65,150 +62,58 @@ type DealInput struct {
 	State *DealState `json:"state,omitempty"`
 }
 
-// DealState is everything a deal workflow carries across continue-as-new: ids, shadows, logs. Large
-// bodies (note texts) never live here, only keys.
-type DealState struct {
-	Sides     map[pairing.Side]*SideShadow `json:"sides"`
-	Conflicts []Conflict                   `json:"conflicts,omitempty"`
-	Issues    []SyncIssue                  `json:"issues,omitempty"`
-	NoteKeys  []string                     `json:"noteKeys,omitempty"`
-	// PendingNotes wait for the other side's mirror to exist.
-	PendingNotes []NoteEvent `json:"pendingNotes,omitempty"`
-	// Stage is the canonical stage the stage SLA is measuring.
-	Stage string `json:"stage,omitempty"`
-	// SLAs are the running clocks, with absolute times.
-	SLAs []SLAState `json:"slas,omitempty"`
-	// SLAHistory records the last closed SLAs and how each ended.
-	SLAHistory []SLARecord `json:"slaHistory,omitempty"`
-	// Outbox holds notices not yet delivered to every channel.
-	Outbox         []OutboxItem `json:"outbox,omitempty"`
-	NoticesSent    int          `json:"noticesSent"`
-	NoticesRefused int          `json:"noticesRefused"`
-	// ReportedAmount is the amount last reported to the pairing's pilot.
-	ReportedAmount float64 `json:"reportedAmount,omitempty"`
-	// Refused marks a registration refused because the pairing's pilot was killed.
-	Refused    bool      `json:"refused,omitempty"`
-	LastSyncAt time.Time `json:"lastSyncAt"`
-	Rounds     int       `json:"rounds"`
+// DealState is everything a deal workflow carries across continue-as-new: the deal engine's state. It
+// holds ids, values, keys and clocks; note bodies never live here.
+type DealState = engine.State
+
+// SideState is one side's deal as read from its CRM and translated to canonical values.
+type SideState = engine.Reading
+
+// NoteEvent is a shareable note written on one side.
+type NoteEvent = engine.NoteEvent
+
+// Types of the deal's state, shown by `cosell deal show`.
+type (
+	Conflict   = engine.Conflict
+	SyncIssue  = engine.SyncIssue
+	SLAState   = engine.SLAState
+	SLARecord  = engine.SLARecord
+	OutboxItem = engine.OutboxItem
+	Owner      = vocab.Owner
+)
+
+// ChangeEvent tells a deal workflow that something changed on one side. Deal, when set, is a fresh
+// reading the sender already made (the poller has one); without it the workflow reads the side itself.
+type ChangeEvent struct {
+	Side     vocab.Side  `json:"side"`
+	RecordID string      `json:"recordId,omitempty"`
+	Deal     *SideState  `json:"deal,omitempty"`
+	Notes    []NoteEvent `json:"notes,omitempty"`
+	// Source names the sender: "poll", "webhook", "cli".
+	Source string `json:"source"`
 }
 
-// SideShadow is the deal workflow's memory of one side: the record and the canonical values last seen
-// on it or written to it. A change event equal to the shadow is an echo of our own write.
+// SideShadow is what the deal knows of one side, for display: the record, each field's value as that
+// CRM stores it (owner bookkeeping under keys starting with "@"), and the CRM's last modification stamp.
 type SideShadow struct {
 	RecordID string            `json:"recordId,omitempty"`
 	Values   map[string]string `json:"values,omitempty"`
 	// ModifiedAt is the CRM's modification stamp of the last observation.
 	ModifiedAt time.Time `json:"modifiedAt"`
-}
-
-// Owner is a deal owner as both partners see it.
-type Owner struct {
-	Email string `json:"email,omitempty"`
-	Name  string `json:"name,omitempty"`
-}
-
-// SideState is one side's deal as read from its CRM and translated to canonical values.
-type SideState struct {
-	Side       pairing.Side      `json:"side"`
-	Found      bool              `json:"found"`
-	RecordID   string            `json:"recordId,omitempty"`
-	CoSellID   string            `json:"coSellId,omitempty"`
-	Enabled    bool              `json:"enabled"`
-	Values     map[string]string `json:"values,omitempty"`
-	Owner      Owner             `json:"owner"`
-	Partner    Owner             `json:"partnerOwner"`
-	Issues     []pairing.Issue   `json:"issues,omitempty"`
-	ModifiedAt time.Time         `json:"modifiedAt"`
-}
-
-// ChangeEvent tells a deal workflow that something changed on one side. Deal, when set, is a fresh
-// reading the sender already made (the poller has one); without it the workflow reads the side itself.
-type ChangeEvent struct {
-	Side     pairing.Side `json:"side"`
-	RecordID string       `json:"recordId,omitempty"`
-	Deal     *SideState   `json:"deal,omitempty"`
-	Notes    []NoteEvent  `json:"notes,omitempty"`
-	// Source names the sender: "poll", "webhook", "cli".
-	Source string `json:"source"`
-}
-
-// NoteEvent is a shareable note written on one side.
-type NoteEvent struct {
-	Side       pairing.Side `json:"side"`
-	NoteID     string       `json:"noteId"`
-	Body       string       `json:"body"`
-	AuthorName string       `json:"authorName,omitempty"`
-	CreatedAt  time.Time    `json:"createdAt"`
-}
-
-// Conflict records a field changed on both sides since the last sync, and how its policy settled it.
-type Conflict struct {
-	Field   string         `json:"field"`
-	ValueA  string         `json:"valueA"`
-	ValueB  string         `json:"valueB"`
-	Winner  pairing.Side   `json:"winner"`
-	Policy  pairing.Policy `json:"policy"`
-	At      time.Time      `json:"at"`
-	Details string         `json:"details,omitempty"`
-}
-
-// SyncIssue is something that keeps part of a deal from syncing: an unmapped stage, a CRM rejection, an
-// exhausted API budget. The rest of the deal keeps syncing; the issue stays visible until it clears.
-type SyncIssue struct {
-	Side    pairing.Side `json:"side"`
-	Field   string       `json:"field,omitempty"`
-	Kind    string       `json:"kind"` // unmapped_value, rejected, unavailable, owner
-	Message string       `json:"message"`
-	Since   time.Time    `json:"since"`
-}
-
-// SLAState is a running SLA: its clock and how far it has got.
-type SLAState struct {
-	sla.Clock
-	// Fired counts the clock's events already fired.
-	Fired      int       `json:"fired"`
-	Warned     bool      `json:"warned,omitempty"`
-	BreachedAt time.Time `json:"breachedAt,omitempty"`
-	// Level is the escalation level reached, 0 before the first escalation.
-	Level int `json:"level"`
-	// Summary says in words what is awaited (a request's first line).
-	Summary string `json:"summary,omitempty"`
-}
-
-// SLARecord is a closed SLA.
-type SLARecord struct {
-	ID         string    `json:"id"`
-	Kind       sla.Kind  `json:"kind"`
-	Subject    string    `json:"subject"`
-	Waiting    string    `json:"waiting,omitempty"`
-	Started    time.Time `json:"started"`
-	Deadline   time.Time `json:"deadline"`
-	BreachedAt time.Time `json:"breachedAt,omitempty"`
-	Level      int       `json:"level"`
-	ResolvedAt time.Time `json:"resolvedAt"`
-	Resolution string    `json:"resolution"`
-}
-
-// OutboxItem is a notice and the channels it still has to reach.
-type OutboxItem struct {
-	Notice  notify.Notice `json:"notice"`
-	Pending []string      `json:"pending"`
-	// Due is when a CRM task made from the notice is due.
-	Due       time.Time `json:"due"`
-	Attempts  int       `json:"attempts,omitempty"`
-	LastError string    `json:"lastError,omitempty"`
+	// Unlinked is set when the side deleted its record and the deal no longer mirrors to it.
+	Unlinked bool `json:"unlinked,omitempty"`
 }
 
 // DealView is what the deal query returns and `cosell deal show` prints.
 type DealView struct {
-	PairingID   string                      `json:"pairingId"`
-	CoSellID    string                      `json:"coSellId"`
-	Sides       map[pairing.Side]SideShadow `json:"sides"`
-	LastSyncAt  time.Time                   `json:"lastSyncAt"`
-	Conflicts   []Conflict                  `json:"conflicts"`
-	Issues      []SyncIssue                 `json:"issues"`
-	NotesSynced int                         `json:"notesSynced"`
-	Rounds      int                         `json:"rounds"`
+	PairingID   string                    `json:"pairingId"`
+	CoSellID    string                    `json:"coSellId"`
+	Sides       map[vocab.Side]SideShadow `json:"sides"`
+	LastSyncAt  time.Time                 `json:"lastSyncAt"`
+	Conflicts   []Conflict                `json:"conflicts"`
+	Issues      []SyncIssue               `json:"issues"`
+	NotesSynced int                       `json:"notesSynced"`
+	Rounds      int                       `json:"rounds"`
 	// Stage is the canonical stage the stage SLA measures.
 	Stage string `json:"stage,omitempty"`
 	// SLAs are the running SLAs with their absolute deadlines and escalation level.
@@ -218,12 +123,15 @@ type DealView struct {
 	// Outbox lists notices still being delivered.
 	Outbox      []OutboxItem `json:"outbox"`
 	NoticesSent int          `json:"noticesSent"`
+	// Paused is set while the deal is out of co-sell; Registered once its first mirror exists.
+	Paused     bool `json:"paused,omitempty"`
+	Registered bool `json:"registered,omitempty"`
 }
 
 // FeedInput starts (or continues) the change feed of one side of a pairing.
 type FeedInput struct {
-	PairingID string       `json:"pairingId"`
-	Side      pairing.Side `json:"side"`
+	PairingID string     `json:"pairingId"`
+	Side      vocab.Side `json:"side"`
 	// PollInterval between polls; zero takes the worker's configured default via the first poll's answer.
 	PollInterval time.Duration `json:"pollInterval"`
 	State        *FeedState    `json:"state,omitempty"`
@@ -244,7 +152,7 @@ type FeedState struct {
 
 // FeedView is what the feed query returns.
 type FeedView struct {
-	PairingID string       `json:"pairingId"`
-	Side      pairing.Side `json:"side"`
-	State     FeedState    `json:"state"`
+	PairingID string     `json:"pairingId"`
+	Side      vocab.Side `json:"side"`
+	State     FeedState  `json:"state"`
 }

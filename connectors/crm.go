@@ -48,6 +48,10 @@ type CRM interface {
 	// mostly on contacts), so a stream of notes that are not on deals never stalls the cursor.
 	ChangedNotes(ctx context.Context, after Cursor, limit int) (NotePage, error)
 
+	// GetNote reads one note by id (its body, and its key when this product wrote it). A missing note is
+	// an error matching ErrNotFound.
+	GetNote(ctx context.Context, noteID string) (Note, error)
+
 	// CreateNote attaches a note to a deal exactly once per Key: a second call with the same Key returns
 	// the existing note's id and writes nothing.
 	CreateNote(ctx context.Context, note NoteInput) (noteID string, err error)

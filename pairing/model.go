@@ -71,6 +71,8 @@ type Pairing struct {
 	// Pilot.Enabled is true only when the section says `enabled: true`: then the worker starts the
 	// pairing's pilot on boot.
 	Pilot pilot.Config `json:"pilot"`
+	// OnDelete says what a deal does when a partner deletes its record (section sync; default unlink).
+	OnDelete vocab.OnDelete `json:"onDelete"`
 	// Path is the file the pairing was loaded from, for messages.
 	Path string `json:"path,omitempty"`
 }

@@ -39,6 +39,7 @@ var sections = []section{
 	{key: "escalation", decode: decodeEscalation}, // after sla: replaces its default ladder
 	{key: "notifications", decode: decodeNotifications},
 	{key: "pilot", decode: decodePilot}, // after fields: won and lost stages name the stage field's values
+	{key: "sync", decode: decodeSync},
 }
 
 // Load reads and validates a pairing file. A file that is not a valid pairing gives a *Problems listing

@@ -28,7 +28,7 @@ func (p *Pairing) ToCanonical(s Side, raw map[string]any) (values map[string]str
 		}
 		c, err := f.toCanonical(s, v, loc)
 		if err != nil {
-			issues = append(issues, Issue{Field: f.Name, Side: s, Message: err.Error()})
+			issues = append(issues, Issue{Field: f.Name, Side: s, Message: err.Error(), Raw: fmt.Sprint(v)})
 			continue
 		}
 		values[f.Name] = c

@@ -1,6 +1,7 @@
 package pairing_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -74,7 +75,7 @@ func TestToCanonicalBadNumber(t *testing.T) {
 		got, issues := p.ToCanonical(pairing.B, map[string]any{"amount": raw, "dealname": "Big deal"})
 		assert.Equal(t, map[string]string{"name": "Big deal"}, got, "the rest of the deal still translates")
 		require.Len(t, issues, 1, "%#v", raw)
-		assert.Equal(t, pairing.Issue{Field: "amount", Side: pairing.B, Message: issues[0].Message}, issues[0])
+		assert.Equal(t, pairing.Issue{Field: "amount", Side: pairing.B, Message: issues[0].Message, Raw: fmt.Sprint(raw)}, issues[0])
 		assert.Contains(t, issues[0].Message, "amount")
 		assert.Contains(t, issues[0].Message, "is not a number")
 	}
@@ -153,7 +154,8 @@ func TestToCanonicalPicklist(t *testing.T) {
 	got, issues = p.ToCanonical(pairing.A, map[string]any{"StageName": "Negotiation/Review", "Name": "Big deal"})
 	assert.Equal(t, map[string]string{"name": "Big deal"}, got, "an unmapped value is omitted, the rest syncs")
 	assert.Equal(t, []pairing.Issue{{Field: "stage", Side: pairing.A,
-		Message: `StageName "Negotiation/Review" has no entry in the stage value map; add it under fields › stage › values`}}, issues)
+		Message: `StageName "Negotiation/Review" has no entry in the stage value map; add it under fields › stage › values`,
+		Raw:     "Negotiation/Review"}}, issues, "the raw value is kept, so an edit to it takes part in conflicts")
 
 	got, issues = p.ToCanonical(pairing.B, map[string]any{"dealstage": nil})
 	assert.Empty(t, issues)

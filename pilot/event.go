@@ -24,10 +24,13 @@ const (
 	Conflict EventKind = "conflict"
 	// Dispute: a partner disputed the deal's attribution.
 	Dispute EventKind = "dispute"
+	// Withdrawn: a partner took the deal out of co-sell (unflagged it); Resumed: flagged it again.
+	Withdrawn EventKind = "withdrawn"
+	Resumed   EventKind = "resumed"
 )
 
 // EventKinds lists every kind, in the order above.
-var EventKinds = []EventKind{Registered, Accepted, StageChanged, Won, Lost, Touchpoint, SLABreached, Conflict, Dispute}
+var EventKinds = []EventKind{Registered, Accepted, StageChanged, Won, Lost, Touchpoint, SLABreached, Conflict, Dispute, Withdrawn, Resumed}
 
 // Known reports whether k is one of EventKinds; Apply ignores any other.
 func (k EventKind) Known() bool {

@@ -48,10 +48,12 @@ type DealStat struct {
 	// registration (a deal carried over from the previous window keeps its own).
 	RegisteredAt time.Time `json:"registeredAt"`
 	// Side registered it: "a" or "b".
-	Side     string  `json:"side,omitempty"`
-	Accepted bool    `json:"accepted,omitempty"`
-	Stage    string  `json:"stage,omitempty"`
-	Amount   float64 `json:"amount,omitempty"`
+	Side     string `json:"side,omitempty"`
+	Accepted bool   `json:"accepted,omitempty"`
+	// Withdrawn is set while a partner has the deal out of co-sell (unflagged).
+	Withdrawn bool    `json:"withdrawn,omitempty"`
+	Stage     string  `json:"stage,omitempty"`
+	Amount    float64 `json:"amount,omitempty"`
 	// Status is StatusOpen, StatusWon or StatusLost.
 	Status   string    `json:"status"`
 	ClosedAt time.Time `json:"closedAt"`
@@ -169,6 +171,10 @@ func (d *DealStat) apply(cfg Config, e DealEvent) bool {
 		}
 	case Accepted:
 		d.Accepted = true
+	case Withdrawn:
+		d.Withdrawn = true
+	case Resumed:
+		d.Withdrawn = false
 	}
 	if knownAmount(e.Amount) && !e.At.Before(d.AmountAt) {
 		d.Amount, d.AmountAt = e.Amount, e.At

@@ -36,10 +36,14 @@ func seedDeals(t *testing.T, e *env, perStamp map[time.Time]int) []pos {
 		for i := 0; i <= perStamp[s]; i++ {
 			next++
 			id := fmt.Sprint(next)
+			// The last deal of each stamp was never co-sold (no flag, no co-sell id): it is not read.
 			enabled := i < perStamp[s]
+			props := map[string]any{"dealname": "deal " + id, "cosell_enabled": fmt.Sprint(enabled)}
+			if enabled {
+				props["cosell_id"] = "CS-" + id
+			}
 			seed.Deals = append(seed.Deals, fake.SeedRecord{
-				ID: id, UpdatedAt: s.Format(time.RFC3339Nano), CreatedAt: s.Format(time.RFC3339Nano),
-				Properties: map[string]any{"dealname": "deal " + id, "cosell_enabled": fmt.Sprint(enabled), "cosell_id": "CS-" + id},
+				ID: id, UpdatedAt: s.Format(time.RFC3339Nano), CreatedAt: s.Format(time.RFC3339Nano), Properties: props,
 			})
 			if enabled {
 				want = append(want, pos{s, id})
@@ -87,6 +91,20 @@ func TestChangedDealsKeysetAcrossSharedTimestamps(t *testing.T) {
 			assert.Equal(t, want, drain(t, e.client, limit))
 		})
 	}
+}
+
+func TestChangedDealsIncludesUnflaggedCoSellDeals(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.client.UpsertDeal(ctx, "CS-1", map[string]any{"dealname": "was co-sold", "cosell_enabled": false})
+	require.NoError(t, err)
+	_, err = e.client.UpsertDeal(ctx, "CS-2", map[string]any{"dealname": "co-sold", "cosell_enabled": true})
+	require.NoError(t, err)
+	e.clk.Advance(time.Minute) // past any index lag
+	page, err := e.client.ChangedDeals(ctx, connectors.Cursor{}, 10)
+	require.NoError(t, err)
+	require.Len(t, page, 2, "a deal taken out of co-sell is read, so its deal workflow sees the unflag")
+	assert.False(t, page[0].Enabled)
 }
 
 func TestChangedDealsResumesInsideATimestamp(t *testing.T) {

@@ -29,7 +29,7 @@ const (
 // rest comes from the records at that newest timestamp, read in id order with an id keyset (a query on
 // one timestamp sorted by hs_object_id), which also never meets the 10,000-result cap. A cursor therefore
 // always moves forward, however many records share a timestamp.
-func (c *Client) changedObjects(ctx context.Context, objectType string, base []Filter, properties []string, after connectors.Cursor, limit int) ([]Object, error) {
+func (c *Client) changedObjects(ctx context.Context, objectType string, bases [][]Filter, properties []string, after connectors.Cursor, limit int) ([]Object, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
@@ -39,23 +39,28 @@ func (c *Client) changedObjects(ctx context.Context, objectType string, base []F
 		// Only records the search index has surely seen: a newer record may still be missing from it.
 		settled = append(settled, Filter{PropertyName: "hs_lastmodifieddate", Operator: OpLTE, Value: ms(c.cfg.Now().Add(-c.cfg.IndexLag))})
 	}
-	group := func(extra ...Filter) FilterGroup {
-		fs := append(append(append([]Filter{}, base...), settled...), extra...)
-		return FilterGroup{Filters: fs}
+	if len(bases) == 0 {
+		bases = [][]Filter{nil}
 	}
+	// Each alternative base (ORed) is combined with each cursor condition: HubSpot ORs filter groups
+	// and ANDs the filters inside one.
 	var groups []FilterGroup
+	group := func(extra ...Filter) {
+		for _, base := range bases {
+			fs := append(append(append([]Filter{}, base...), settled...), extra...)
+			groups = append(groups, FilterGroup{Filters: fs})
+		}
+	}
 	if after.ModifiedAt.IsZero() {
-		groups = []FilterGroup{group()}
+		group()
 	} else {
 		at := after.ModifiedAt.UTC().Truncate(time.Millisecond)
 		tie := []Filter{{PropertyName: "hs_lastmodifieddate", Operator: OpEQ, Value: ms(at)}}
 		if after.ID != "" {
 			tie = append(tie, Filter{PropertyName: "hs_object_id", Operator: OpGT, Value: after.ID})
 		}
-		groups = []FilterGroup{
-			group(Filter{PropertyName: "hs_lastmodifieddate", Operator: OpGT, Value: ms(at)}),
-			group(tie...),
-		}
+		group(Filter{PropertyName: "hs_lastmodifieddate", Operator: OpGT, Value: ms(at)})
+		group(tie...)
 	}
 
 	pageSize := min(limit+1, maxSearchPage)
@@ -100,7 +105,7 @@ func (c *Client) changedObjects(ctx context.Context, objectType string, base []F
 	if newest.Equal(after.ModifiedAt.UTC().Truncate(time.Millisecond)) {
 		afterID = after.ID
 	}
-	tail, err := c.objectsAt(ctx, objectType, base, properties, newest, afterID, limit-len(out))
+	tail, err := c.objectsAt(ctx, objectType, bases, properties, newest, afterID, limit-len(out))
 	if err != nil {
 		return nil, err
 	}
@@ -109,16 +114,23 @@ func (c *Client) changedObjects(ctx context.Context, objectType string, base []F
 
 // objectsAt reads up to n records modified exactly at t with an id above afterID, in id order, paging by
 // id keyset.
-func (c *Client) objectsAt(ctx context.Context, objectType string, base []Filter, properties []string, t time.Time, afterID string, n int) ([]Object, error) {
+func (c *Client) objectsAt(ctx context.Context, objectType string, bases [][]Filter, properties []string, t time.Time, afterID string, n int) ([]Object, error) {
 	var out []Object
+	if len(bases) == 0 {
+		bases = [][]Filter{nil}
+	}
 	for len(out) < n {
-		filters := append(append([]Filter{}, base...), Filter{PropertyName: "hs_lastmodifieddate", Operator: OpEQ, Value: strconv.FormatInt(t.UnixMilli(), 10)})
-		if afterID != "" {
-			filters = append(filters, Filter{PropertyName: "hs_object_id", Operator: OpGT, Value: afterID})
+		var groups []FilterGroup
+		for _, base := range bases {
+			filters := append(append([]Filter{}, base...), Filter{PropertyName: "hs_lastmodifieddate", Operator: OpEQ, Value: strconv.FormatInt(t.UnixMilli(), 10)})
+			if afterID != "" {
+				filters = append(filters, Filter{PropertyName: "hs_object_id", Operator: OpGT, Value: afterID})
+			}
+			groups = append(groups, FilterGroup{Filters: filters})
 		}
 		want := min(n-len(out), maxSearchPage)
 		page, err := c.Search(ctx, objectType, SearchRequest{
-			FilterGroups: []FilterGroup{{Filters: filters}},
+			FilterGroups: groups,
 			Sorts:        []Sort{{PropertyName: "hs_object_id", Direction: "ASCENDING"}},
 			Properties:   properties, Limit: want,
 		})

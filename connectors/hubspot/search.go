@@ -13,6 +13,7 @@ const (
 	OpGTE            = "GTE"
 	OpLT             = "LT"
 	OpLTE            = "LTE"
+	OpHasProperty    = "HAS_PROPERTY"
 	OpNotHasProperty = "NOT_HAS_PROPERTY"
 )
 

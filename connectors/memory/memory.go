@@ -133,7 +133,7 @@ func (c *CRM) ChangedDeals(_ context.Context, after connectors.Cursor, limit int
 	defer c.mu.Unlock()
 	var out []connectors.Deal
 	for _, d := range c.deals {
-		if d.Enabled && after.Less(d.ModifiedAt, d.RecordID) {
+		if (d.Enabled || d.CoSellID != "") && after.Less(d.ModifiedAt, d.RecordID) {
 			out = append(out, copyDeal(d))
 		}
 	}
@@ -236,6 +236,17 @@ func (c *CRM) ChangedNotes(_ context.Context, after connectors.Cursor, limit int
 	}
 	page.Notes = out
 	return page, nil
+}
+
+// GetNote implements connectors.CRM.
+func (c *CRM) GetNote(_ context.Context, noteID string) (connectors.Note, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n, ok := c.notes[noteID]
+	if !ok {
+		return connectors.Note{}, &connectors.Error{CRM: c.kind, Op: "get note " + noteID, Status: 404, Code: "NOT_FOUND", Message: "no such note", NotFound: true}
+	}
+	return *n, nil
 }
 
 // CreateNote implements connectors.CRM.

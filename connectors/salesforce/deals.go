@@ -72,12 +72,13 @@ func validID(id string) bool {
 	return true
 }
 
-// ChangedDeals pages co-sell-enabled opportunities by (SystemModstamp, Id).
+// ChangedDeals pages co-sell opportunities by (SystemModstamp, Id): flagged ones, and ones carrying a
+// co-sell id, so unflagging an opportunity is seen too.
 func (c *Connector) ChangedDeals(ctx context.Context, after connectors.Cursor, limit int) ([]connectors.Deal, error) {
 	if limit <= 0 {
 		limit = defaultPageLimit
 	}
-	where := c.fields.Enabled + " = true"
+	where := "(" + c.fields.Enabled + " = true OR " + c.fields.CoSellID + " != null)"
 	if k := keysetAfter(after.ModifiedAt, after.ID); k != "" {
 		where += " AND " + k
 	}

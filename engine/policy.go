@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"github.com/cosellsync/cosell/sla"
+	"github.com/cosellsync/cosell/vocab"
+)
+
+// Rule is how one canonical field syncs.
+type Rule struct {
+	Field     string          `json:"field"`
+	Direction vocab.Direction `json:"direction"`
+	Conflict  vocab.Policy    `json:"conflict"`
+}
+
+// FlowsFrom reports whether an edit on party p reaches the other parties.
+func (r Rule) FlowsFrom(p vocab.Side) bool {
+	src := r.Direction.Source()
+	return src == "" || src == p
+}
+
+// FlowsInto reports whether party p receives the field's value from the others.
+func (r Rule) FlowsInto(p vocab.Side) bool {
+	src := r.Direction.Source()
+	return src == "" || src != p
+}
+
+// PartyInfo names one party of the pairing.
+type PartyInfo struct {
+	Side vocab.Side `json:"side"`
+	Name string     `json:"name"`
+}
+
+// Policy is the part of a pairing a deal decides with. It is read once per workflow run.
+type Policy struct {
+	PairingID string `json:"pairingId"`
+	// Parties lists the pairing's parties in their order; ties are settled in favour of the first.
+	Parties []PartyInfo `json:"parties"`
+	Rules   []Rule      `json:"rules"`
+	// StageField is the canonical field the stage SLA watches, empty when none is mapped.
+	StageField string `json:"stageField,omitempty"`
+	// SLA is the pairing's SLA policy, already scaled for demos.
+	SLA sla.Policy `json:"sla"`
+	// Slack says notices go to Slack; CRMTasks that actionable notices become tasks in every CRM.
+	Slack    bool `json:"slack"`
+	CRMTasks bool `json:"crmTasks"`
+	// OnDelete says what happens when a party deletes its record (default unlink).
+	OnDelete vocab.OnDelete `json:"onDelete,omitempty"`
+	// Pilot says the deal reports to its pairing's pilot and asks it before a registration.
+	Pilot bool `json:"pilot"`
+}
+
+// Name returns a party's display name.
+func (p Policy) Name(s vocab.Side) string {
+	for _, i := range p.Parties {
+		if i.Side == s {
+			return i.Name
+		}
+	}
+	return string(s)
+}
+
+// sides returns the parties in order.
+func (p Policy) sides() []vocab.Side {
+	out := make([]vocab.Side, len(p.Parties))
+	for i, info := range p.Parties {
+		out[i] = info.Side
+	}
+	return out
+}
+
+func (p Policy) rule(field string) (Rule, bool) {
+	if field == FlagField {
+		return Rule{Field: FlagField, Direction: vocab.Both, Conflict: vocab.LastWriterWins}, true
+	}
+	for _, r := range p.Rules {
+		if r.Field == field {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// rules returns the mapped fields' rules followed by the co-sell flag's.
+func (p Policy) rules() []Rule {
+	out := append([]Rule(nil), p.Rules...)
+	return append(out, Rule{Field: FlagField, Direction: vocab.Both, Conflict: vocab.LastWriterWins})
+}
