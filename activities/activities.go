@@ -86,6 +86,10 @@ type Activities struct {
 	Overlap time.Duration
 	// PageSize bounds one change query.
 	PageSize int
+	// PagesPerPoll bounds the pages one PollChanges activity reads before it hands its position back to
+	// the feed workflow, so each activity stays short and a burst lands in durable state every few
+	// pages; zero takes 10.
+	PagesPerPoll int
 	// PollInterval is the feeds' current interval; each poll reports it, so a changed setting reaches
 	// running feeds without a restart of theirs.
 	PollInterval time.Duration

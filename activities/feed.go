@@ -27,102 +27,178 @@ type PollResult struct {
 	Interval time.Duration `json:"interval"`
 	Deals    int           `json:"deals"`
 	Notes    int           `json:"notes"`
+	// More says the poll is not over (State.Scan is where it stands): the activity read its page budget,
+	// or kept what it had delivered when a page failed. The feed calls it again at once.
+	More bool `json:"more,omitempty"`
 }
 
-// PollChanges reads every deal and note changed since the feed's cursor and signals each one to its deal
-// workflow. Each poll starts Overlap behind the cursor, so a change committed late is still read; the
-// Seen sets drop what an earlier poll already delivered. Pages are keyset-ordered by (modified, id), so a
-// burst of changes sharing one timestamp can never pin the cursor.
+// defaultPagesPerPoll is how many pages one PollChanges activity reads when PagesPerPoll is unset:
+// 2,000 deals at the default page size, a few minutes of deliveries at most.
+const defaultPagesPerPoll = 10
+
+// PollChanges reads the deals and notes changed since the feed's cursor, page by page, and signals each
+// one to its deal workflow. A poll starts Overlap behind the cursor, so a change committed late is still
+// read; the Seen sets drop what an earlier poll already delivered. Pages are keyset-ordered by
+// (modified, id), so a burst of changes sharing one timestamp can never pin the cursor.
 //
-// Delivery happens before the new cursor is returned: a crash in between re-delivers, which the deal
+// A poll of a burst spans as many activities as it needs: each reads at most PagesPerPoll pages and
+// returns its position (State.Scan, More), which the workflow hands to the next one. After each page
+// the whole state is recorded in a heartbeat, and a retried attempt resumes from it, so a poll that
+// times out or dies mid-burst loses at most the page it was on. A page that fails after the activity
+// delivered something returns that progress instead of the error; the next activity meets the error
+// again, with nothing to lose.
+//
+// Delivery happens before a position is recorded: a crash in between re-delivers, which the deal
 // workflows absorb (a change event is a trigger and an idempotent reading, never a delta).
 func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult, error) {
 	p, crm, err := a.crm(in.PairingID, in.Side)
 	if err != nil {
 		return PollResult{}, err
 	}
-	st := in.State
+	pl := &poll{p: p, side: in.Side, crm: crm, pageSize: a.PageSize, deals: map[string]connectors.Deal{}, st: a.resume(ctx, in.State)}
+	if pl.pageSize <= 0 {
+		pl.pageSize = 200
+	}
+	budget := a.PagesPerPoll
+	if budget <= 0 {
+		budget = defaultPagesPerPoll
+	}
+	finished := false
+	for pages := 0; !finished; pages++ {
+		if pages == budget {
+			pl.res.More = true
+			break
+		}
+		var err error
+		if !pl.st.Scan.DealsDone {
+			err = a.dealPage(ctx, pl)
+		} else {
+			finished, err = a.notePage(ctx, pl)
+		}
+		if err != nil {
+			if ctx.Err() != nil || (pages == 0 && pl.res.Deals+pl.res.Notes == 0) {
+				return PollResult{}, err
+			}
+			activity.GetLogger(ctx).Warn("poll stopped early; what it delivered is kept", "pairing", p.ID, "side", string(in.Side), "error", err)
+			pl.res.More = true
+			break
+		}
+		activity.RecordHeartbeat(ctx, pl.st)
+	}
+	if finished {
+		pl.st.Scan = nil
+		pl.st.Polls++
+		pl.st.LastPoll = time.Now().UTC()
+	}
+	pl.res.State = pl.st
+	pl.res.Interval = a.PollInterval
+	return pl.res, nil
+}
+
+// poll is one PollChanges activity at work on one side's change streams.
+type poll struct {
+	p        *pairing.Pairing
+	side     pairing.Side
+	crm      connectors.CRM
+	pageSize int
+	// deals caches the deals of notes, read once per activity.
+	deals map[string]connectors.Deal
+	st    api.FeedState
+	res   PollResult
+}
+
+// resume returns the state an attempt starts from: the last heartbeat of an earlier attempt of this
+// activity when there is one (it is ahead of the input), else the input. A state between polls gets a
+// new scan, an overlap window behind the cursors. The maps are copied: the input is the workflow's.
+func (a *Activities) resume(ctx context.Context, in api.FeedState) api.FeedState {
+	st := in
+	if activity.HasHeartbeatDetails(ctx) {
+		var hb api.FeedState
+		// Every heartbeat is taken mid-poll, so one without a scan is not a FeedState.
+		if err := activity.GetHeartbeatDetails(ctx, &hb); err == nil && hb.Scan != nil {
+			st = hb
+		}
+	}
 	st.Seen = copyTimes(st.Seen)
 	st.SeenNotes = copyTimes(st.SeenNotes)
-	res := PollResult{}
+	if st.Scan == nil {
+		st.Scan = &api.FeedScan{Deals: a.behind(st.Deals), Notes: a.behind(st.Notes)}
+	} else {
+		sc := *st.Scan
+		st.Scan = &sc
+	}
+	return st
+}
 
-	pageSize := a.PageSize
-	if pageSize <= 0 {
-		pageSize = 200
+// behind is where a new poll starts reading a stream whose cursor is c: Overlap earlier, from the start
+// of that instant.
+func (a *Activities) behind(c connectors.Cursor) connectors.Cursor {
+	if c.ModifiedAt.IsZero() {
+		return connectors.Cursor{}
 	}
-	from := connectors.Cursor{}
-	if !st.Deals.ModifiedAt.IsZero() {
-		from = connectors.Cursor{ModifiedAt: st.Deals.ModifiedAt.Add(-a.Overlap)}
+	return connectors.Cursor{ModifiedAt: c.ModifiedAt.Add(-a.Overlap)}
+}
+
+// dealPage reads and delivers one page of changed deals. The scan moves past each deal once it is
+// delivered or known as seen, the cursor past each delivered one, so a failure midway keeps both exact.
+func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
+	st, sc := &pl.st, pl.st.Scan
+	page, err := pl.crm.ChangedDeals(ctx, sc.Deals, pl.pageSize)
+	if err != nil {
+		return classify(fmt.Sprintf("changed deals on %s", pl.side), err)
 	}
-	for {
-		page, err := crm.ChangedDeals(ctx, from, pageSize)
-		if err != nil {
-			return PollResult{}, classify(fmt.Sprintf("changed deals on %s", in.Side), err)
-		}
-		for _, d := range page {
-			from = connectors.Cursor{ModifiedAt: d.ModifiedAt, ID: d.RecordID}
-			if seen, ok := st.Seen[d.RecordID]; ok && !seen.Before(d.ModifiedAt) {
-				continue
-			}
-			if err := a.deliverDeal(ctx, p, in.Side, crm, d); err != nil {
-				return PollResult{}, err
+	for _, d := range page {
+		at := connectors.Cursor{ModifiedAt: d.ModifiedAt, ID: d.RecordID}
+		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) {
+			if err := a.deliverDeal(ctx, pl.p, pl.side, pl.crm, d); err != nil {
+				return err
 			}
 			st.Seen[d.RecordID] = d.ModifiedAt
-			if st.Deals.Less(d.ModifiedAt, d.RecordID) {
-				st.Deals = from
+			if st.Deals.Less(at.ModifiedAt, at.ID) {
+				st.Deals = at
 			}
-			res.Deals++
+			pl.res.Deals++
 		}
-		activity.RecordHeartbeat(ctx, from)
-		if len(page) < pageSize {
-			break
-		}
+		sc.Deals = at
 	}
-
-	from = connectors.Cursor{}
-	if !st.Notes.ModifiedAt.IsZero() {
-		from = connectors.Cursor{ModifiedAt: st.Notes.ModifiedAt.Add(-a.Overlap)}
+	if len(page) < pl.pageSize {
+		sc.DealsDone = true
 	}
-	deals := map[string]connectors.Deal{}
-	for {
-		page, err := crm.ChangedNotes(ctx, from, pageSize)
-		if err != nil {
-			return PollResult{}, classify(fmt.Sprintf("changed notes on %s", in.Side), err)
-		}
-		for _, n := range page.Notes {
-			// A note on several deals comes once per deal; it is mirrored to each.
-			seenKey := n.ID + "/" + n.DealRecordID
-			if _, ok := st.SeenNotes[seenKey]; ok {
-				continue // a note is mirrored once, when first seen; later edits stay on their side
-			}
-			delivered, err := a.deliverNote(ctx, p, in.Side, crm, n, deals)
-			if err != nil {
-				return PollResult{}, err
-			}
-			st.SeenNotes[seenKey] = n.ModifiedAt
-			if delivered {
-				res.Notes++
-			}
-		}
-		// The page's end is past notes the connector skipped too, so a run of notes on other objects
-		// moves the cursor instead of pinning it.
-		from = page.Next
-		if st.Notes.Less(page.Next.ModifiedAt, page.Next.ID) {
-			st.Notes = page.Next
-		}
-		activity.RecordHeartbeat(ctx, from)
-		if !page.More {
-			break
-		}
-	}
-
+	// The scan is past the cursor's overlap window's start, so nothing older can be read again.
 	prune(st.Seen, st.Deals.ModifiedAt.Add(-a.Overlap))
+	return nil
+}
+
+// notePage reads and delivers one page of changed notes; done says the note stream is read to its end.
+func (a *Activities) notePage(ctx context.Context, pl *poll) (done bool, err error) {
+	st, sc := &pl.st, pl.st.Scan
+	page, err := pl.crm.ChangedNotes(ctx, sc.Notes, pl.pageSize)
+	if err != nil {
+		return false, classify(fmt.Sprintf("changed notes on %s", pl.side), err)
+	}
+	for _, n := range page.Notes {
+		// A note on several deals comes once per deal; it is mirrored to each.
+		seenKey := n.ID + "/" + n.DealRecordID
+		if _, ok := st.SeenNotes[seenKey]; ok {
+			continue // a note is mirrored once, when first seen; later edits stay on their side
+		}
+		delivered, err := a.deliverNote(ctx, pl.p, pl.side, pl.crm, n, pl.deals)
+		if err != nil {
+			return false, err
+		}
+		st.SeenNotes[seenKey] = n.ModifiedAt
+		if delivered {
+			pl.res.Notes++
+		}
+	}
+	// The page's end is past notes the connector skipped too, so a run of notes on other objects
+	// moves the cursor instead of pinning it.
+	sc.Notes = page.Next
+	if st.Notes.Less(page.Next.ModifiedAt, page.Next.ID) {
+		st.Notes = page.Next
+	}
 	prune(st.SeenNotes, st.Notes.ModifiedAt.Add(-a.Overlap))
-	st.Polls++
-	st.LastPoll = time.Now().UTC()
-	res.State = st
-	res.Interval = a.PollInterval
-	return res, nil
+	return !page.More, nil
 }
 
 // deliverDeal sends a flagged deal's fresh reading to its deal workflow, deriving the co-sell id of a deal

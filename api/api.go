@@ -137,17 +137,33 @@ type FeedInput struct {
 	State        *FeedState    `json:"state,omitempty"`
 }
 
-// FeedState is a change feed's position, carried across continue-as-new.
+// FeedState is a change feed's position, carried across continue-as-new, from one poll activity to the
+// next and in each poll's heartbeats.
 type FeedState struct {
+	// Deals and Notes are the durable cursors: the last change delivered. A poll starts reading an
+	// overlap window behind them.
 	Deals connectors.Cursor `json:"deals"`
 	Notes connectors.Cursor `json:"notes"`
 	// Seen holds record id → modification stamp for records inside the overlap window, so re-reading the
 	// window (to catch late commits) never signals the same change twice.
 	Seen      map[string]time.Time `json:"seen,omitempty"`
 	SeenNotes map[string]time.Time `json:"seenNotes,omitempty"`
-	Polls     int                  `json:"polls"`
-	LastPoll  time.Time            `json:"lastPoll"`
-	LastError string               `json:"lastError,omitempty"`
+	// Scan is the poll in progress, nil between polls: a poll of a large burst spans several activities,
+	// and each carries on from the page the one before reached.
+	Scan      *FeedScan `json:"scan,omitempty"`
+	Polls     int       `json:"polls"`
+	LastPoll  time.Time `json:"lastPoll"`
+	LastError string    `json:"lastError,omitempty"`
+}
+
+// FeedScan is where a poll in progress stands: the keyset position its next page of deals or notes
+// starts after. It is exact, not overlap-shifted, so a burst sharing one timestamp is never read again
+// from its start.
+type FeedScan struct {
+	Deals connectors.Cursor `json:"deals"`
+	// DealsDone is set once the deal stream is read to its end; the poll then reads notes.
+	DealsDone bool              `json:"dealsDone,omitempty"`
+	Notes     connectors.Cursor `json:"notes"`
 }
 
 // FeedView is what the feed query returns.

@@ -17,7 +17,8 @@
 //	    name: Acme                  # required
 //	    crm: salesforce             # required: salesforce | hubspot
 //	    connection: acme-sf         # required, [a-z0-9_-]+; a credential set in the worker's environment
-//	    timezone: America/New_York  # optional IANA zone, default UTC; date-times are read as dates in it
+//	    timezone: America/New_York  # optional IANA zone, default UTC; date-times are read as dates in it,
+//	                                # except HubSpot's midnight-UTC dates, which are never shifted
 //	    deal: { cosell_id: …, enabled: …, owner: …, partner_owner_name: …, partner_owner_email: … }
 //	                                # optional renames of the bookkeeping fields; see DefaultDealFields
 //	fields:                         # required, at least one

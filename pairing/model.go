@@ -85,6 +85,7 @@ type Partner struct {
 	// Connection names the credential set the worker reads from its environment.
 	Connection string `json:"connection"`
 	// Timezone (IANA) in which this CRM's date-time values are read as calendar dates; default UTC.
+	// HubSpot's dates (midnight UTC, in date and datetime properties alike) are never shifted by it.
 	Timezone string `json:"timezone"`
 	// Deal names the co-sell bookkeeping fields, with defaults per CRM kind.
 	Deal connectors.DealFields `json:"deal"`

@@ -65,8 +65,9 @@ func (p *Pairing) DealFields(s Side) connectors.DealFields {
 	return df
 }
 
-// Location is the time zone in which side s's date-times are read as calendar dates. An empty or
-// unknown zone (a Pairing built by hand) reads as UTC rather than failing a sync.
+// Location is the time zone in which side s's genuine date-times are read as calendar dates (HubSpot's
+// midnight-UTC dates are not shifted by it; see canonicalDate). An empty or unknown zone (a Pairing built
+// by hand) reads as UTC rather than failing a sync.
 func (p *Pairing) Location(s Side) *time.Location {
 	return location(p.Partner(s).Timezone)
 }

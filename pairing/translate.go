@@ -19,14 +19,14 @@ import (
 // reported as an Issue; the rest of the deal still syncs.
 func (p *Pairing) ToCanonical(s Side, raw map[string]any) (values map[string]string, issues []Issue) {
 	values = map[string]string{}
-	loc := p.Location(s)
+	dz := p.dateZone(s)
 	for _, f := range p.Fields {
 		name := f.On(s)
 		v, ok := lookup(raw, name)
 		if !ok {
 			continue
 		}
-		c, err := f.toCanonical(s, v, loc)
+		c, err := f.toCanonical(s, v, dz)
 		if err != nil {
 			issues = append(issues, Issue{Field: f.Name, Side: s, Message: err.Error(), Raw: fmt.Sprint(v)})
 			continue
@@ -53,7 +53,7 @@ func lookup(raw map[string]any, name string) (any, bool) {
 	return found, n == 1
 }
 
-func (f Field) toCanonical(s Side, v any, loc *time.Location) (string, error) {
+func (f Field) toCanonical(s Side, v any, dz dateZone) (string, error) {
 	crmField := f.On(s)
 	text, isText := asText(v)
 	switch f.Type {
@@ -82,7 +82,7 @@ func (f Field) toCanonical(s Side, v any, loc *time.Location) (string, error) {
 		if text == "" {
 			return "", nil
 		}
-		d, ok := canonicalDate(text, loc)
+		d, ok := dz.canonicalDate(text)
 		if !ok {
 			return "", fmt.Errorf("%s %q is not a date (expected YYYY-MM-DD, an RFC 3339 date-time or epoch milliseconds); field %s is mapped as type date", crmField, text, f.Name)
 		}
@@ -255,30 +255,55 @@ var dateTimeLayouts = []string{time.RFC3339, "2006-01-02T15:04:05Z0700"}
 // epochMillis matches HubSpot's epoch-millisecond timestamps.
 var epochMillis = regexp.MustCompile(`^-?\d{1,15}$`)
 
-// canonicalDate reads a date, a date-time or HubSpot epoch milliseconds as a calendar date. A plain date
-// is never shifted. A date-time becomes the date it is in loc, the partner's zone, so a deal closing at
-// 5 pm in Los Angeles stays on its day although it is the next day in UTC. Epoch milliseconds at exactly
-// midnight UTC are how HubSpot stores date-only properties, so they read as that UTC date, unshifted.
-func canonicalDate(s string, loc *time.Location) (string, bool) {
+// dateZone says how one side's date-times read as calendar dates.
+type dateZone struct {
+	// loc is the partner's zone: a genuine date-time is dated where the partner works.
+	loc *time.Location
+	// midnightUTCIsDate is set for HubSpot, which stores a date as midnight UTC of that day: in a date
+	// property, in a datetime property such as closedate when a user picks a day, and when the sync
+	// writes YYYY-MM-DD. Reading that instant in a zone west of UTC would date it the day before.
+	midnightUTCIsDate bool
+}
+
+// dateZone returns how side s's date-times read as dates.
+func (p *Pairing) dateZone(s Side) dateZone {
+	return dateZone{loc: p.Location(s), midnightUTCIsDate: p.Partner(s).CRM == HubSpot}
+}
+
+// canonicalDate reads a date, a date-time or epoch milliseconds as a calendar date. A plain date is never
+// shifted. A HubSpot instant at exactly midnight UTC is the date HubSpot stores there, never shifted
+// either, so a date written to HubSpot or picked in its UI reads back as that date in every zone. Any
+// other date-time becomes the date it is in the partner's zone, so a deal closing at 6 pm in Los Angeles
+// stays on its day although it is the next day in UTC. (A HubSpot date-time set to 4 pm in Los Angeles
+// is midnight UTC, and so reads as the next day: HubSpot gives no way to tell it from a picked date.)
+func (dz dateZone) canonicalDate(s string) (string, bool) {
 	s = strings.TrimSpace(s)
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t.Format(time.DateOnly), true
 	}
+	t, ok := parseInstant(s)
+	if !ok {
+		return "", false
+	}
+	if u := t.UTC(); dz.midnightUTCIsDate && u.Equal(u.Truncate(24*time.Hour)) {
+		return u.Format(time.DateOnly), true
+	}
+	return t.In(dz.loc).Format(time.DateOnly), true
+}
+
+// parseInstant reads an RFC 3339 or Salesforce date-time, or epoch milliseconds.
+func parseInstant(s string) (time.Time, bool) {
 	for _, layout := range dateTimeLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
-			return t.In(loc).Format(time.DateOnly), true
+			return t, true
 		}
 	}
-	if epochMillis.MatchString(s) {
-		ms, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return "", false
-		}
-		t := time.UnixMilli(ms).UTC()
-		if ms%(24*60*60*1000) == 0 {
-			return t.Format(time.DateOnly), true
-		}
-		return t.In(loc).Format(time.DateOnly), true
+	if !epochMillis.MatchString(s) {
+		return time.Time{}, false
 	}
-	return "", false
+	ms, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return time.UnixMilli(ms), true
 }

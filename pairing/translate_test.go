@@ -101,11 +101,16 @@ func TestToCanonicalDates(t *testing.T) {
 		{"HubSpot epoch ms, date-time, Tokyo", "Asia/Tokyo", "1798686000000", "2026-12-31"},
 		{"HubSpot date property (midnight UTC) not shifted in LA", "America/Los_Angeles", "1798675200000", "2026-12-31"},
 		{"HubSpot date property (midnight UTC) not shifted in Tokyo", "Asia/Tokyo", "1798675200000", "2026-12-31"},
+		{"HubSpot closedate (midnight UTC) not shifted in LA", "America/Los_Angeles", "2026-12-31T00:00:00Z", "2026-12-31"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := testPairing(t, c.tz, c.tz)
-			for _, s := range []pairing.Side{pairing.A, pairing.B} {
+			sides := []pairing.Side{pairing.A, pairing.B}
+			if strings.HasPrefix(c.name, "HubSpot") {
+				sides = []pairing.Side{pairing.B} // b is the HubSpot side
+			}
+			for _, s := range sides {
 				field := map[pairing.Side]string{pairing.A: "CloseDate", pairing.B: "closedate"}[s]
 				got, issues := p.ToCanonical(s, map[string]any{field: c.raw})
 				assert.Empty(t, issues)

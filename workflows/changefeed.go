@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -10,13 +11,17 @@ import (
 	"github.com/cosellsync/cosell/api"
 )
 
-// feedPollsPerRun bounds a feed's history: each poll adds a handful of events, so a run stays far below
-// Temporal's limits and continue-as-new carries only the cursor and the overlap window's seen set.
+// feedPollsPerRun bounds a feed's history: each poll activity adds a handful of events, so a run stays
+// far below Temporal's limits and continue-as-new carries only the cursors, a poll's scan position and
+// the overlap window's seen set.
 const feedPollsPerRun = 500
 
 // ChangeFeedWorkflow polls one side of a pairing for changed co-sell deals and notes, forever, and
-// signals each change to its deal workflow. A failed poll is recorded (api.FeedQuery) and retried at the
-// next interval; the cursor only moves once the changes behind it were delivered.
+// signals each change to its deal workflow. A poll of a large burst takes several activities: while one
+// answers More, the next starts at once from its state, so every few pages the cursor moves in the
+// workflow's durable state. A failed poll is recorded (api.FeedQuery) and retried at the next interval,
+// from the last heartbeat if it timed out; the cursor only moves once the changes behind it were
+// delivered.
 func ChangeFeedWorkflow(ctx workflow.Context, in api.FeedInput) error {
 	f := &feed{in: in}
 	if in.State != nil {
@@ -61,7 +66,7 @@ func (f *feed) run(ctx workflow.Context) error {
 		}).Get(ctx, &res)
 		wait := interval
 		if err != nil {
-			f.st.LastError = err.Error()
+			f.failed(ctx, err)
 			if u, ok := activities.UnavailableOf(err); ok && u.RetryAfter > wait {
 				wait = u.RetryAfter
 			}
@@ -73,8 +78,13 @@ func (f *feed) run(ctx workflow.Context) error {
 				wait = res.Interval
 			}
 		}
-		if err := workflow.Sleep(ctx, wait); err != nil {
-			return err
+		if err == nil && res.More {
+			wait = 0 // the poll goes on: the next page is due now
+		}
+		if wait > 0 {
+			if err := workflow.Sleep(ctx, wait); err != nil {
+				return err
+			}
 		}
 		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
 			break
@@ -84,4 +94,21 @@ func (f *feed) run(ctx workflow.Context) error {
 	return workflow.NewContinueAsNewError(ctx, api.ChangeFeedWorkflowName, api.FeedInput{
 		PairingID: f.in.PairingID, Side: f.in.Side, PollInterval: f.in.PollInterval, State: &st,
 	})
+}
+
+// failed records a poll that failed for good. One that timed out keeps the position its last heartbeat
+// recorded, so the pages it delivered are not read again.
+func (f *feed) failed(ctx workflow.Context, err error) {
+	var timeout *temporal.TimeoutError
+	if errors.As(err, &timeout) && timeout.HasLastHeartbeatDetails() {
+		var hb api.FeedState
+		derr := timeout.LastHeartbeatDetails(&hb)
+		switch {
+		case derr != nil:
+			workflow.GetLogger(ctx).Warn("poll heartbeat unreadable", "pairing", f.in.PairingID, "side", string(f.in.Side), "error", derr)
+		case hb.Scan != nil: // every heartbeat is taken mid-poll
+			f.st = hb
+		}
+	}
+	f.st.LastError = err.Error()
 }
