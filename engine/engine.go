@@ -397,6 +397,9 @@ func (e *Engine) Next(now time.Time) Step {
 	if !ok {
 		if e.st.InRound {
 			e.completeRound(now)
+			if _, more := e.plan(); more {
+				return Step{Kind: Idle, WakeAt: now} // the round hit its bound; the next one starts at once
+			}
 		}
 		return Step{Kind: Idle, WakeAt: e.nextWake(now)}
 	}

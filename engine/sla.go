@@ -117,7 +117,7 @@ func (e *Engine) resolveSLAs(now time.Time, how string, match func(SLAState) boo
 // trackStage restarts the stage clock when the deal's canonical stage changes, and tells both partners.
 func (e *Engine) trackStage(now time.Time) {
 	stage := e.currentStage()
-	if stage == "" || stage == e.st.Stage {
+	if !e.st.Registered || stage == "" || stage == e.st.Stage { // a deal not yet mirrored has no joint stage
 		return
 	}
 	previous := e.st.Stage

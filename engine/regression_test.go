@@ -1,0 +1,443 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/cosellsync/cosell/vocab"
+)
+
+// The regression tests of issue #7: each drives the engine through one of the reported failures with
+// a small scripted CRM per party (regCRM), and checks the outcome the issue asks for.
+
+// regRecord is one record in a scripted CRM.
+type regRecord struct {
+	id, coSellID string
+	enabled      bool
+	values       map[string]string
+	stamp        time.Time
+}
+
+// regCRM is a scripted CRM: records, notes by key, and faults to inject.
+type regCRM struct {
+	side    vocab.Side
+	recs    map[string]*regRecord
+	notes   map[string]string // key → body
+	next    int
+	clock   *time.Time
+	writes  int
+	creates int
+	// failNext fails the next write or create: before applying it, or after (applied, then an error).
+	failNext  string
+	refuse    bool // refuse creates (a validation error)
+	normalise func(string) string
+}
+
+func newRegCRM(side vocab.Side, clock *time.Time) *regCRM {
+	return &regCRM{side: side, recs: map[string]*regRecord{}, notes: map[string]string{}, clock: clock}
+}
+
+func (c *regCRM) tick() time.Time { *c.clock = c.clock.Add(time.Second); return *c.clock }
+
+// edit changes a record as a user would.
+func (c *regCRM) edit(id string, vals map[string]string) {
+	r := c.recs[id]
+	for k, v := range vals {
+		r.values[k] = v
+	}
+	r.stamp = c.tick()
+}
+
+func (c *regCRM) add(vals map[string]string) string {
+	c.next++
+	id := fmt.Sprintf("%s-%d", c.side, c.next)
+	c.recs[id] = &regRecord{id: id, enabled: true, values: vals, stamp: c.tick()}
+	return id
+}
+
+func (c *regCRM) reading(id string) *Reading {
+	r, ok := c.recs[id]
+	if !ok {
+		return &Reading{Side: c.side}
+	}
+	vals := map[string]string{}
+	var issues []vocab.Issue
+	for k, v := range r.values {
+		if strings.HasPrefix(v, "??") { // a value outside the value map
+			issues = append(issues, vocab.Issue{Field: k, Side: c.side, Message: "no entry for " + v, Raw: v})
+			continue
+		}
+		vals[k] = v
+	}
+	return &Reading{Side: c.side, Found: true, RecordID: r.id, CoSellID: r.coSellID, Enabled: r.enabled, Values: vals, Issues: issues, ModifiedAt: r.stamp}
+}
+
+func (c *regCRM) byCoSellID(id string) *regRecord {
+	for _, r := range c.recs {
+		if r.coSellID == id {
+			return r
+		}
+	}
+	return nil
+}
+
+// run carries out a command against the CRM.
+func (c *regCRM) run(cmd Command) Result {
+	res := Result{Seq: cmd.Seq}
+	switch cmd.Kind {
+	case Read:
+		id := cmd.RecordID
+		if _, ok := c.recs[id]; !ok {
+			if r := c.byCoSellID(cmd.CoSellID); r != nil {
+				id = r.id
+			}
+		}
+		res.Reading = c.reading(id)
+	case Stamp:
+		c.recs[cmd.RecordID].coSellID = cmd.CoSellID
+		c.recs[cmd.RecordID].stamp = c.tick()
+	case Write:
+		w := cmd.Write
+		if c.failNext == "before" {
+			c.failNext = ""
+			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Unavailable, Message: "503 Service Unavailable"}}
+		}
+		if w.Create && c.refuse {
+			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Rejected, CRM: "hubspot", Code: "VALIDATION_ERROR", Message: "dealname is required"}}
+		}
+		var r *regRecord
+		if w.Create {
+			if r = c.byCoSellID(cmd.CoSellID); r == nil {
+				c.next++
+				r = &regRecord{id: fmt.Sprintf("%s-%d", c.side, c.next), coSellID: cmd.CoSellID, enabled: true, values: map[string]string{}}
+				c.recs[r.id] = r
+				c.creates++
+			}
+		} else if r = c.recs[cmd.RecordID]; r == nil {
+			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: NotFound, Message: "no such record"}}
+		}
+		stored := map[string]string{}
+		for k, v := range w.Values {
+			if c.normalise != nil {
+				v = c.normalise(v)
+			}
+			r.values[k], stored[k] = v, v
+		}
+		if w.Enabled != nil {
+			r.enabled = *w.Enabled
+		}
+		r.stamp = c.tick()
+		c.writes++
+		if c.failNext == "after" {
+			c.failNext = ""
+			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Unavailable, Message: "timeout after the write was applied"}}
+		}
+		res.Written = &Written{RecordID: r.id, Stored: stored, ModifiedAt: r.stamp}
+	case MirrorNote:
+		if _, ok := c.notes[cmd.Note.Key]; !ok {
+			c.notes[cmd.Note.Key] = cmd.Note.Prefix + " " + cmd.Note.Body
+		}
+	case CheckPilot:
+		res.Pilot = &PilotStatus{}
+	}
+	return res
+}
+
+// regDeal is a deal under test: the engine and both parties' CRMs.
+type regDeal struct {
+	t     *testing.T
+	clock time.Time
+	pol   Policy
+	st    State
+	e     *Engine
+	crm   map[vocab.Side]*regCRM
+	// notes holds the bodies the source CRMs keep, for notes fetched after continue-as-new.
+	log []string
+}
+
+func newRegDeal(t *testing.T) *regDeal {
+	d := &regDeal{t: t, clock: time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)}
+	d.pol = Policy{PairingID: "p", Parties: []PartyInfo{{vocab.A, "Acme"}, {vocab.B, "Globex"}}, Rules: []Rule{
+		{Field: "name", Direction: vocab.Both, Conflict: vocab.LastWriterWins},
+		{Field: "stage", Direction: vocab.Both, Conflict: vocab.LastWriterWins},
+		{Field: "amount", Direction: vocab.Both, Conflict: vocab.LastWriterWins},
+		{Field: "next_step", Direction: vocab.Both, Conflict: vocab.LastWriterWins},
+	}, StageField: "stage"}
+	d.st = NewState("p", "CS-1")
+	d.e = New(d.pol, &d.st)
+	d.crm = map[vocab.Side]*regCRM{vocab.A: newRegCRM(vocab.A, &d.clock), vocab.B: newRegCRM(vocab.B, &d.clock)}
+	return d
+}
+
+// settle runs the engine until it is idle, passing retry backoffs, for at most n commands.
+func (d *regDeal) settle() {
+	for i := 0; i < 200; i++ {
+		d.e.Tick(d.clock)
+		step := d.e.Next(d.clock)
+		if step.Kind == Idle {
+			if !step.WakeAt.IsZero() && !step.WakeAt.After(d.clock) {
+				continue // due now: another round
+			}
+			if d.st.RetryAt.After(d.clock) {
+				d.clock = d.st.RetryAt
+				continue
+			}
+			return
+		}
+		d.log = append(d.log, fmt.Sprintf("%s %s %v", step.Command.Kind, step.Command.Side, step.Command.Write))
+		d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+	}
+	d.t.Fatalf("the engine did not settle: %v", d.log[max(0, len(d.log)-10):])
+}
+
+// deliver hands the engine a feed's reading of a record.
+func (d *regDeal) deliver(s vocab.Side, id string) {
+	d.e.Receive(d.clock, Change{Side: s, RecordID: id, Reading: d.crm[s].reading(id)})
+}
+
+// registered returns a deal flagged on Salesforce (a) and mirrored to HubSpot (b).
+func registered(t *testing.T) (*regDeal, string, string) {
+	d := newRegDeal(t)
+	a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
+	d.deliver(vocab.A, a)
+	d.settle()
+	m := d.crm[vocab.B].byCoSellID("CS-1")
+	require.NotNil(t, m, "the mirror exists")
+	return d, a, m.id
+}
+
+func TestRegressionFailedWriteIsRetriedUntilItLands(t *testing.T) {
+	for _, when := range []string{"before", "after"} {
+		t.Run(when, func(t *testing.T) {
+			d, a, b := registered(t)
+			d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+			d.crm[vocab.B].failNext = when
+			d.deliver(vocab.A, a)
+			for i := 0; i < 3; i++ { // the round fails; the engine waits out its backoff
+				if step := d.e.Next(d.clock); step.Kind == Run {
+					d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+				}
+			}
+			assert.True(t, d.e.Busy() || d.st.RetryAt.After(d.clock), "the failed write is still pending")
+			assert.True(t, hasIssue(d.st, vocab.IssueUnavailable), "a failed write leaves a sync issue")
+			d.settle()
+			assert.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"], "the change lands once the CRM recovers")
+			assert.False(t, hasIssue(d.st, vocab.IssueUnavailable), "the issue clears when the write succeeds")
+		})
+	}
+}
+
+func TestRegressionStaleReadingNeverOverridesANewerOne(t *testing.T) {
+	d, a, b := registered(t)
+	stale := d.crm[vocab.B].reading(b) // a poll reading taken before our next write
+	d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+	d.deliver(vocab.A, a)
+	d.settle()
+	require.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+	writes := d.crm[vocab.A].writes + d.crm[vocab.B].writes
+	d.e.Receive(d.clock, Change{Side: vocab.B, RecordID: b, Reading: stale})
+	d.settle()
+	assert.Equal(t, "proposal", d.crm[vocab.A].recs[a].values["stage"], "the deal does not flip back")
+	assert.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+	assert.Equal(t, writes, d.crm[vocab.A].writes+d.crm[vocab.B].writes, "a stale reading writes nothing")
+	assert.Empty(t, d.st.Conflicts)
+
+	// A partner's newer edit that the lagging reading hides is found by the engine's own read.
+	d.crm[vocab.B].edit(b, map[string]string{"next_step": "send quote"})
+	hidden := d.crm[vocab.B].reading(b)
+	hidden.ModifiedAt = d.st.Parties[vocab.B].Stamp // stamped no newer than what the engine knows
+	d.e.Receive(d.clock, Change{Side: vocab.B, RecordID: b, Reading: hidden})
+	d.settle()
+	assert.Equal(t, "send quote", d.crm[vocab.A].recs[a].values["next_step"], "a disagreeing old-stamped reading is verified, not dropped")
+}
+
+func TestRegressionEditedCoSellIDIsRestoredAndWritesGoToTheRecord(t *testing.T) {
+	d, a, b := registered(t)
+	d.crm[vocab.B].recs[b].coSellID = "CS-TYPO"
+	d.crm[vocab.B].edit(b, map[string]string{"amount": "2000"})
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, "CS-1", d.crm[vocab.B].recs[b].coSellID, "the co-sell id is restored")
+	assert.True(t, hasIssue(d.st, vocab.IssueCoSellID), "and shown as a sync issue")
+	assert.Equal(t, "2000", d.crm[vocab.A].recs[a].values["amount"])
+	d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+	d.crm[vocab.B].recs[b].coSellID = "CS-TYPO-AGAIN"
+	d.deliver(vocab.A, a)
+	d.settle()
+	assert.Equal(t, 1, d.crm[vocab.B].creates, "no second mirror: writes go to the linked record id")
+	assert.Len(t, d.crm[vocab.B].recs, 1)
+	assert.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+}
+
+func TestRegressionDeletedMirror(t *testing.T) {
+	t.Run("unlink", func(t *testing.T) {
+		d, a, b := registered(t)
+		delete(d.crm[vocab.B].recs, b)
+		d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+		d.deliver(vocab.A, a)
+		d.settle()
+		assert.Empty(t, d.crm[vocab.B].recs, "the deleted mirror is not recreated")
+		assert.True(t, d.st.Parties[vocab.B].Unlinked)
+		assert.True(t, hasIssue(d.st, vocab.IssueDeleted))
+		assert.True(t, hasNotice(d.st, vocab.Deleted), "both partners are told")
+	})
+	t.Run("recreate", func(t *testing.T) {
+		d, a, b := registered(t)
+		d.pol.OnDelete = vocab.Recreate
+		d.e = New(d.pol, &d.st)
+		delete(d.crm[vocab.B].recs, b)
+		d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+		d.deliver(vocab.A, a)
+		d.settle()
+		m := d.crm[vocab.B].byCoSellID("CS-1")
+		require.NotNil(t, m, "the mirror is recreated")
+		assert.Equal(t, map[string]string{"name": "Initech", "stage": "proposal", "amount": "1000", "next_step": "call"}, m.values,
+			"with the whole mapped record, not only the field that changed last")
+	})
+}
+
+func TestRegressionUnflaggedDealStopsCrossing(t *testing.T) {
+	d, a, b := registered(t)
+	d.crm[vocab.A].recs[a].enabled = false
+	d.crm[vocab.A].edit(a, map[string]string{"next_step": "internal only: discount to 40%"})
+	d.deliver(vocab.A, a)
+	d.settle()
+	assert.Equal(t, "call", d.crm[vocab.B].recs[b].values["next_step"], "nothing more crosses")
+	assert.False(t, d.crm[vocab.B].recs[b].enabled, "the mirror is marked as no longer co-sold")
+	assert.True(t, d.st.Paused)
+	assert.True(t, hasNotice(d.st, vocab.Unflagged), "both partners are told")
+	d.crm[vocab.B].edit(b, map[string]string{"amount": "5"})
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, "1000", d.crm[vocab.A].recs[a].values["amount"], "nothing crosses the other way either")
+
+	d.crm[vocab.A].recs[a].enabled = true
+	d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+	d.deliver(vocab.A, a)
+	d.settle()
+	assert.False(t, d.st.Paused, "flagging it again resumes")
+	assert.True(t, d.crm[vocab.B].recs[b].enabled)
+	assert.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+}
+
+func TestRegressionRefusedCreationIsNoRegistration(t *testing.T) {
+	d := newRegDeal(t)
+	d.pol.Pilot = true
+	d.pol.SLA.RegistrationAcceptance = 24 * time.Hour
+	d.e = New(d.pol, &d.st)
+	d.crm[vocab.B].refuse = true
+	a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification"})
+	d.deliver(vocab.A, a)
+	d.settle()
+	assert.Empty(t, d.crm[vocab.B].recs)
+	assert.False(t, d.st.Registered)
+	assert.Empty(t, d.st.SLAs, "no SLA runs against a record that does not exist")
+	for _, ef := range d.e.TakeEffects() {
+		if ef.Pilot != nil {
+			assert.NotEqual(t, "registered", string(ef.Pilot.Kind), "the pilot counts no registration")
+		}
+	}
+	require.True(t, hasIssue(d.st, vocab.IssueRegistration))
+	assert.Contains(t, d.st.Issues[len(d.st.Issues)-1].Message, "VALIDATION_ERROR: dealname is required", "the CRM's own message")
+	d.settle()
+	assert.Zero(t, d.crm[vocab.B].writes, "not retried while nothing changed")
+
+	d.crm[vocab.B].refuse = false
+	d.crm[vocab.A].edit(a, map[string]string{"name": "Initech rollout"})
+	d.deliver(vocab.A, a)
+	d.settle()
+	assert.NotNil(t, d.crm[vocab.B].byCoSellID("CS-1"), "tried again when the source changes")
+	assert.True(t, d.st.Registered)
+}
+
+func TestRegressionStateIsBoundedAndCarriesNoNoteBodies(t *testing.T) {
+	d, _, b := registered(t)
+	var notes []NoteEvent
+	for i := 0; i < 45; i++ {
+		notes = append(notes, NoteEvent{Side: vocab.B, NoteID: fmt.Sprintf("n%d", i), Body: fmt.Sprintf("secret body %d", i)})
+	}
+	d.e.Receive(d.clock, Change{Side: vocab.B, RecordID: b, Notes: notes})
+	mirrored := 0
+	step := d.e.Next(d.clock)
+	for ; step.Kind == Run; step = d.e.Next(d.clock) { // one round
+		if step.Command.Kind == MirrorNote {
+			mirrored++
+		}
+		d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+	}
+	assert.Equal(t, maxNotesPerRound, mirrored, "one round mirrors a bounded number of notes")
+	raw, err := json.Marshal(d.st)
+	require.NoError(t, err)
+	assert.NotContains(t, string(raw), "secret body", "the carried state holds note ids, never bodies")
+	assert.Equal(t, d.clock, step.WakeAt, "the next round is due at once")
+	d.settle()
+	assert.Len(t, d.crm[vocab.A].notes, 45, "the rest follow in later rounds")
+}
+
+func TestRegressionNormalisedValueNeitherEchoesNorCountsAsActing(t *testing.T) {
+	d := newRegDeal(t)
+	d.pol.SLA.RegistrationAcceptance = 24 * time.Hour
+	d.e = New(d.pol, &d.st)
+	d.crm[vocab.B].normalise = strings.TrimSpace
+	a := d.crm[vocab.A].add(map[string]string{"name": "Initech ", "stage": "qualification"})
+	d.deliver(vocab.A, a)
+	d.settle()
+	m := d.crm[vocab.B].byCoSellID("CS-1")
+	require.NotNil(t, m)
+	require.Equal(t, "registration", string(d.st.SLAs[0].Kind), "the registration waits for Globex")
+	writes := d.crm[vocab.A].writes + d.crm[vocab.B].writes
+	d.deliver(vocab.B, m.id) // HubSpot's echo of the trimmed name
+	d.settle()
+	assert.Equal(t, "Initech ", d.crm[vocab.A].recs[a].values["name"], "the trimmed form does not echo back")
+	assert.Equal(t, writes, d.crm[vocab.A].writes+d.crm[vocab.B].writes)
+	assert.Equal(t, "registration", string(d.st.SLAs[0].Kind), "a normalised value is not the partner acting")
+}
+
+func TestRegressionUnmappedEditMeetingAnEditIsALoggedConflict(t *testing.T) {
+	d, a, b := registered(t)
+	d.crm[vocab.A].edit(a, map[string]string{"stage": "??Negotiation/Review"})
+	d.crm[vocab.B].edit(b, map[string]string{"stage": "proposal"})
+	d.deliver(vocab.A, a)
+	d.deliver(vocab.B, b)
+	d.settle()
+	require.Len(t, d.st.Conflicts, 1, "the edit outside the value map takes part in the conflict")
+	assert.Equal(t, "stage", d.st.Conflicts[0].Field)
+	assert.Contains(t, d.st.Conflicts[0].ValueA, "Negotiation/Review")
+	assert.Equal(t, "proposal", d.st.Conflicts[0].ValueB)
+}
+
+func TestRegressionNoWriteWhenNothingChanged(t *testing.T) {
+	d, a, b := registered(t)
+	writes := d.crm[vocab.A].writes + d.crm[vocab.B].writes
+	for i := 0; i < 3; i++ {
+		d.deliver(vocab.A, a)
+		d.deliver(vocab.B, b)
+		d.e.Receive(d.clock, Change{Side: vocab.A, RecordID: a}) // a bare trigger
+		d.settle()
+	}
+	assert.Equal(t, writes, d.crm[vocab.A].writes+d.crm[vocab.B].writes)
+}
+
+func hasIssue(st State, kind string) bool {
+	for _, is := range st.Issues {
+		if is.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+func hasNotice(st State, ev vocab.Event) bool {
+	for _, it := range st.Outbox {
+		if it.Notice.Event == ev {
+			return true
+		}
+	}
+	return false
+}
