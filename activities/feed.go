@@ -2,9 +2,11 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
@@ -208,12 +210,31 @@ func (a *Activities) deliverDeal(ctx context.Context, p *pairing.Pairing, side p
 	if err != nil {
 		return err
 	}
-	coSellID := d.CoSellID
-	if coSellID == "" {
-		coSellID = api.NewCoSellID(p.ID, side, d.RecordID)
-	}
 	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Deal: &state, Source: "poll"}
-	return a.deliver(ctx, p.ID, coSellID, ev)
+	own := api.NewCoSellID(p.ID, side, d.RecordID)
+	if d.CoSellID == "" || d.CoSellID == own || a.Sink != nil {
+		// A newly flagged record (its deal is started here) or a deal's origin record.
+		coSellID := d.CoSellID
+		if coSellID == "" {
+			coSellID = own
+		}
+		return a.deliver(ctx, p.ID, coSellID, ev)
+	}
+	// The record carries another record's co-sell id: a mirror, or an id a user edited. It goes to a
+	// running deal only, never to a new one, so an edited id cannot start a second deal and mirror.
+	for _, id := range []string{d.CoSellID, own} {
+		err := a.Client.SignalWorkflow(ctx, api.DealWorkflowID(id), "", api.ChangeSignal, ev)
+		var missing *serviceerror.NotFound
+		if !errors.As(err, &missing) {
+			if err != nil {
+				return fmt.Errorf("deliver change to deal %s: %w", id, err)
+			}
+			return nil
+		}
+	}
+	activity.GetLogger(ctx).Warn("record carries a co-sell id no running deal has; not starting a new deal",
+		"pairing", p.ID, "side", string(side), "record", d.RecordID, "cosellId", d.CoSellID)
+	return nil
 }
 
 // deliverNote sends a shareable note on a co-sell deal to that deal's workflow. Notes this product wrote
