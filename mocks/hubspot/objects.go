@@ -293,6 +293,7 @@ func (s *Server) archive(t *objectType, id string) {
 	if o, ok := s.objects[t][id]; ok && !o.archived {
 		now := s.now()
 		o.archived, o.archivedAt, o.updatedAt = true, now, now
+		s.reindex(t, id, o)
 	}
 }
 
