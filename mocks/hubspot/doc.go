@@ -28,6 +28,11 @@
 //     as in HubSpot. Seeded records are searchable at once. Knobs: Options.SearchIndexLag (negative:
 //     no lag), SetSearchIndexLag and FlushSearchIndex, and GET/POST /__admin/search-index
 //     ({"lagMs": n, "flush": true}).
+//   - Delete and merge: DELETE /crm/v3/objects/{type}/{id} archives (then GET answers 404, ?archived=true
+//     finds it); POST /crm/v3/objects/{type}/merge {primaryObjectId, objectIdToMerge} makes, as HubSpot
+//     does for deals, a record with a new id (Options.MergeKeepsPrimaryID keeps the primary's) whose
+//     hs_merged_object_ids lists both; both old ids then answer reads and writes as it, and leave list
+//     and search. Server.Archive and Server.Merge do the same for tests.
 //   - GET /account-info/v3/details answers the portal id (Options.PortalID) and uiDomain, which clients use
 //     to build links into HubSpot's app.
 //

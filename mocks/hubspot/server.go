@@ -44,6 +44,11 @@ type Options struct {
 	// POST /__admin/search-index change it on a running fake.
 	SearchIndexLag time.Duration
 
+	// MergeKeepsPrimaryID makes a merge keep the primary record's id. By default a merge creates a
+	// record with a new id, as HubSpot does for deals, so a client that assumes the primary survives
+	// fails here first.
+	MergeKeepsPrimaryID bool
+
 	// PortalID is the account (hub) id shown in error bodies, rate-limit group names, the account details
 	// (GET /account-info/v3/details) and the record pages' paths (/contacts/{portalId}/record/0-3/{id}).
 	PortalID int
@@ -102,6 +107,8 @@ type Server struct {
 	tokens   map[string]*accessToken
 	tokenSeq int
 	index    *searchIndex
+	// mergedInto maps the ids of merged-away records to the record they now answer as.
+	mergedInto map[*objectType]map[string]string
 }
 
 // route is one API operation: its counter name and whether it writes, and whether it is a search
@@ -164,6 +171,7 @@ func (s *Server) resetData() {
 	}
 	s.objects = map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}}
 	s.links = map[link]time.Time{}
+	s.mergedInto = map[*objectType]map[string]string{dealType: {}, noteType: {}, taskType: {}}
 	lag := s.opts.SearchIndexLag
 	if s.index != nil {
 		lag = s.index.lag // a lag set on the running fake outlives a reset
@@ -206,6 +214,7 @@ func (s *Server) registerRoutes() {
 		s.handle("PATCH", base+"/{id}", "PATCH "+n+"/{id}", true, s.handleUpdate(t))
 		s.handle("DELETE", base+"/{id}", "DELETE "+n+"/{id}", true, s.handleArchive(t))
 		s.handle("POST", base+"/search", "POST "+n+"/search", false, s.handleSearch(t))
+		s.handle("POST", base+"/merge", "POST "+n+"/merge", true, s.handleMerge(t))
 		s.handle("POST", base+"/batch/read", "POST "+n+"/batch/read", false, s.handleBatchRead(t))
 		s.handle("POST", base+"/batch/create", "POST "+n+"/batch/create", true, s.handleBatchCreate(t))
 		s.handle("POST", base+"/batch/update", "POST "+n+"/batch/update", true, s.handleBatchUpdate(t))
