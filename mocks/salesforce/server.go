@@ -53,6 +53,11 @@ type Options struct {
 	LoginURL string `json:"loginUrl,omitempty"`
 	// APIVersions lists the versions served under /services/data/; default v60.0 to v65.0.
 	APIVersions []string `json:"apiVersions,omitempty"`
+	// CommitDelay is how long an API write stays invisible to SOQL after its transaction started
+	// (DefaultCommitDelay, 2 s, by default; negative: visible at once). Its SystemModstamp and
+	// LastModifiedDate stay the transaction's start, in whole seconds. Reads by id see it at once.
+	// SetCommitDelay and POST /__admin/commit-delay change it on a running org.
+	CommitDelay time.Duration `json:"commitDelayMs,omitempty"`
 	// Now is the org's clock, so tests can expire sessions and cursors without sleeping. Default time.Now.
 	Now func() time.Time `json:"-"`
 }
@@ -85,6 +90,9 @@ func (o *Options) defaults() {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.CommitDelay == 0 {
+		o.CommitDelay = DefaultCommitDelay
+	}
 	o.InstanceURL = strings.TrimRight(o.InstanceURL, "/")
 	o.LoginURL = strings.TrimRight(o.LoginURL, "/")
 }
@@ -111,6 +119,9 @@ type Server struct {
 	budget          budget
 	locators        map[string]*locator
 	integrationUser string
+	commitDelay     time.Duration
+	// txStart is when the API call under way started: its transaction's stamp.
+	txStart time.Time
 
 	all, login, instance, instanceNoOAuth http.Handler
 }
@@ -134,6 +145,7 @@ func New(opts Options) *Server {
 		orgID:       to18(prefixOrg + "5g0000000C0S"),
 		nowFn:       opts.Now,
 		instanceURL: opts.InstanceURL,
+		commitDelay: opts.CommitDelay,
 	}
 	s.resetData()
 	s.all = s.handler(roleAll)
@@ -486,6 +498,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	s.budget.spend(now)
 	s.limitHeader(w, now)
+	s.txStart = now
+	if s.commitDelay > 0 {
+		s.data.visibleAt, s.data.ownFrom = now.Add(s.commitDelay), s.data.seq
+	}
+	defer func() { s.txStart, s.data.visibleAt = time.Time{}, time.Time{} }()
 	resp := s.dispatch(apiReq{method: r.Method, version: version, path: sub, query: r.URL.Query(), body: body, userID: userID, header: r.Header})
 	for k, v := range resp.header {
 		w.Header().Set(k, v)

@@ -156,7 +156,7 @@ func coerce(o *objectDef, f *fieldDef, v any, seed bool) (any, *apiError) {
 		if !ok {
 			return nil, parserErr(f, v)
 		}
-		return t.Truncate(time.Millisecond), nil
+		return t.Truncate(time.Second), nil // Salesforce stores date-times to the second
 	case tBoolean:
 		switch x := v.(type) {
 		case bool:
