@@ -27,7 +27,7 @@
 //     the record as it was, or not at all. Reads by id (GET, batch read, list) see every write at once,
 //     as in HubSpot. Seeded records are searchable at once. Knobs: Options.SearchIndexLag (negative:
 //     no lag), SetSearchIndexLag and FlushSearchIndex, and GET/POST /__admin/search-index
-//     ({"lagMs": n, "flush": true}).
+//     ({"ms": n, "flush": true}).
 //   - Delete and merge: DELETE /crm/v3/objects/{type}/{id} archives (then GET answers 404, ?archived=true
 //     finds it); POST /crm/v3/objects/{type}/merge {primaryObjectId, objectIdToMerge} makes, as HubSpot
 //     does for deals, a record with a new id (Options.MergeKeepsPrimaryID keeps the primary's) whose

@@ -1,9 +1,7 @@
 package hubspot
 
 import (
-	"encoding/json"
 	"maps"
-	"net/http"
 	"time"
 )
 
@@ -124,26 +122,4 @@ func (s *Server) FlushSearchIndex() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.index.flush()
-}
-
-// handleAdminSearchIndex serves GET and POST /__admin/search-index ({"lagMs": n}; "flush": true also
-// makes every queued write searchable now).
-func (s *Server) handleAdminSearchIndex(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPost {
-		var in struct {
-			LagMS *int64 `json:"lagMs"`
-			Flush bool   `json:"flush"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `want {"lagMs": n, "flush": bool}`})
-			return
-		}
-		if in.LagMS != nil {
-			s.SetSearchIndexLag(time.Duration(*in.LagMS) * time.Millisecond)
-		}
-		if in.Flush {
-			s.FlushSearchIndex()
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]int64{"lagMs": s.SearchIndexLag().Milliseconds()})
 }

@@ -65,12 +65,12 @@ func TestSearchIndexLagIsAKnob(t *testing.T) {
 	p.clk.Advance(5 * time.Second)
 	assert.Empty(t, searchIDs(p, "deals", map[string]any{}))
 
-	r := p.do("POST", "/__admin/search-index", map[string]any{"flush": true, "lagMs": 0})
+	r := p.do("POST", "/__admin/search-index", map[string]any{"flush": true, "ms": 0})
 	require.Equal(t, http.StatusOK, r.status, r.raw)
 	assert.Equal(t, []string{id}, searchIDs(p, "deals", map[string]any{}), "flush makes queued writes searchable")
 	second := p.createDeal(map[string]any{"dealname": "Globex"})
 	assert.Equal(t, []string{id, second}, searchIDs(p, "deals", map[string]any{}), "lag 0 indexes at once")
-	assert.EqualValues(t, 0, p.do("GET", "/__admin/search-index", nil).body["lagMs"])
+	assert.EqualValues(t, 0, p.do("GET", "/__admin/search-index", nil).body["ms"])
 }
 
 func TestSeededRecordsAreSearchableAtOnce(t *testing.T) {

@@ -335,3 +335,37 @@ func readAll(r *http.Request) ([]byte, error) {
 	defer r.Body.Close()
 	return io.ReadAll(r.Body)
 }
+
+// Delay is a consistency delay a fake models (HubSpot's search index lag, Salesforce's commit delay),
+// tunable on a running fake.
+type Delay struct {
+	Get   func() time.Duration
+	Set   func(time.Duration)
+	Flush func() // makes every write held back by the delay visible now
+}
+
+// MountDelay serves GET and POST path for d: GET answers {"ms": n}; POST takes {"ms": n} to change the
+// delay and/or {"flush": true} to make every held-back write visible now, and answers like GET.
+func MountDelay(mux *http.ServeMux, path string, d Delay) {
+	get := func(w http.ResponseWriter) {
+		writeJSON(w, http.StatusOK, map[string]int64{"ms": d.Get().Milliseconds()})
+	}
+	mux.HandleFunc("GET "+path, func(w http.ResponseWriter, _ *http.Request) { get(w) })
+	mux.HandleFunc("POST "+path, func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			MS    *int64 `json:"ms"`
+			Flush bool   `json:"flush"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `want {"ms": n, "flush": bool}`})
+			return
+		}
+		if in.MS != nil {
+			d.Set(time.Duration(*in.MS) * time.Millisecond)
+		}
+		if in.Flush {
+			d.Flush()
+		}
+		get(w)
+	})
+}

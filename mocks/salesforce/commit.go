@@ -1,8 +1,6 @@
 package salesforce
 
 import (
-	"encoding/json"
-	"net/http"
 	"sort"
 	"time"
 )
@@ -110,26 +108,4 @@ func (s *Server) CommitAll() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.data.pending = nil
-}
-
-// handleAdminCommitDelay serves GET and POST /__admin/commit-delay ({"delayMs": n}; "commit": true also
-// makes every pending write visible now).
-func (s *Server) handleAdminCommitDelay(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodPost {
-		var in struct {
-			DelayMS *int64 `json:"delayMs"`
-			Commit  bool   `json:"commit"`
-		}
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `want {"delayMs": n, "commit": bool}`})
-			return
-		}
-		if in.DelayMS != nil {
-			s.SetCommitDelay(time.Duration(*in.DelayMS) * time.Millisecond)
-		}
-		if in.Commit {
-			s.CommitAll()
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]int64{"delayMs": s.CommitDelay().Milliseconds()})
 }

@@ -88,7 +88,7 @@ func TestARolledBackWriteNeverReachesSOQL(t *testing.T) {
 func TestCommitDelayIsAKnob(t *testing.T) {
 	o := committedOrg(t)
 	o.create("Opportunity", opp("Queued", nil))
-	a := o.call(http.MethodPost, "/__admin/commit-delay", map[string]any{"delayMs": 0, "commit": true})
+	a := o.call(http.MethodPost, "/__admin/commit-delay", map[string]any{"ms": 0, "flush": true})
 	require.Equal(t, http.StatusOK, a.status, string(a.body))
 	assert.Len(t, o.queryIDs("SELECT Id FROM Opportunity"), 1, "commit makes pending writes visible")
 	o.create("Opportunity", opp("At once", nil))
