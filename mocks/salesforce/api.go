@@ -221,7 +221,7 @@ func (s *Server) byID(req apiReq, o *objectDef, id string) apiResp {
 	case http.MethodGet:
 		row, ok := s.data.get(o.Name, id)
 		if !ok {
-			return apiErrResp(errNotFound())
+			return apiErrResp(s.missing(id))
 		}
 		cols, err := s.fieldsParam(o, req)
 		if err != nil {

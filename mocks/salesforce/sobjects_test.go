@@ -46,7 +46,8 @@ func TestCreateGetUpdateDeleteOpportunity(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, o.call(http.MethodDelete, "sobjects/Opportunity/"+id, nil).status)
 	a = o.call(http.MethodGet, "sobjects/Opportunity/"+id, nil)
 	assert.Equal(t, http.StatusNotFound, a.status)
-	assert.Equal(t, []map[string]any{{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}}, a.list(t))
+	assert.Equal(t, []map[string]any{{"errorCode": "ENTITY_IS_DELETED", "message": "entity is deleted", "fields": []any{}}}, a.list(t),
+		"a deleted record's id answers ENTITY_IS_DELETED, not NOT_FOUND")
 	assert.Equal(t, http.StatusNotFound, o.call(http.MethodGet, "sobjects/Task/"+taskID, nil).status, "tasks go with their opportunity")
 	a = o.call(http.MethodPatch, "sobjects/Opportunity/"+id, map[string]any{"Name": "x"})
 	assert.Equal(t, "ENTITY_IS_DELETED", a.errs(t)[0]["errorCode"])
