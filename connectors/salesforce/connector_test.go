@@ -331,10 +331,10 @@ func TestConfigValidation(t *testing.T) {
 		_, err := New(cfg)
 		assert.Error(t, err, "%+v", cfg)
 	}
-	c, err := New(Config{LoginURL: "https://login.salesforce.com/", ClientID: "a", ClientSecret: "b"})
+	c, err := New(Config{LoginURL: "https://acme.my.salesforce.com/", ClientID: "a", ClientSecret: "b"})
 	require.NoError(t, err)
 	assert.Equal(t, "salesforce", c.Kind())
 	assert.Equal(t, DefaultAPIVersion, c.cfg.APIVersion)
 	assert.Equal(t, "CoSell_Id__c", c.fields.CoSellID)
-	assert.Equal(t, "https://login.salesforce.com", c.cfg.LoginURL)
+	assert.Equal(t, "https://acme.my.salesforce.com", c.cfg.LoginURL)
 }
