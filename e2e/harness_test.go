@@ -118,6 +118,10 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	if o.hs.RateLimitWindow > 0 {
 		hsOpts.RateLimitWindow = o.hs.RateLimitWindow
 	}
+	// The fakes lag as the real CRMs do, shorter than the fakes' defaults so the suite stays quick but
+	// never zero, and inside the 2 s COSELL_POLL_OVERLAP below (commit delay + 1 s, index lag < overlap).
+	sfOpts.CommitDelay = 500 * time.Millisecond
+	hsOpts.SearchIndexLag = time.Second
 	s := &stack{t: t, sf: sfmock.New(sfOpts), hs: hsmock.New(hsOpts)}
 	sfData := demo.Salesforce()
 	sfData.Opportunities = nil // each test creates the deals it needs

@@ -71,6 +71,7 @@ func TestClosedSoloDealsAgainstTheFake(t *testing.T) {
 
 	// Unflagging a co-sold deal (clearing the checkbox) makes it solo.
 	require.NoError(t, e.client.UpdateDeal(context.Background(), "103", map[string]any{"cosell_enabled": nil}))
+	e.clk.Advance(fake.DefaultSearchIndexLag) // search shows the update once indexed
 	got, err = e.client.ClosedSoloDeals(context.Background(), q1From, q1To)
 	require.NoError(t, err)
 	assert.Contains(t, byRecordID(t, got), "103")

@@ -42,7 +42,7 @@ func TestCreateNoteIsIdempotentOnKey(t *testing.T) {
 	assert.Equal(t, "2025-02-28T15:30:00Z", n.Properties["hs_timestamp"])
 	assert.Equal(t, "<p><strong>Call &lt;recap&gt;</strong></p><p>Budget approved &amp; signed.<br>Next: legal review</p>", n.Properties["hs_note_body"])
 
-	e.clk.Advance(time.Second)
+	e.clk.Advance(fake.DefaultSearchIndexLag) // search shows the notes once indexed
 	page, err := e.client.ChangedNotes(ctx, connectors.Cursor{}, 10)
 	require.NoError(t, err)
 	assert.False(t, page.More)

@@ -92,6 +92,7 @@ func TestClosedSoloDealsAgainstTheFake(t *testing.T) {
 
 	// Closing a deal later brings it in: IsClosed and IsWon follow the stage.
 	require.NoError(t, e.conn.UpdateDeal(ctx(t), ids["Still open"], map[string]any{"StageName": "Closed Won"}))
+	e.clock.Advance(sfmock.DefaultCommitDelay) // queries see the change once committed
 	got, err = e.conn.ClosedSoloDeals(ctx(t), q1From, q1To)
 	require.NoError(t, err)
 	assert.Len(t, got, 11)

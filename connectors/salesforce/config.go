@@ -22,8 +22,11 @@ const DefaultNoteKeyField = "CoSell_Note_Key__c"
 
 // Config is one Salesforce org connection.
 type Config struct {
-	// LoginURL is where tokens are requested: https://login.salesforce.com, https://test.salesforce.com
-	// or the org's My Domain URL. Re-authentication always goes here, never to instance_url.
+	// LoginURL is where tokens are requested. For the client_credentials flow (no Username) it must be
+	// the org's My Domain URL (https://MyDomainName.my.salesforce.com, or
+	// https://MyDomainName--sandbox.sandbox.my.salesforce.com): Salesforce refuses that grant at
+	// login.salesforce.com and test.salesforce.com, and New refuses them up front. The username-password
+	// flow may use either. Re-authentication always goes here, never to instance_url.
 	LoginURL string
 	// ClientID and ClientSecret are the connected app's consumer key and secret. Without Username they
 	// select the client_credentials flow (the app's run-as user).
@@ -74,6 +77,9 @@ func (c *Config) validate() error {
 	c.LoginURL = strings.TrimRight(c.LoginURL, "/")
 	if c.ClientID == "" || c.ClientSecret == "" {
 		return errors.New("salesforce: ClientID and ClientSecret are required")
+	}
+	if host := strings.ToLower(u.Hostname()); c.Username == "" && (host == "login.salesforce.com" || host == "test.salesforce.com") {
+		return fmt.Errorf("salesforce: the client_credentials flow needs the org's My Domain URL (https://MyDomainName.my.salesforce.com) as LoginURL; %s refuses it", host)
 	}
 	if c.Username != "" && c.Password == "" {
 		return errors.New("salesforce: Password is required with Username")

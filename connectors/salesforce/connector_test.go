@@ -74,6 +74,7 @@ func TestChangedDealsKeysetPagingNeverSticks(t *testing.T) {
 	// A change moves a deal behind the cursor's front, and it is the only one returned.
 	e.clock.Advance(time.Hour)
 	require.NoError(t, e.conn.UpdateDeal(ctx(t), want[3].id, map[string]any{"NextStep": "Call back"}))
+	e.clock.Advance(sfmock.DefaultCommitDelay) // queries see the change once committed
 	deals, err := e.conn.ChangedDeals(ctx(t), cur, 4)
 	require.NoError(t, err)
 	require.Len(t, deals, 1)
@@ -93,7 +94,7 @@ func TestDealFieldsCarryJSONTypes(t *testing.T) {
 	assert.Equal(t, "CS-1", d.CoSellID)
 	assert.True(t, d.Enabled)
 	assert.Equal(t, e.fake.IntegrationUserID(), d.OwnerID)
-	assert.Equal(t, time.Date(2026, 11, 21, 12, 30, 45, 678e6, time.UTC), d.ModifiedAt)
+	assert.Equal(t, time.Date(2026, 11, 21, 12, 30, 45, 0, time.UTC), d.ModifiedAt, "Salesforce keeps whole seconds")
 	assert.Equal(t, map[string]any{
 		"CoSell_Id__c": "CS-1", "CoSell_Enabled__c": true, "OwnerId": e.fake.IntegrationUserID(),
 		"CoSell_Partner_Owner_Name__c": nil, "CoSell_Partner_Owner_Email__c": "pat@partner.example",
@@ -330,10 +331,10 @@ func TestConfigValidation(t *testing.T) {
 		_, err := New(cfg)
 		assert.Error(t, err, "%+v", cfg)
 	}
-	c, err := New(Config{LoginURL: "https://login.salesforce.com/", ClientID: "a", ClientSecret: "b"})
+	c, err := New(Config{LoginURL: "https://acme.my.salesforce.com/", ClientID: "a", ClientSecret: "b"})
 	require.NoError(t, err)
 	assert.Equal(t, "salesforce", c.Kind())
 	assert.Equal(t, DefaultAPIVersion, c.cfg.APIVersion)
 	assert.Equal(t, "CoSell_Id__c", c.fields.CoSellID)
-	assert.Equal(t, "https://login.salesforce.com", c.cfg.LoginURL)
+	assert.Equal(t, "https://acme.my.salesforce.com", c.cfg.LoginURL)
 }

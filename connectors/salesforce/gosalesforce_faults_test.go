@@ -53,7 +53,7 @@ func TestUpstreamFaultA_NonDefaultVersionBreaksPagingAndComposite(t *testing.T) 
 
 func TestUpstreamFaultB_RefreshesAtInstanceURL(t *testing.T) {
 	fake := sfmock.New(sfmock.Options{})
-	login := httptest.NewServer(fake.LoginHandler())
+	login := httptest.NewServer(fake.MyDomainHandler())
 	defer login.Close()
 	inst := httptest.NewServer(fake.InstanceHandler(false))
 	defer inst.Close()

@@ -3,21 +3,37 @@ package salesforce
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
+
+	"github.com/cosellsync/cosell/connectors"
 )
 
 // findTaskByKey looks a Task up by its idempotency key (Config.NoteKeyField, which notes and SLA tasks
 // share: both are Task records).
+//
+// It reads by external id (GET /sobjects/Task/{keyField}/{key}), not with SOQL: a query does not see a
+// Task whose transaction has not committed yet, so a retry right after a create whose answer was lost
+// would find nothing, create again and fail on the unique key. A read by key sees the row at once.
 func (c *Connector) findTaskByKey(ctx context.Context, key string) (string, bool, error) {
-	soql := fmt.Sprintf("SELECT Id FROM Task WHERE %s = %s LIMIT 1", c.cfg.NoteKeyField, quote(key))
-	recs, err := c.query(ctx, "find Task "+c.cfg.NoteKeyField+"="+key, soql)
-	if err != nil || len(recs) == 0 {
+	op := "find Task " + c.cfg.NoteKeyField + "=" + key
+	resp, err := c.call(ctx, op, http.MethodGet, "/sobjects/Task/"+c.cfg.NoteKeyField+"/"+url.PathEscape(key)+"?fields=Id", nil, true)
+	if errors.Is(err, connectors.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
 		return "", false, err
 	}
-	id, _ := recs[0]["Id"].(string)
-	return id, id != "", nil
+	var rec struct {
+		ID string `json:"Id"`
+	}
+	if err := json.Unmarshal(resp.body, &rec); err != nil {
+		return "", false, invalid(op, "decode record: "+err.Error())
+	}
+	return rec.ID, rec.ID != "", nil
 }
 
 // createKeyedTask inserts a Task on an opportunity exactly once per key, for CreateNote and CreateTask.

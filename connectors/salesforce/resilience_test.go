@@ -18,13 +18,13 @@ import (
 	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
 )
 
-// splitEnv runs the login host and the instance host as two servers sharing one org, the instance refusing
-// token requests the way a pod host does.
+// splitEnv runs the org's My Domain (where client_credentials tokens come from) and the instance host as
+// two servers sharing one org, the instance refusing token requests the way a pod host does.
 func splitEnv(t *testing.T) (*env, *httptest.Server) {
 	t.Helper()
 	clock := &testClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	fake := sfmock.New(sfmock.Options{Now: clock.Now})
-	login := httptest.NewServer(fake.LoginHandler())
+	login := httptest.NewServer(fake.MyDomainHandler())
 	t.Cleanup(login.Close)
 	inst := httptest.NewServer(fake.InstanceHandler(false))
 	t.Cleanup(inst.Close)

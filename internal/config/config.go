@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"reflect"
 	"regexp"
@@ -64,8 +65,9 @@ type Temporal struct {
 // Connection holds one CRM connection's credentials, read from COSELL_CONN_<NAME>_* where NAME is the
 // pairing file's connection name in upper case with '-' as '_'.
 type Connection struct {
-	// URL is the Salesforce login URL (https://login.salesforce.com or a My Domain) or the HubSpot API
-	// base (https://api.hubapi.com).
+	// URL is the Salesforce org's My Domain URL (https://MyDomainName.my.salesforce.com; the client
+	// credentials flow is refused at login.salesforce.com and test.salesforce.com, which only the password
+	// flow may use) or the HubSpot API base (https://api.hubapi.com).
 	URL              string `env:"URL"`
 	ClientID         string `env:"CLIENT_ID"`
 	ClientSecret     string `env:"CLIENT_SECRET"`
@@ -189,7 +191,12 @@ func (c Connection) Check(name, kind string) error {
 	switch kind {
 	case "salesforce":
 		if c.URL == "" {
-			return fmt.Errorf("connection %s: %sURL: required (the Salesforce login URL or My Domain)", name, p)
+			return fmt.Errorf("connection %s: %sURL: required (the org's My Domain URL, https://MyDomainName.my.salesforce.com)", name, p)
+		}
+		if u, err := url.Parse(c.URL); err == nil && c.Username == "" {
+			if host := strings.ToLower(u.Hostname()); host == "login.salesforce.com" || host == "test.salesforce.com" {
+				return fmt.Errorf("connection %s: %sURL: the client credentials flow needs the org's My Domain URL (https://MyDomainName.my.salesforce.com); %s refuses it", name, p, host)
+			}
 		}
 		if c.ClientID == "" || (c.ClientSecret == "" && c.Password == "") {
 			return fmt.Errorf("connection %s: set %sCLIENT_ID and %sCLIENT_SECRET (client credentials), optionally with %sUSERNAME and %sPASSWORD (password flow)", name, p, p, p, p)

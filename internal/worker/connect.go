@@ -28,9 +28,13 @@ func Connect(kind string, c config.Connection, fields connectors.DealFields, htt
 			Logger:        log.With("crm", "salesforce"),
 		})
 	case "hubspot":
-		// IndexLag off: the poller re-reads COSELL_POLL_OVERLAP behind its cursor, which catches a record
-		// HubSpot's search index shows late as long as the lag is shorter than the overlap, without holding
-		// back every change for the lag.
+		// IndexLag off: the poller re-reads COSELL_POLL_OVERLAP behind its cursor instead. That does not
+		// miss a change: a record the index has not shown at a poll has a stamp later than that poll's
+		// time minus the lag, and the cursor never passes that poll's time, so the next poll's window
+		// (cursor minus overlap) still holds the record as long as the overlap exceeds the lag. The same
+		// holds for Salesforce's late commits with overlap > commit delay + 1 s (whole-second stamps).
+		// connectors/*/consistency_test.go show it against the fakes; holding every change back by a
+		// guard would add the lag to every mirror's latency for no further safety.
 		cfg := hubspot.Config{BaseURL: c.URL, HTTPClient: httpClient, DealFields: fields, IndexLag: -1, AppURL: c.AppURL, Logger: log.With("crm", "hubspot")}
 		if c.Token != "" {
 			cfg.PrivateAppToken = c.Token

@@ -79,6 +79,7 @@ func (sn *snapshot) touch(o *object) {
 func (s *Server) rollback(sn *snapshot) {
 	for _, id := range sn.created {
 		delete(s.objects[sn.t], id)
+		s.reindex(sn.t, id, nil)
 		for l := range s.links {
 			if (l.kind == sn.t && l.id == id) || (sn.t == dealType && l.dealID == id) {
 				delete(s.links, l)
@@ -88,6 +89,7 @@ func (s *Server) rollback(sn *snapshot) {
 	for id, o := range sn.before {
 		cp := o
 		s.objects[sn.t][id] = &cp
+		s.reindex(sn.t, id, &cp)
 	}
 }
 

@@ -22,6 +22,17 @@
 //     owners, unique values) answered with HubSpot's VALIDATION_ERROR body.
 //   - Associations: notes and tasks on deals, with HubSpot's default type ids (note→deal 214, deal→note 213,
 //     task→deal 216, deal→task 215), inline on create or through v4.
+//   - Search index lag: the search endpoints read an index that shows a create, update, archive or
+//     merge only Options.SearchIndexLag (DefaultSearchIndexLag, 3 s) after it; until then search finds
+//     the record as it was, or not at all. Reads by id (GET, batch read, list) see every write at once,
+//     as in HubSpot. Seeded records are searchable at once. Knobs: Options.SearchIndexLag (negative:
+//     no lag), SetSearchIndexLag and FlushSearchIndex, and GET/POST /__admin/search-index
+//     ({"ms": n, "flush": true}).
+//   - Delete and merge: DELETE /crm/v3/objects/{type}/{id} archives (then GET answers 404, ?archived=true
+//     finds it); POST /crm/v3/objects/{type}/merge {primaryObjectId, objectIdToMerge} makes, as HubSpot
+//     does for deals, a record with a new id (Options.MergeKeepsPrimaryID keeps the primary's) whose
+//     hs_merged_object_ids lists both; both old ids then answer reads and writes as it, and leave list
+//     and search. Server.Archive and Server.Merge do the same for tests.
 //   - GET /account-info/v3/details answers the portal id (Options.PortalID) and uiDomain, which clients use
 //     to build links into HubSpot's app.
 //

@@ -52,7 +52,10 @@ func newPortal(t *testing.T, mutate ...func(*Options)) *portal {
 		PrivateAppTokens: []string{testToken},
 		ClientID:         "client-id", ClientSecret: "client-secret", RefreshTokens: []string{"refresh-1"},
 		RateLimit: -1, SearchRateLimit: -1, DailyLimit: -1,
-		Now: clk.Now,
+		// Search sees writes at once here, so tests of search semantics need not wait out the index
+		// lag; index_test.go turns the lag back on to test it.
+		SearchIndexLag: -1,
+		Now:            clk.Now,
 	}
 	for _, m := range mutate {
 		m(&opts)

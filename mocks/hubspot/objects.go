@@ -54,6 +54,9 @@ func (s *Server) lookup(t *objectType, id, idProperty string, archived bool) (*o
 	var o *object
 	if idProperty == "" || idProperty == "hs_object_id" {
 		o = s.objects[t][id]
+		if into, merged := s.mergedInto[t][id]; merged && o == nil {
+			o = s.objects[t][into] // a merged-away id answers as the record it was merged into
+		}
 	} else {
 		p, ok := s.props[t].get(idProperty)
 		if !ok {
@@ -293,6 +296,7 @@ func (s *Server) archive(t *objectType, id string) {
 	if o, ok := s.objects[t][id]; ok && !o.archived {
 		now := s.now()
 		o.archived, o.archivedAt, o.updatedAt = true, now, now
+		s.reindex(t, id, o)
 	}
 }
 

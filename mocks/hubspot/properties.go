@@ -189,6 +189,7 @@ func defaultDealProperties() []Property {
 		hubspotProperty("hs_is_closed_won", "Is Closed Won", "bool", "booleancheckbox", "dealinformation", calculated),
 		hubspotProperty("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", "dealinformation", readOnly),
 		hubspotProperty("hs_object_id", "Record ID", "number", "number", "dealinformation", readOnly),
+		hubspotProperty("hs_merged_object_ids", "Merged Deal IDs", "enumeration", "checkbox", "dealinformation", readOnly),
 	}
 }
 

@@ -197,7 +197,8 @@ func (s *Server) handleSearch(t *objectType) http.HandlerFunc {
 			return
 		}
 		var hits []*object
-		for _, o := range s.objects[t] {
+		// Search reads the index, which shows writes only after the index lag.
+		for _, o := range s.index.records(t, s.opts.Now()) {
 			if !o.archived && s.matches(t, o, c.groups) && matchesQuery(t, o, req.Query) {
 				hits = append(hits, o)
 			}

@@ -164,6 +164,7 @@ func (s *Server) seedRecord(t *objectType, r SeedRecord) error {
 	}
 	if r.ID != "" {
 		delete(s.objects[t], o.id)
+		s.index.set(t, o.id, nil)
 		for l, at := range s.links {
 			if l.kind == t && l.id == o.id {
 				delete(s.links, l)
@@ -190,6 +191,7 @@ func (s *Server) seedRecord(t *objectType, r SeedRecord) error {
 	if r.UpdatedAt == "" && r.CreatedAt != "" {
 		o.updatedAt = o.createdAt
 	}
+	s.index.set(t, o.id, o) // seeded records predate the test: searchable at once
 	return nil
 }
 
@@ -284,6 +286,7 @@ func (s *Server) SetModified(objectType, id string, at time.Time) error {
 		return fmt.Errorf("%s %s does not exist", t.singular, id)
 	}
 	o.updatedAt = at.UTC().Truncate(time.Millisecond)
+	s.index.set(t, id, o) // rewriting history, not a write: searchable as such at once
 	return nil
 }
 

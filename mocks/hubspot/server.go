@@ -38,6 +38,17 @@ type Options struct {
 	// it answers 400 as HubSpot does.
 	SearchPageCap int
 
+	// SearchIndexLag is how long after a write the search endpoints show it, DefaultSearchIndexLag (3 s)
+	// by default; reads by id see writes at once. Negative makes search see writes at once, which real
+	// HubSpot never does: use it only where a test is about something else. SetSearchIndexLag and
+	// POST /__admin/search-index change it on a running fake.
+	SearchIndexLag time.Duration
+
+	// MergeKeepsPrimaryID makes a merge keep the primary record's id. By default a merge creates a
+	// record with a new id, as HubSpot does for deals, so a client that assumes the primary survives
+	// fails here first.
+	MergeKeepsPrimaryID bool
+
 	// PortalID is the account (hub) id shown in error bodies, rate-limit group names, the account details
 	// (GET /account-info/v3/details) and the record pages' paths (/contacts/{portalId}/record/0-3/{id}).
 	PortalID int
@@ -63,6 +74,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.SearchPageCap == 0 {
 		o.SearchPageCap = 10_000
+	}
+	if o.SearchIndexLag == 0 {
+		o.SearchIndexLag = DefaultSearchIndexLag
 	}
 	if o.PortalID == 0 {
 		o.PortalID = 24681357
@@ -92,6 +106,9 @@ type Server struct {
 	nextID   int64
 	tokens   map[string]*accessToken
 	tokenSeq int
+	index    *searchIndex
+	// mergedInto maps the ids of merged-away records to the record they now answer as.
+	mergedInto map[*objectType]map[string]string
 }
 
 // route is one API operation: its counter name and whether it writes, and whether it is a search
@@ -120,6 +137,7 @@ func New(opts Options) *Server {
 	mux := http.NewServeMux()
 	s.admin.Mount(mux, s.SeedJSON, s.resetData)
 	mux.HandleFunc("POST /__admin/oauth/expire", s.handleAdminExpire)
+	mockkit.MountDelay(mux, "/__admin/search-index", mockkit.Delay{Get: s.SearchIndexLag, Set: s.SetSearchIndexLag, Flush: s.FlushSearchIndex})
 	mux.HandleFunc("GET /__admin/deals", s.handleAdminRecords(dealType))
 	mux.HandleFunc("GET /__admin/notes", s.handleAdminRecords(noteType))
 	mux.HandleFunc("GET /__admin/tasks", s.handleAdminRecords(taskType))
@@ -152,6 +170,12 @@ func (s *Server) resetData() {
 	}
 	s.objects = map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}}
 	s.links = map[link]time.Time{}
+	s.mergedInto = map[*objectType]map[string]string{dealType: {}, noteType: {}, taskType: {}}
+	lag := s.opts.SearchIndexLag
+	if s.index != nil {
+		lag = s.index.lag // a lag set on the running fake outlives a reset
+	}
+	s.index = newSearchIndex(lag)
 	s.owners = nil
 	s.nextID = 10_000_000_000
 	s.tokens = map[string]*accessToken{}
@@ -189,6 +213,7 @@ func (s *Server) registerRoutes() {
 		s.handle("PATCH", base+"/{id}", "PATCH "+n+"/{id}", true, s.handleUpdate(t))
 		s.handle("DELETE", base+"/{id}", "DELETE "+n+"/{id}", true, s.handleArchive(t))
 		s.handle("POST", base+"/search", "POST "+n+"/search", false, s.handleSearch(t))
+		s.handle("POST", base+"/merge", "POST "+n+"/merge", true, s.handleMerge(t))
 		s.handle("POST", base+"/batch/read", "POST "+n+"/batch/read", false, s.handleBatchRead(t))
 		s.handle("POST", base+"/batch/create", "POST "+n+"/batch/create", true, s.handleBatchCreate(t))
 		s.handle("POST", base+"/batch/update", "POST "+n+"/batch/update", true, s.handleBatchUpdate(t))

@@ -256,4 +256,5 @@ func (s *Server) apply(t *objectType, o *object, w write, now time.Time) {
 		}
 	}
 	o.updatedAt = now
+	s.reindex(t, o.id, o)
 }

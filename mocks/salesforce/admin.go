@@ -78,6 +78,8 @@ func classify(r *http.Request) (mockkit.Endpoint, bool) {
 // mountAdmin serves the shared admin surface plus what only a Salesforce org has:
 //
 //	POST /__admin/tokens/expire   invalidate every access token now
+//	GET  /__admin/commit-delay    {"ms": n}: how long API writes stay invisible to SOQL
+//	POST /__admin/commit-delay    set {"ms": n}; "flush": true makes pending writes visible now
 //	GET  /__admin/limits          {"used": n, "max": m} of the daily API budget
 //	POST /__admin/limits          set {"used": n, "max": m} (max optional)
 //	GET  /__admin/records         every user, opportunity and task, in the seed shape
@@ -87,6 +89,7 @@ func (s *Server) mountAdmin(mux *http.ServeMux) {
 		s.ExpireTokens()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mockkit.MountDelay(mux, "/__admin/commit-delay", mockkit.Delay{Get: s.CommitDelay, Set: s.SetCommitDelay, Flush: s.CommitAll})
 	mux.HandleFunc("GET /__admin/limits", func(w http.ResponseWriter, _ *http.Request) {
 		used, max := s.APIUsage()
 		writeJSON(w, http.StatusOK, map[string]int{"used": used, "max": max})

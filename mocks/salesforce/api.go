@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // apiReq is one REST call below /services/data/vXX.X/, from HTTP or from a composite subrequest.
@@ -47,7 +48,14 @@ func segments(escaped string) []string {
 	return out
 }
 
-func (s *Server) wctx(req apiReq) writeCtx { return writeCtx{userID: req.userID, now: s.now()} }
+// wctx stamps a write with its transaction's start in whole seconds, as Salesforce stores date-times.
+func (s *Server) wctx(req apiReq) writeCtx {
+	start := s.txStart
+	if start.IsZero() {
+		start = s.now()
+	}
+	return writeCtx{userID: req.userID, now: start.Truncate(time.Second)}
+}
 
 // dispatch routes one call. The caller holds s.mu.
 func (s *Server) dispatch(req apiReq) apiResp {
@@ -213,7 +221,7 @@ func (s *Server) byID(req apiReq, o *objectDef, id string) apiResp {
 	case http.MethodGet:
 		row, ok := s.data.get(o.Name, id)
 		if !ok {
-			return apiErrResp(errNotFound())
+			return apiErrResp(s.missing(id))
 		}
 		cols, err := s.fieldsParam(o, req)
 		if err != nil {

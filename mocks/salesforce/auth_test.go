@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,16 +111,26 @@ func TestSplitLoginAndInstanceHosts(t *testing.T) {
 	srv := New(Options{})
 	login := httptest.NewServer(srv.LoginHandler())
 	defer login.Close()
+	myDomain := httptest.NewServer(srv.MyDomainHandler())
+	defer myDomain.Close()
 	inst := httptest.NewServer(srv.InstanceHandler(false))
 	defer inst.Close()
 	srv.SetInstanceURL(inst.URL)
 
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {DefaultClientID}, "client_secret": {DefaultClientSecret}}
-	status, tok := postToken(t, login.URL, form)
+	status, body := postToken(t, login.URL, form)
+	assert.Equal(t, http.StatusBadRequest, status, "client_credentials needs the My Domain")
+	assert.Equal(t, map[string]any{"error": "invalid_request", "error_description": "request not supported on this domain"}, body)
+	password := url.Values{"grant_type": {"password"}, "client_id": {DefaultClientID}, "client_secret": {DefaultClientSecret},
+		"username": {DefaultUsername}, "password": {DefaultPassword}}
+	status, _ = postToken(t, login.URL, password)
+	assert.Equal(t, http.StatusOK, status, "the login host serves the password grant")
+
+	status, tok := postToken(t, myDomain.URL, form)
 	require.Equal(t, http.StatusOK, status)
 	assert.Equal(t, inst.URL, tok["instance_url"])
 
-	status, body := postToken(t, inst.URL, form)
+	status, body = postToken(t, inst.URL, form)
 	assert.Equal(t, http.StatusBadRequest, status)
 	assert.Equal(t, "request not supported on this domain", body["error_description"])
 
@@ -139,4 +150,22 @@ func TestSplitLoginAndInstanceHosts(t *testing.T) {
 	defer open.Close()
 	status, _ = postToken(t, open.URL, form)
 	assert.Equal(t, http.StatusOK, status, "a My Domain instance host also serves OAuth")
+}
+
+func TestLoginHostByNameRefusesClientCredentials(t *testing.T) {
+	srv := New(Options{})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {DefaultClientID}, "client_secret": {DefaultClientSecret}}
+	req, err := http.NewRequest(http.MethodPost, ts.URL+"/services/oauth2/token", strings.NewReader(form.Encode()))
+	require.NoError(t, err)
+	req.Host = "login.salesforce.com"
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "login.salesforce.com does not serve client_credentials")
+
+	status, _ := postToken(t, ts.URL, form)
+	assert.Equal(t, http.StatusOK, status, "the one-handler server is the org's My Domain")
 }

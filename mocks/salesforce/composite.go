@@ -98,7 +98,7 @@ func (s *Server) collection(req apiReq, op string, upsertObj *objectDef, extFiel
 		var err *apiError
 		switch op {
 		case "create":
-			if rec["Id"] != nil {
+			if _, raw := fieldValue(rec, "Id"); raw != nil {
 				err = recordErr("INVALID_FIELD_FOR_INSERT_UPDATE", "cannot specify Id in an insert call", "Id")
 				break
 			}
@@ -107,7 +107,9 @@ func (s *Server) collection(req apiReq, op string, upsertObj *objectDef, extFiel
 				results[i] = saveOK(id, nil)
 			}
 		case "update":
-			raw, _ := rec["Id"].(string)
+			// Field names are case-insensitive; the documented examples send "id".
+			key, rawID := fieldValue(rec, "Id")
+			raw, _ := rawID.(string)
 			id, ok := normalizeID(raw)
 			if !ok {
 				if raw == "" {
@@ -119,7 +121,7 @@ func (s *Server) collection(req apiReq, op string, upsertObj *objectDef, extFiel
 			}
 			body := make(map[string]any, len(rec))
 			for k, v := range rec {
-				if k != "Id" {
+				if k != key {
 					body[k] = v
 				}
 			}
@@ -158,6 +160,17 @@ func (s *Server) collection(req apiReq, op string, upsertObj *objectDef, extFiel
 		s.data.commit()
 	}
 	return apiResp{status: http.StatusOK, body: results}
+}
+
+// fieldValue finds a field in a record body whatever the case of its name, as Salesforce does, and
+// returns the key as sent.
+func fieldValue(rec map[string]any, field string) (string, any) {
+	for k, v := range rec {
+		if strings.EqualFold(k, field) {
+			return k, v
+		}
+	}
+	return "", nil
 }
 
 // deleteCollection serves DELETE /composite/sobjects?ids=...&allOrNone=...

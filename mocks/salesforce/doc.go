@@ -13,6 +13,21 @@
 // GET /lightning/r/Opportunity/{id}/view — where Lightning Experience shows a record — one opportunity, so
 // links in notices open something readable.
 //
+// Transactions as a poller meets them: an API write is stamped (SystemModstamp, LastModifiedDate) when
+// its transaction starts, in whole seconds as Salesforce stores date-times, and SOQL sees it only once
+// committed, Options.CommitDelay (DefaultCommitDelay, 2 s) later; until then queries see the row as it
+// was, while reads by id see the write at once and a transaction sees its own writes. SOQL compares
+// date-times to the second. A poller asking for "SystemModstamp > cursor" without re-reading an overlap
+// behind its cursor misses such rows, as it would against a real org. Knobs: Options.CommitDelay
+// (negative: none), SetCommitDelay, CommitAll, and GET/POST /__admin/commit-delay.
+//
+// Faults (mocks/mockkit) can fail a request before or after it is applied, as a 5xx, a hang past the
+// client's deadline or a dropped connection, at a seeded random rate. A deleted record's id answers 404
+// ENTITY_IS_DELETED (Server.Delete deletes for tests). Field names are case-insensitive in bodies and
+// in SOQL. A login host (LoginHandler, or a request whose Host is one of Options.LoginHosts) refuses the
+// client_credentials grant, which Salesforce serves on the org's My Domain only (MyDomainHandler; the
+// one-handler ServeHTTP plays the My Domain).
+//
 // What is deliberately not modelled: sharing rules and field-level security, triggers and workflow
 // rules, currencies other than the org default, SOQL functions, aggregates other than COUNT(), date
 // literals such as TODAY, and subqueries.

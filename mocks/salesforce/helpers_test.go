@@ -50,6 +50,11 @@ func newOrg(t *testing.T, opts Options) *org {
 	if opts.Now == nil {
 		opts.Now = c.Now
 	}
+	if opts.CommitDelay == 0 {
+		// Queries see writes at once here, so tests of SOQL need not wait out the commit delay;
+		// commit_test.go asks for the delay to test it.
+		opts.CommitDelay = -1
+	}
 	srv := New(opts)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)

@@ -143,7 +143,8 @@ func checkLiteral(c *column, lit literal) (any, *soqlError) {
 		if lit.kind != litDatetime {
 			return nil, typeMismatch(c, lit)
 		}
-		return lit.t, nil
+		// Salesforce keeps date-times to the second, and compares them so.
+		return lit.t.Truncate(time.Second), nil
 	case tBoolean:
 		if lit.kind != litBool {
 			return nil, typeMismatch(c, lit)
@@ -466,7 +467,8 @@ func (s *Server) runQuery(req apiReq, q string) apiResp {
 		order = append(order, orderCol{c, it})
 	}
 	var rows []record
-	for _, r := range s.data.sorted(o.Name) {
+	// SOQL sees committed rows only: a write still inside its commit delay shows as it was before.
+	for _, r := range s.data.committedRows(o.Name, s.now()) {
 		if match(r) {
 			rows = append(rows, r)
 		}

@@ -51,8 +51,17 @@ type Options struct {
 	InstanceURL string `json:"instanceUrl,omitempty"`
 	// LoginURL is used in the identity URL ("id") of token answers; default: the token request's host.
 	LoginURL string `json:"loginUrl,omitempty"`
+	// LoginHosts are the host names (Host header, port ignored) that play a login host even on the
+	// one-handler ServeHTTP: login.salesforce.com and test.salesforce.com by default. A login host
+	// refuses the client_credentials grant, which Salesforce serves on the org's My Domain only.
+	LoginHosts []string `json:"loginHosts,omitempty"`
 	// APIVersions lists the versions served under /services/data/; default v60.0 to v65.0.
 	APIVersions []string `json:"apiVersions,omitempty"`
+	// CommitDelay is how long an API write stays invisible to SOQL after its transaction started
+	// (DefaultCommitDelay, 2 s, by default; negative: visible at once). Its SystemModstamp and
+	// LastModifiedDate stay the transaction's start, in whole seconds. Reads by id see it at once.
+	// SetCommitDelay and POST /__admin/commit-delay change it on a running org.
+	CommitDelay time.Duration `json:"commitDelayMs,omitempty"`
 	// Now is the org's clock, so tests can expire sessions and cursors without sleeping. Default time.Now.
 	Now func() time.Time `json:"-"`
 }
@@ -79,11 +88,17 @@ func (o *Options) defaults() {
 	if o.Password == "" {
 		o.Password = DefaultPassword
 	}
+	if len(o.LoginHosts) == 0 {
+		o.LoginHosts = []string{"login.salesforce.com", "test.salesforce.com"}
+	}
 	if len(o.APIVersions) == 0 {
 		o.APIVersions = []string{"v60.0", "v61.0", "v62.0", "v63.0", "v64.0", "v65.0"}
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.CommitDelay == 0 {
+		o.CommitDelay = DefaultCommitDelay
 	}
 	o.InstanceURL = strings.TrimRight(o.InstanceURL, "/")
 	o.LoginURL = strings.TrimRight(o.LoginURL, "/")
@@ -111,6 +126,9 @@ type Server struct {
 	budget          budget
 	locators        map[string]*locator
 	integrationUser string
+	commitDelay     time.Duration
+	// txStart is when the API call under way started: its transaction's stamp.
+	txStart time.Time
 
 	all, login, instance, instanceNoOAuth http.Handler
 }
@@ -134,6 +152,7 @@ func New(opts Options) *Server {
 		orgID:       to18(prefixOrg + "5g0000000C0S"),
 		nowFn:       opts.Now,
 		instanceURL: opts.InstanceURL,
+		commitDelay: opts.CommitDelay,
 	}
 	s.resetData()
 	s.all = s.handler(roleAll)
@@ -146,9 +165,15 @@ func New(opts Options) *Server {
 // ServeHTTP serves the login host, the instance host, the admin surface and the HTML page on one handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.all.ServeHTTP(w, r) }
 
-// LoginHandler serves what a login host (login.salesforce.com) serves: the token endpoint, plus the admin
-// surface. Everything under /services/data answers 404 there.
+// LoginHandler serves what a login host (login.salesforce.com) serves: the token endpoint for the
+// password grant (client_credentials is refused there, as Salesforce serves it on My Domain only), plus
+// the admin surface. Everything under /services/data answers 404 there. ServeHTTP plays the org's My
+// Domain, except for requests whose Host is one of Options.LoginHosts.
 func (s *Server) LoginHandler() http.Handler { return s.login }
+
+// MyDomainHandler serves what the org's My Domain (https://acme.my.salesforce.com) serves: the token
+// endpoint for every grant, client_credentials included, and the API.
+func (s *Server) MyDomainHandler() http.Handler { return s.instance }
 
 // InstanceHandler serves the org's API and HTML page. With oauth false its token endpoint refuses every
 // grant ("request not supported on this domain"), as a pod host that is not the My Domain does, so a client
@@ -296,13 +321,16 @@ func (s *Server) handler(r role) http.Handler {
 
 func (s *Server) route(r role, w http.ResponseWriter, req *http.Request) {
 	p := req.URL.Path
+	if r == roleAll && s.isLoginHost(req.Host) {
+		r = roleLogin
+	}
 	switch {
 	case p == "/services/oauth2/token":
 		if r == roleInstanceNoOAuth {
 			oauthError(w, http.StatusBadRequest, "invalid_request", "request not supported on this domain")
 			return
 		}
-		s.serveToken(w, req)
+		s.serveToken(w, req, r == roleLogin)
 	case p == "/services/data" || strings.HasPrefix(p, "/services/data/"):
 		if r == roleLogin {
 			writeAPIError(w, errNotFound())
@@ -323,8 +351,23 @@ func oauthError(w http.ResponseWriter, status int, code, desc string) {
 	writeJSON(w, status, map[string]string{"error": code, "error_description": desc})
 }
 
-// serveToken is POST /services/oauth2/token for the client_credentials and password grants.
-func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
+// isLoginHost reports whether host (with or without a port) is one of Options.LoginHosts.
+func (s *Server) isLoginHost(host string) bool {
+	if h, _, found := strings.Cut(host, ":"); found {
+		host = h
+	}
+	for _, l := range s.opts.LoginHosts {
+		if strings.EqualFold(host, l) {
+			return true
+		}
+	}
+	return false
+}
+
+// serveToken is POST /services/oauth2/token for the client_credentials and password grants. A login
+// host (login.salesforce.com, test.salesforce.com) refuses client_credentials as Salesforce does: that
+// flow is served on the org's My Domain only.
+func (s *Server) serveToken(w http.ResponseWriter, r *http.Request, loginHost bool) {
 	if r.Method != http.MethodPost {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "must use HTTP POST")
 		return
@@ -339,6 +382,10 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	grant := form.Get("grant_type")
 	if grant != "client_credentials" && grant != "password" {
 		oauthError(w, http.StatusBadRequest, "unsupported_grant_type", "grant type not supported")
+		return
+	}
+	if grant == "client_credentials" && loginHost {
+		oauthError(w, http.StatusBadRequest, "invalid_request", "request not supported on this domain")
 		return
 	}
 	if form.Get("client_id") != s.opts.ClientID {
@@ -486,6 +533,11 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	s.budget.spend(now)
 	s.limitHeader(w, now)
+	s.txStart = now
+	if s.commitDelay > 0 {
+		s.data.visibleAt, s.data.ownFrom = now.Add(s.commitDelay), s.data.seq
+	}
+	defer func() { s.txStart, s.data.visibleAt = time.Time{}, time.Time{} }()
 	resp := s.dispatch(apiReq{method: r.Method, version: version, path: sub, query: r.URL.Query(), body: body, userID: userID, header: r.Header})
 	for k, v := range resp.header {
 		w.Header().Set(k, v)

@@ -37,8 +37,8 @@ func TestCreateGetUpdateDeleteOpportunity(t *testing.T) {
 	rec = o.call(http.MethodGet, "sobjects/Opportunity/"+id[:15]+"?fields=StageName,IsWon,LastModifiedDate,SystemModstamp,CreatedDate", nil).json(t)
 	assert.Equal(t, "Closed Won", rec["StageName"])
 	assert.Equal(t, true, rec["IsWon"])
-	assert.Equal(t, "2026-11-22T10:00:01.500+0000", rec["LastModifiedDate"])
-	assert.Equal(t, "2026-11-22T10:00:01.500+0000", rec["SystemModstamp"])
+	assert.Equal(t, "2026-11-22T10:00:01.000+0000", rec["LastModifiedDate"], "stamped in whole seconds")
+	assert.Equal(t, "2026-11-22T10:00:01.000+0000", rec["SystemModstamp"])
 	assert.Equal(t, "2026-11-22T10:00:00.000+0000", rec["CreatedDate"])
 	assert.NotContains(t, rec, "Name", "?fields= limits the answer")
 
@@ -46,7 +46,8 @@ func TestCreateGetUpdateDeleteOpportunity(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, o.call(http.MethodDelete, "sobjects/Opportunity/"+id, nil).status)
 	a = o.call(http.MethodGet, "sobjects/Opportunity/"+id, nil)
 	assert.Equal(t, http.StatusNotFound, a.status)
-	assert.Equal(t, []map[string]any{{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}}, a.list(t))
+	assert.Equal(t, []map[string]any{{"errorCode": "ENTITY_IS_DELETED", "message": "entity is deleted", "fields": []any{}}}, a.list(t),
+		"a deleted record's id answers ENTITY_IS_DELETED, not NOT_FOUND")
 	assert.Equal(t, http.StatusNotFound, o.call(http.MethodGet, "sobjects/Task/"+taskID, nil).status, "tasks go with their opportunity")
 	a = o.call(http.MethodPatch, "sobjects/Opportunity/"+id, map[string]any{"Name": "x"})
 	assert.Equal(t, "ENTITY_IS_DELETED", a.errs(t)[0]["errorCode"])

@@ -29,6 +29,7 @@ type journalEntry struct {
 	id          string
 	prev        record // nil when the row did not exist
 	prevDeleted bool
+	pendingSeq  uint64 // the pendingWrite the write queued, 0 for none
 }
 
 // store holds the org's rows and the unique indexes of external-id and unique fields.
@@ -39,6 +40,14 @@ type store struct {
 	counters map[string]uint64
 	journal  []journalEntry
 	txDepth  int
+	// pending are writes SOQL does not see committed yet; visibleAt, when set, is when the writes of
+	// the API call under way commit (its start plus the commit delay).
+	pending   []pendingWrite
+	visibleAt time.Time
+	seq       uint64
+	// ownFrom is the last sequence number before the API call under way: a transaction sees its own
+	// writes, so queries inside it see pending writes numbered above it.
+	ownFrom uint64
 }
 
 func newStore(sc *schema) *store {
@@ -77,11 +86,12 @@ func (st *store) byUnique(object, field, value string) (string, bool) {
 }
 
 func (st *store) record(object, id string) {
+	prev, ok := st.rows[object][id]
+	seq := st.track(object, id, prev)
 	if st.txDepth == 0 {
 		return
 	}
-	prev, ok := st.rows[object][id]
-	e := journalEntry{object: object, id: id, prevDeleted: st.deleted[id]}
+	e := journalEntry{object: object, id: id, prevDeleted: st.deleted[id], pendingSeq: seq}
 	if ok {
 		e.prev = prev
 	}
@@ -153,6 +163,7 @@ func (st *store) rollback(mark int) {
 		} else {
 			delete(st.deleted, e.id)
 		}
+		st.untrack(e.pendingSeq)
 	}
 	st.journal = st.journal[:mark]
 	st.txDepth--

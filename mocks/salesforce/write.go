@@ -156,7 +156,7 @@ func coerce(o *objectDef, f *fieldDef, v any, seed bool) (any, *apiError) {
 		if !ok {
 			return nil, parserErr(f, v)
 		}
-		return t.Truncate(time.Millisecond), nil
+		return t.Truncate(time.Second), nil // Salesforce stores date-times to the second
 	case tBoolean:
 		switch x := v.(type) {
 		case bool:
@@ -425,10 +425,7 @@ func (s *Server) insert(o *objectDef, in map[string]any, wc writeCtx) (string, *
 func (s *Server) update(o *objectDef, id string, in map[string]any, wc writeCtx) *apiError {
 	cur, ok := s.data.get(o.Name, id)
 	if !ok {
-		if s.data.deleted[id] {
-			return newErr(http.StatusNotFound, "ENTITY_IS_DELETED", "entity is deleted", []string{}...)
-		}
-		return errNotFound()
+		return s.missing(id)
 	}
 	row := cur.clone()
 	set, err := s.applyInput(o, row, in, false, wc)
@@ -466,13 +463,38 @@ func (s *Server) upsert(o *objectDef, f *fieldDef, value string, in map[string]a
 	return id, err == nil, err
 }
 
+// missing is the answer for an id with no live row: ENTITY_IS_DELETED (404) for a deleted record, as
+// Salesforce answers until the recycle bin is emptied, NOT_FOUND otherwise.
+func (s *Server) missing(id string) *apiError {
+	if s.data.deleted[id] {
+		return newErr(http.StatusNotFound, "ENTITY_IS_DELETED", "entity is deleted", []string{}...)
+	}
+	return errNotFound()
+}
+
+// Delete deletes a record as DELETE /sobjects/{type}/{id} does (an opportunity takes its tasks along),
+// for tests that delete behind the sync's back.
+func (s *Server) Delete(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n, ok := normalizeID(id)
+	if !ok {
+		return fmt.Errorf("delete %s: not a record id", id)
+	}
+	o, ok := s.schema.objectForID(n)
+	if !ok {
+		return fmt.Errorf("delete %s: no object has its key prefix", id)
+	}
+	if err := s.remove(o, n); err != nil {
+		return fmt.Errorf("delete %s: %s", id, err.Message)
+	}
+	return nil
+}
+
 // remove deletes a row; deleting an opportunity deletes its tasks, as the master-detail-like cascade does.
 func (s *Server) remove(o *objectDef, id string) *apiError {
 	if _, ok := s.data.get(o.Name, id); !ok {
-		if s.data.deleted[id] {
-			return newErr(http.StatusNotFound, "ENTITY_IS_DELETED", "entity is deleted", []string{}...)
-		}
-		return errNotFound()
+		return s.missing(id)
 	}
 	if o.Name == "Opportunity" {
 		for _, t := range s.data.sorted("Task") {
