@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
+	"sort"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
@@ -123,6 +125,11 @@ func (a *Activities) resume(ctx context.Context, in api.FeedState) api.FeedState
 	}
 	st.Seen = copyTimes(st.Seen)
 	st.SeenNotes = copyTimes(st.SeenNotes)
+	sums := make(map[string]uint64, len(st.SeenSums))
+	for k, v := range st.SeenSums {
+		sums[k] = v
+	}
+	st.SeenSums = sums
 	if st.Scan == nil {
 		st.Scan = &api.FeedScan{Deals: a.behind(st.Deals), Notes: a.behind(st.Notes)}
 	} else {
@@ -151,11 +158,16 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 	}
 	for _, d := range page {
 		at := connectors.Cursor{ModifiedAt: d.ModifiedAt, ID: d.RecordID}
-		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) {
+		sum := fingerprint(d)
+		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sum) {
 			if err := a.deliverDeal(ctx, pl.p, pl.side, pl.crm, d); err != nil {
 				return err
 			}
 			st.Seen[d.RecordID] = d.ModifiedAt
+			if st.SeenSums == nil {
+				st.SeenSums = map[string]uint64{}
+			}
+			st.SeenSums[d.RecordID] = sum
 			if st.Deals.Less(at.ModifiedAt, at.ID) {
 				st.Deals = at
 			}
@@ -168,6 +180,11 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 	}
 	// The scan is past the cursor's overlap window's start, so nothing older can be read again.
 	prune(st.Seen, st.Deals.ModifiedAt.Add(-a.Overlap))
+	for id := range st.SeenSums {
+		if _, ok := st.Seen[id]; !ok {
+			delete(st.SeenSums, id)
+		}
+	}
 	return nil
 }
 
@@ -308,4 +325,20 @@ func prune(m map[string]time.Time, before time.Time) {
 			delete(m, k)
 		}
 	}
+}
+
+// fingerprint hashes a deal's fields and flags, so a second version of a record that carries the same
+// whole-second stamp is still delivered.
+func fingerprint(d connectors.Deal) uint64 {
+	h := fnv.New64a()
+	keys := make([]string, 0, len(d.Fields))
+	for k := range d.Fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	fmt.Fprintf(h, "%s\x00%t\x00%s", d.CoSellID, d.Enabled, d.OwnerID)
+	for _, k := range keys {
+		fmt.Fprintf(h, "\x00%s=%v", k, d.Fields[k])
+	}
+	return h.Sum64()
 }

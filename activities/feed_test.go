@@ -139,3 +139,19 @@ func TestPollFiltersNotes(t *testing.T) {
 		assert.Empty(t, d.ev.Notes, "a note is delivered once")
 	}
 }
+
+func TestPollDeliversASecondVersionWithTheSameStamp(t *testing.T) {
+	f := newFeedFixture(t)
+	id := f.sf.Put("", map[string]any{"Name": "Same second", "StageName": "Qualification", "OwnerId": "005-jane", "CoSell_Enabled__c": true})
+	res, got := f.poll(t, api.FeedState{})
+	require.Len(t, got, 1)
+
+	// Salesforce stamps whole seconds: a user's edit in the same second as the last version shares its stamp.
+	f.sf.Put(id, map[string]any{"StageName": "Closed Lost"})
+	res2, got := f.poll(t, res.State)
+	require.Len(t, got, 1, "a changed record is delivered even when its stamp did not move")
+	assert.Equal(t, "closed_lost", got[0].ev.Deal.Values["stage"])
+
+	_, got = f.poll(t, res2.State)
+	assert.Empty(t, got, "and only once")
+}

@@ -146,7 +146,10 @@ type FeedState struct {
 	Notes connectors.Cursor `json:"notes"`
 	// Seen holds record id → modification stamp for records inside the overlap window, so re-reading the
 	// window (to catch late commits) never signals the same change twice.
-	Seen      map[string]time.Time `json:"seen,omitempty"`
+	Seen map[string]time.Time `json:"seen,omitempty"`
+	// SeenSums holds a fingerprint of each seen record's fields: Salesforce stamps whole seconds, so two
+	// versions of a record can share a stamp, and only a changed fingerprint tells them apart.
+	SeenSums  map[string]uint64    `json:"seenSums,omitempty"`
 	SeenNotes map[string]time.Time `json:"seenNotes,omitempty"`
 	// Scan is the poll in progress, nil between polls: a poll of a large burst spans several activities,
 	// and each carries on from the page the one before reached.
