@@ -22,17 +22,19 @@ func TestEditedCoSellIDIsRestoredWithoutASecondMirror(t *testing.T) {
 	opp := s.flagOpportunity("Edited id")
 	coSellID, hsID := s.waitMirror(opp, 15*time.Second)
 
-	// A Globex user overwrites the co-sell id on the mirror, and edits the amount.
+	// A Globex user overwrites the co-sell id on the mirror, and edits the amount in the same save.
 	s.hsUser.updateDeal(hsID, map[string]any{"cosell_id": "CS-MISTYPED", "amount": "77000"})
-	eventually(t, 20*time.Second, func() bool {
-		return s.sfUser.get("Opportunity", opp)["Amount"] == 77000.0
-	}, "the edit still reaches Salesforce")
-	// The mirror's co-sell id is restored when the deal next writes there.
+	s.waitFeedPolls(3, 20*time.Second)
+	assert.Len(t, s.hsDealsByCoSellID(coSellID), 0, "the id is still the mistyped one")
+	assert.Equal(t, 1, s.countMirrors(), "a record with an id no deal knows starts no deal and no mirror")
+	// The deal reads the mirror again before it next writes there: the id is restored, and the amount
+	// saved with the mistyped id still crosses.
 	s.sfUser.update("Opportunity", opp, map[string]any{"NextStep": "Security review"})
 	eventually(t, 20*time.Second, func() bool {
 		h := s.hsUser.getDeal(hsID)
-		return h["cosell_id"] == coSellID && h["hs_next_step"] == "Security review"
-	}, "the co-sell id is restored and writes go to the linked record")
+		return h["cosell_id"] == coSellID && h["hs_next_step"] == "Security review" &&
+			s.sfUser.get("Opportunity", opp)["Amount"] == 77000.0
+	}, "the co-sell id is restored, writes go to the linked record, and the amount edit is not lost")
 	assert.Len(t, s.hsDealsByCoSellID(coSellID), 1, "no second mirror")
 	assert.Empty(t, s.hsDealsByCoSellID("CS-MISTYPED"))
 	v, err := s.deal(coSellID)
