@@ -209,6 +209,9 @@ func (e *Engine) differs(p *Party, r Reading) bool {
 	if c, ok := p.Cells[FlagField]; !ok || c.Value != strconv.FormatBool(r.Enabled) {
 		return true
 	}
+	if (r.Owner != vocab.Owner{} && r.Owner != p.Owner) || r.Partner != p.Shown {
+		return true // a reassigned record, or partner-owner fields someone edited
+	}
 	for _, f := range sortedKeys(r.Values) {
 		if c, ok := p.Cells[f]; !ok || c.Value != r.Values[f] {
 			if _, mapped := e.pol.rule(f); mapped {
