@@ -95,8 +95,8 @@ func (e *Engine) Receive(now time.Time, ch Change) {
 		return
 	}
 	p := e.party(ch.Side)
-	if p == nil || p.Unlinked {
-		return
+	if p == nil || p.Unlinked || slices.Contains(p.Gone, ch.RecordID) {
+		return // a late change of a record the party deleted
 	}
 	if p.RecordID == "" && ch.RecordID != "" && (ch.Reading == nil || ch.Reading.Found) {
 		p.RecordID = ch.RecordID // the sender knows the record: read it by id
@@ -129,6 +129,9 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 	p := e.party(s)
 	if p == nil || p.Unlinked {
 		return
+	}
+	if r.Found && slices.Contains(p.Gone, r.RecordID) {
+		return // a record the party deleted, still served by a lagging index
 	}
 	if !r.Found {
 		if fresh {
@@ -327,13 +330,17 @@ func (e *Engine) acted(now time.Time, s vocab.Side, field string) {
 func (e *Engine) deleted(now time.Time, s vocab.Side) {
 	p := e.party(s)
 	rec := p.RecordID
+	gone := append(p.Gone, rec)
+	if len(gone) > maxGone {
+		gone = gone[len(gone)-maxGone:]
+	}
 	if e.pol.OnDelete == vocab.Recreate {
-		*p = Party{}
+		*p = Party{Gone: gone}
 		e.setIssue(now, s, "", vocab.IssueDeleted, fmt.Sprintf(
 			"%s deleted its record %s of the deal; it is recreated with every mapped field (on_delete: recreate)", e.pol.Name(s), rec))
 		e.log("info", "mirror deleted; recreating", "side", string(s), "record", rec)
 	} else {
-		p.Unlinked, p.NeedRead, p.NeedStamp = true, false, false
+		p.Unlinked, p.NeedRead, p.NeedStamp, p.Gone = true, false, false, gone
 		e.setIssue(now, s, "", vocab.IssueDeleted, fmt.Sprintf(
 			"%s deleted its record %s of the deal; the deal no longer mirrors to or from it (on_delete: unlink)", e.pol.Name(s), rec))
 		e.log("info", "mirror deleted; unlinked", "side", string(s), "record", rec)

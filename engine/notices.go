@@ -24,6 +24,9 @@ func TaskChannel(s vocab.Side) string { return "task:" + string(s) }
 // queue adds a notice to the outbox. Actionable notices (warnings, breaches, escalations) also become a
 // CRM task for the responsible person on each party.
 func (e *Engine) queue(now time.Time, n vocab.Notice, actionable bool, c sla.Clock) {
+	if slices.ContainsFunc(e.st.Outbox, func(it OutboxItem) bool { return it.Notice.Key == n.Key }) {
+		return // already queued: a notice's key names it once
+	}
 	n.PairingID = e.st.PairingID
 	n.CoSellID = e.st.CoSellID
 	n.DealName, _ = e.Wanted(vocab.FieldName)

@@ -17,6 +17,7 @@ const (
 	maxNoteKeys      = 2000
 	maxSLAHistory    = 50
 	maxNotesPerRound = 20
+	maxGone          = 5
 )
 
 // State is everything a deal carries: it is the only memory of the engine, and what continue-as-new
@@ -91,6 +92,9 @@ type Party struct {
 	NeedStamp bool `json:"needStamp,omitempty"`
 	// Unlinked is set when the party deleted its record and the pairing unlinks on delete.
 	Unlinked bool `json:"unlinked,omitempty"`
+	// Gone lists record ids the party deleted (the last few), so a late reading of one is not taken
+	// for the deal's record again.
+	Gone []string `json:"gone,omitempty"`
 	// Owner is the record's owner; Shown the partner owner the record shows.
 	Owner vocab.Owner `json:"owner"`
 	Shown vocab.Owner `json:"shown"`
