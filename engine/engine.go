@@ -305,7 +305,7 @@ func (e *Engine) settle(r Rule, p1 vocab.Side, at1 time.Time, p2 vocab.Side, at2
 }
 
 func (e *Engine) conflict(now time.Time, r Rule, s1 vocab.Side, v1 string, s2 vocab.Side, v2 string, winner vocab.Side, details string) {
-	vals := map[vocab.Side]string{s1: display(v1), s2: display(v2)}
+	vals := map[vocab.Side]string{s1: Display(v1), s2: Display(v2)}
 	if isUnmapped(v1) || isUnmapped(v2) {
 		details += "; a value outside the value map is held where it was typed"
 	}
@@ -932,16 +932,13 @@ func unmappedValue(raw string) string { return unmappedPrefix + raw }
 
 func isUnmapped(v string) bool { return strings.HasPrefix(v, unmappedPrefix) }
 
-// display renders a cell value for people.
-func display(v string) string {
+// Display renders a cell value for people: an unmapped CRM value is shown with a mark.
+func Display(v string) string {
 	if isUnmapped(v) {
 		return strings.TrimPrefix(v, unmappedPrefix) + " (unmapped)"
 	}
 	return v
 }
-
-// Display renders a cell value for people: an unmapped CRM value is shown with a mark.
-func Display(v string) string { return display(v) }
 
 // sortedKeys returns a map's keys in order, so every decision iterates deterministically (workflowcheck
 // cannot see that the keys are sorted before use, hence the directive).
