@@ -299,6 +299,7 @@ func TestRegressionDeletedMirror(t *testing.T) {
 		require.NotNil(t, m, "the mirror is recreated")
 		assert.Equal(t, map[string]string{"name": "Initech", "stage": "proposal", "amount": "1000", "next_step": "call"}, m.values,
 			"with the whole mapped record, not only the field that changed last")
+		assert.Equal(t, []LinkedRecord{{vocab.A, a}, {vocab.B, m.id}}, d.e.Linked(), "the new mirror replaces the deleted one (%s)", b)
 	})
 }
 
