@@ -207,9 +207,13 @@ func (e *Engine) checkCoSellID(now time.Time, s vocab.Side, r Reading) {
 		p.NeedStamp = true // a record flagged without an id: its registration
 	default:
 		p.NeedStamp = true
+		change := fmt.Sprintf("changed to %q", r.CoSellID)
+		if r.CoSellID == "" {
+			change = "cleared" // the feed routed it here by the record directory
+		}
 		e.setIssue(now, s, "", vocab.IssueCoSellID, fmt.Sprintf(
-			"the co-sell id on record %s was changed to %q; it is restored to %s (the record stays linked to this deal)",
-			r.RecordID, r.CoSellID, e.st.CoSellID))
+			"the co-sell id on record %s was %s; it is restored to %s (the record stays linked to this deal)",
+			r.RecordID, change, e.st.CoSellID))
 	}
 }
 

@@ -258,21 +258,36 @@ func TestRegressionStaleReadingNeverOverridesANewerOne(t *testing.T) {
 }
 
 func TestRegressionEditedCoSellIDIsRestoredAndWritesGoToTheRecord(t *testing.T) {
-	d, a, b := registered(t)
-	d.crm[vocab.B].recs[b].coSellID = "CS-TYPO"
-	d.crm[vocab.B].edit(b, map[string]string{"amount": "2000"})
-	d.deliver(vocab.B, b)
-	d.settle()
-	assert.Equal(t, "CS-1", d.crm[vocab.B].recs[b].coSellID, "the co-sell id is restored")
-	assert.True(t, hasIssue(d.st, vocab.IssueCoSellID), "and shown as a sync issue")
-	assert.Equal(t, "2000", d.crm[vocab.A].recs[a].values["amount"])
-	d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
-	d.crm[vocab.B].recs[b].coSellID = "CS-TYPO-AGAIN"
-	d.deliver(vocab.A, a)
-	d.settle()
-	assert.Equal(t, 1, d.crm[vocab.B].creates, "no second mirror: writes go to the linked record id")
-	assert.Len(t, d.crm[vocab.B].recs, 1)
-	assert.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+	// A user overwrites the id on the mirror, or empties it (the feed routes a record with no id to its
+	// deal by the record directory).
+	for _, tc := range []struct{ name, id, shown string }{
+		{"edited", "CS-TYPO", `was changed to "CS-TYPO"; it is restored to CS-1`},
+		{"cleared", "", "was cleared; it is restored to CS-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, a, b := registered(t)
+			d.crm[vocab.B].recs[b].coSellID = tc.id
+			d.crm[vocab.B].edit(b, map[string]string{"amount": "2000"})
+			d.deliver(vocab.B, b)
+			d.settle()
+			assert.Equal(t, "CS-1", d.crm[vocab.B].recs[b].coSellID, "the co-sell id is restored")
+			require.True(t, hasIssue(d.st, vocab.IssueCoSellID), "and shown as a sync issue")
+			for _, is := range d.st.Issues {
+				if is.Kind == vocab.IssueCoSellID {
+					assert.Contains(t, is.Message, tc.shown)
+				}
+			}
+			assert.Equal(t, "2000", d.crm[vocab.A].recs[a].values["amount"], "the edit saved with it crosses")
+			assert.Equal(t, []LinkedRecord{{vocab.A, a}, {vocab.B, b}}, d.e.Linked(), "the mirror stays the deal's")
+			d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+			d.crm[vocab.B].recs[b].coSellID = "CS-TYPO-AGAIN"
+			d.deliver(vocab.A, a)
+			d.settle()
+			assert.Equal(t, 1, d.crm[vocab.B].creates, "no second mirror: writes go to the linked record id")
+			assert.Len(t, d.crm[vocab.B].recs, 1)
+			assert.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+		})
+	}
 }
 
 func TestRegressionDeletedMirror(t *testing.T) {
@@ -299,6 +314,7 @@ func TestRegressionDeletedMirror(t *testing.T) {
 		require.NotNil(t, m, "the mirror is recreated")
 		assert.Equal(t, map[string]string{"name": "Initech", "stage": "proposal", "amount": "1000", "next_step": "call"}, m.values,
 			"with the whole mapped record, not only the field that changed last")
+		assert.Equal(t, []LinkedRecord{{vocab.A, a}, {vocab.B, m.id}}, d.e.Linked(), "the new mirror replaces the deleted one (%s)", b)
 	})
 }
 

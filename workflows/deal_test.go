@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/cosellsync/cosell/activities"
@@ -169,6 +170,29 @@ func (s *dealSuite) TestFlaggedOpportunityIsMirroredAndRegistered() {
 	s.Equal("qualification", v.Sides[pairing.B].Values["stage"])
 	s.False(v.LastSyncAt.IsZero())
 	s.Empty(v.Issues)
+}
+
+// TestLinkedRecordsArePublishedToTheDirectory: the deal keeps its CoSellRecords search attribute equal to
+// the records it is linked to, as it learns of them, so a feed can route a record that lost its co-sell
+// id to it.
+func (s *dealSuite) TestLinkedRecordsArePublishedToTheDirectory() {
+	var published [][]string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(args mock.Arguments) {
+		v, ok := args.Get(0).(temporal.SearchAttributes).GetKeywordList(api.CoSellRecords)
+		s.True(ok, "only the directory is upserted")
+		published = append(published, v)
+	})
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() { s.trigger(pairing.A, rec) }) // nothing new to publish
+	s.run(id, 3*time.Second)
+
+	m := s.mirror(id)
+	s.Equal([][]string{
+		{api.RecordKey(s.p.ID, pairing.A, rec)},
+		{api.RecordKey(s.p.ID, pairing.A, rec), api.RecordKey(s.p.ID, pairing.B, m.RecordID)},
+	}, published, "the origin as soon as it is delivered, the mirror once created, each once")
 }
 
 func (s *dealSuite) TestEchoesWriteNothing() {

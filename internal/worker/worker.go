@@ -125,10 +125,13 @@ func New(cfg config.Config, log *slog.Logger, c client.Client, conn *activities.
 	return &Worker{cfg: cfg, log: log, client: c, conn: conn}
 }
 
-// Run serves until ctx is done: it registers and starts the Temporal worker, ensures the pairing's
-// change feeds run, and serves the health endpoints.
+// Run serves until ctx is done: it checks the namespace has the record directory, registers and starts
+// the Temporal worker, ensures the pairing's change feeds run, and serves the health endpoints.
 func (w *Worker) Run(ctx context.Context) error {
 	p := w.conn.Pairing
+	if err := checkDirectory(ctx, w.client.OperatorService(), w.cfg.Temporal.Namespace, w.log); err != nil {
+		return err
+	}
 	acts := &activities.Activities{
 		Pairings:     map[string]*activities.Connection{p.ID: w.conn},
 		Client:       w.client,
