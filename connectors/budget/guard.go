@@ -65,6 +65,9 @@ type Config struct {
 type Cost struct {
 	Daily bool
 	Short bool
+	// Blind marks a call whose answer carries no budget figures (HubSpot's searches). It is never the
+	// call that probes a paused daily budget: its answer could not tell whether the count fell.
+	Blind bool
 }
 
 // Full is the cost of an ordinary API call.
@@ -78,8 +81,7 @@ type Guard struct {
 	mu       sync.Mutex
 	daily    window
 	short    window
-	inflight int    // counted calls let through and not answered yet
-	admits   uint64 // counted calls let through so far
+	inflight int // counted calls let through and not answered yet
 	// learned is set once an answer reported a budget figure, or several answers in a row reported
 	// none; until then one call goes at a time.
 	learned bool
@@ -107,6 +109,11 @@ type window struct {
 	own     []time.Time
 	pending int
 	refused int64
+	// The busy period under way (see settle): the highest figure its answers carried, whether any did,
+	// and how many of its calls spent the window with an answer that carried no figure for it.
+	periodMax   int
+	periodSeen  bool
+	periodBlind int
 }
 
 // New returns the guard of one connection.
@@ -138,8 +145,6 @@ func New(cfg Config) *Guard {
 type Ticket struct {
 	g     *Guard
 	cost  Cost
-	alone bool   // no other counted call was in flight when it was let through
-	seq   uint64 // g.admits right after it was let through
 }
 
 // Admit lets one call of the given cost through, or refuses it with a *Refusal saying when to try
@@ -157,7 +162,7 @@ func (g *Guard) Admit(c Cost) (*Ticket, error) {
 		return nil, g.refusal(Short, &g.short, learnRetry, true)
 	}
 	if c.Daily && g.daily.present {
-		if ok, wait := g.checkDaily(now); !ok {
+		if ok, wait := g.checkDaily(now, c.Blind); !ok {
 			g.daily.refused++
 			if g.pausedSince.IsZero() {
 				g.pausedSince = now
@@ -171,10 +176,7 @@ func (g *Guard) Admit(c Cost) (*Ticket, error) {
 			return nil, g.refusal(Short, &g.short, wait, false)
 		}
 	}
-	t.alone = g.inflight == 0
 	g.inflight++
-	g.admits++
-	t.seq = g.admits
 	g.lastAdmit = now
 	if c.Daily {
 		g.daily.count++
@@ -191,20 +193,18 @@ func (g *Guard) Admit(c Cost) (*Ticket, error) {
 // checkDaily decides a call on the daily budget: ordinary work below the stop (the line less the
 // reserve); while paused, one probe at a time, every ProbeEvery, as long as it stays on the line; and
 // after a whole day without a call, one call to look again.
-func (g *Guard) checkDaily(now time.Time) (bool, time.Duration) {
+func (g *Guard) checkDaily(now time.Time, blind bool) (bool, time.Duration) {
 	d := &g.daily
 	line := d.share.line(d.limit)
+	if g.inflight == 0 && line >= 1 && now.Sub(g.lastAdmit) >= dayLength {
+		d.count = 0 // a whole day without a call: everything the count held has left the window
+	}
 	if d.count+1 <= line-reserve(line) {
 		g.pausedSince = time.Time{}
 		return true, 0
 	}
-	if g.inflight == 0 && line >= 1 {
-		if d.count+1 <= line && now.Sub(d.readAt) >= g.cfg.ProbeEvery {
-			return true, 0
-		}
-		if now.Sub(g.lastAdmit) >= dayLength {
-			return true, 0 // everything the count held has left the window
-		}
+	if g.inflight == 0 && !blind && d.count+1 <= line && now.Sub(d.readAt) >= g.cfg.ProbeEvery {
+		return true, 0
 	}
 	wait := d.readAt.Add(g.cfg.ProbeEvery).Sub(now)
 	if d.count+1 > line && line >= 1 {
@@ -280,51 +280,68 @@ func (t *Ticket) Done(r Reading) {
 		g.short.pending--
 		g.short.own = append(g.short.own, now)
 	}
-	// Exact: no other call of this guard overlapped this one, so the CRM's figure is the whole truth
-	// as far as the guard can know; otherwise it may miss calls still in flight.
-	exact := counted && t.alone && g.admits == t.seq
-	if r.empty() {
-		if counted && !g.learned {
-			if g.silent++; g.silent >= silentAnswers {
-				g.learned = true
-			}
+	if r.empty() && counted && !g.learned {
+		if g.silent++; g.silent >= silentAnswers {
+			g.learned = true
 		}
-		return
 	}
-	g.learned = true
-	if r.Daily != nil {
-		g.daily.observe(*r.Daily, now, exact, g.inflight)
-		g.daily.freeAt = time.Time{}
+	if !r.empty() {
+		g.learned = true
 	}
+	g.daily.answer(r.Daily, t.cost.Daily, now, g.inflight)
 	if r.Short != nil {
 		g.short.roll(now)
-		g.short.observe(*r.Short, now, exact, g.short.pending)
+	}
+	g.short.answer(r.Short, t.cost.Short, now, g.short.pending)
+	if r.Short != nil {
 		free := g.short.interval
 		if ra := r.Short.RetryAfter; ra > 0 && ra < free {
 			free = ra
 		}
 		g.short.freeAt = now.Add(free)
 	}
+	if g.inflight == 0 {
+		g.daily.settle()
+		g.short.settle()
+	}
 }
 
-// observe takes a window's figure from an answer: the figure itself when exact (or the first), else
-// the figure plus the calls still in flight, never lowering the estimate.
-func (w *window) observe(c Count, now time.Time, exact bool, inflight int) {
+// answer takes one answer's figure for the window (nil when the answer had none). While calls overlap
+// the figure may miss some of them, so the estimate becomes at least the figure plus the calls still in
+// flight, and is never lowered; settle corrects it once every call has been answered.
+func (w *window) answer(c *Count, spent bool, now time.Time, inflight int) {
+	if c == nil {
+		if spent {
+			w.periodBlind++
+		}
+		return
+	}
 	first := !w.present || w.readAt.IsZero()
 	w.present = true
 	w.limit = c.Limit
 	if c.Interval > 0 {
 		w.interval = c.Interval
 	}
-	switch {
-	case exact:
-		w.count = c.Used
-	case first:
+	if first {
 		w.count = c.Used + inflight
-	default:
+	} else {
 		w.count = max(w.count, c.Used+inflight)
 	}
 	w.readAt = now
+	w.periodMax = max(w.periodMax, c.Used)
+	w.periodSeen = true
+}
+
+// settle ends a busy period (the time some call was in flight): every call let through in it has been
+// counted by the CRM, so the highest figure of the period is the count as of the last call the CRM
+// processed, plus the calls whose answers carried no figure (they may have come after it). That
+// replaces the estimate, which may have been raised for calls that turned out to be counted already,
+// or lowered when the window moved on or the day reset.
+func (w *window) settle() {
+	if w.periodSeen {
+		w.count = w.periodMax + w.periodBlind
+	}
+	w.periodMax, w.periodSeen, w.periodBlind = 0, false, 0
 }
 
 // Snapshot is what a guard knows of its connection's budget, for `cosell status` and the feeds.

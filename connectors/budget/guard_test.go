@@ -277,3 +277,38 @@ func TestHubSpotSearchSpendsTheDayButNotTheWindow(t *testing.T) {
 	require.NoError(t, err, "a search is not counted in the rolling window")
 	search.Done(Reading{})
 }
+
+func TestOverlappingAnswersSettleOnTheHighestFigure(t *testing.T) {
+	g, _ := newTestGuard(Config{DailyShare: 0.5})
+	first, err := g.Admit(Full)
+	require.NoError(t, err)
+	first.Done(Reading{Daily: &Count{Used: 100, Limit: 1000}})
+	a, _ := g.Admit(Full)
+	b, _ := g.Admit(Full)
+	c, _ := g.Admit(Full)
+	// The CRM counted a, b and c as 101, 102 and 103; b's answer comes first, while a and c are in flight.
+	b.Done(Reading{Daily: &Count{Used: 102, Limit: 1000}})
+	assert.Equal(t, 104, g.Snapshot().Daily.Used, "while calls overlap, the figure plus the calls in flight")
+	c.Done(Reading{Daily: &Count{Used: 103, Limit: 1000}})
+	a.Done(Reading{Daily: &Count{Used: 101, Limit: 1000}})
+	assert.Equal(t, 103, g.Snapshot().Daily.Used, "once all are answered, the highest figure is the count")
+
+	// A call whose answer carries no figure may have been counted after the highest one.
+	d, _ := g.Admit(Full)
+	e, _ := g.Admit(Cost{Daily: true, Blind: true})
+	d.Done(Reading{Daily: &Count{Used: 104, Limit: 1000}})
+	e.Done(Reading{})
+	assert.Equal(t, 105, g.Snapshot().Daily.Used)
+}
+
+func TestBlindCallsNeverProbe(t *testing.T) {
+	g, clk := newTestGuard(Config{DailyShare: 0.5, ProbeEvery: time.Minute})
+	c := &crm{limit: 100}
+	for ok := true; ok; ok, _ = c.call(t, g) {
+	}
+	clk.advance(time.Minute)
+	_, err := g.Admit(Cost{Daily: true, Blind: true})
+	require.Error(t, err, "a search could not tell whether the count fell")
+	ok, _ := c.call(t, g)
+	assert.True(t, ok, "an ordinary call probes")
+}
