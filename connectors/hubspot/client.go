@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/budget"
 )
 
 // Client is a typed HubSpot CRM client and the connectors.CRM implementation for HubSpot. It is safe for
@@ -39,6 +40,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	return &Client{cfg: cfg, http: newRetryClient(cfg, tokens), tokens: tokens}, nil
 }
+
+// Budget returns the connection's API budget guard, nil when it has none.
+func (c *Client) Budget() *budget.Guard { return c.cfg.Budget }
 
 // Kind names the CRM for logs and errors.
 func (c *Client) Kind() string { return crmName }

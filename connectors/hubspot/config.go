@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/budget"
 )
 
 // DefaultBaseURL is HubSpot's API host.
@@ -69,6 +70,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for IndexLag and daily-limit waits; time.Now when nil.
 	Now func() time.Time
+	// Budget, when set, is the connection's API budget guard: every attempt of every API call (token
+	// requests aside) passes it first, and a call over the share is refused (a *budget.Refusal) without
+	// being sent or retried in the transport.
+	Budget *budget.Guard
 }
 
 // OAuthConfig is an OAuth app's credentials. With a RefreshToken the connector uses the refresh_token

@@ -25,6 +25,10 @@
 //     - 429 DAILY: not repeated. The portal's daily budget is spent for hours; the caller gets a
 //     retryable *connectors.Error with RetryAfter until the next midnight UTC, wrapped in a sentence
 //     saying so, and the workflow decides when to come back.
+//     With a budget guard (Config.Budget, package connectors/budget) under this layer, each attempt is
+//     admitted first and the guard reads the rate-limit headers and 429 bodies of every answer; an
+//     attempt it refuses is never sent and not repeated here: the *budget.Refusal goes back at once,
+//     wrapped, and a 429's retry becomes the guard's refusal with the wait HubSpot asked for.
 //  3. Classification (errors.go). Every non-2xx answer that survives the transport becomes a
 //     *connectors.Error with HubSpot's own category (or rate-limit policy) as Code and its message
 //     verbatim: VALIDATION_ERROR 400s are final and name the blamed properties in Fields (from

@@ -7,11 +7,13 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
 
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/budget"
 )
 
 // retryInfo rides in a request's context so the retry policy knows whether the request may be repeated
@@ -37,8 +39,12 @@ func infoFrom(ctx context.Context) *retryInfo {
 // authTransport, which sets the bearer token and refreshes it once on a 401.
 func newRetryClient(cfg Config, tokens tokenSource) *retryablehttp.Client {
 	base := cfg.HTTPClient
+	api := base.Transport
+	if cfg.Budget != nil {
+		api = &budget.Transport{Guard: cfg.Budget, Next: base.Transport, Cost: apiCost, Read: budget.HubSpotReading}
+	}
 	inner := &http.Client{
-		Transport:     &authTransport{base: base.Transport, tokens: tokens},
+		Transport:     &authTransport{base: api, tokens: tokens},
 		Timeout:       base.Timeout,
 		CheckRedirect: base.CheckRedirect,
 		Jar:           base.Jar,
@@ -69,6 +75,9 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 		return false, ctx.Err()
 	}
 	ri := infoFrom(ctx)
+	if _, refused := budget.AsRefusal(err); refused {
+		return false, nil // never sent; its wait belongs to the workflow, not to a transport sleep
+	}
 	if err != nil {
 		if e, ok := connectors.AsError(err); ok {
 			return e.Retryable && ri.safe, nil // a failed OAuth token request, already classified
@@ -87,6 +96,16 @@ func checkRetry(ctx context.Context, resp *http.Response, err error) (bool, erro
 		return ri.safe, nil
 	}
 	return false, nil
+}
+
+// apiCost is what a request spends of the portal's budgets: every API call counts against the daily
+// limit; a search is not counted in the app's rolling window (the search endpoints have a per-second
+// limit of their own and send no rate-limit headers).
+func apiCost(req *http.Request) budget.Cost {
+	if strings.HasSuffix(req.URL.Path, "/search") {
+		return budget.Cost{Daily: true, Blind: true}
+	}
+	return budget.Full
 }
 
 // backoff waits what HubSpot asked for: Retry-After when sent, else the rate-limit window; 2 s for a lock;

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/budget"
 )
 
 // DefaultAPIVersion is go-salesforce v3's own default. Pinning the version keeps responses stable across
@@ -61,6 +62,9 @@ type Config struct {
 	RetryMax int
 	// LimitRetryAfter is the RetryAfter reported when the daily API allocation is spent (default 5 min).
 	LimitRetryAfter time.Duration
+	// Budget, when set, is the connection's API budget guard: every attempt of every API call passes
+	// it first, and a call over the share is refused (a *budget.Refusal) without being sent.
+	Budget *budget.Guard
 }
 
 // reFieldName admits API names only, since field names are spliced into SOQL.

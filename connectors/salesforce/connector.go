@@ -15,6 +15,7 @@ import (
 	gosf "github.com/k-capehart/go-salesforce/v3"
 
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/budget"
 )
 
 // Connector is a connectors.CRM for one Salesforce org. It is safe for concurrent use: activities of many
@@ -68,6 +69,9 @@ func (c *Connector) APIUsage() (used, max int) {
 	defer c.usageMu.Unlock()
 	return c.usageUsed, c.usageMax
 }
+
+// Budget returns the connection's API budget guard, nil when it has none.
+func (c *Connector) Budget() *budget.Guard { return c.cfg.Budget }
 
 func (c *Connector) recordUsage(used, max int) {
 	c.usageMu.Lock()

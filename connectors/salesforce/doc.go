@@ -11,6 +11,7 @@
 //	  └─ recordingTransport   keeps the final status, headers and error body of each logical request
 //	       └─ retryablehttp   short, safe transport retries (below)
 //	            └─ Config.HTTPClient (a copy whose transport records Sforce-Limit-Info on every attempt)
+//	                 └─ budget.Transport   Config.Budget, when set: admits or refuses each attempt
 //
 // The connector authenticates itself, at Config.LoginURL and through the same stack, and hands
 // go-salesforce only the resulting access token and instance_url.
@@ -42,6 +43,11 @@
 //   - 429 and 5xx that outlived the transport, and transient 400s (UNABLE_TO_LOCK_ROW, QUERY_TIMEOUT), are
 //     Retryable true, with RetryAfter from Retry-After when Salesforce sent one;
 //   - network errors are returned unclassified, which connectors.IsRetryable treats as retryable.
+//
+// A call the budget guard refuses (the product's share of the org's daily API budget is used; see
+// package connectors/budget) is never sent and never retried in the transport: the *budget.Refusal comes
+// back at once, wrapped, with the wait the guard asks for. Token requests cost nothing and are never
+// refused.
 //
 // An expired or revoked session (401 INVALID_SESSION_ID) is neither: the connector re-authenticates at the
 // login URL and repeats the call once.

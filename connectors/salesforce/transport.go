@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/cosellsync/cosell/connectors/budget"
 )
 
 // exchange is what the transport saw of one logical request, kept because go-salesforce returns errors
@@ -87,29 +89,24 @@ type limitTransport struct {
 func (t *limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
 	if err == nil {
-		if used, max, ok := parseLimitInfo(resp.Header.Get("Sforce-Limit-Info")); ok {
+		if used, max, ok := budget.ParseLimitInfo(resp.Header.Get("Sforce-Limit-Info")); ok {
 			t.record(used, max)
 		}
 	}
 	return resp, err
 }
 
-// parseLimitInfo reads "api-usage=25/5000" (possibly followed by "; per-app-api-usage=...").
-func parseLimitInfo(h string) (used, max int, ok bool) {
-	for _, part := range strings.Split(h, ";") {
-		k, v, found := strings.Cut(strings.TrimSpace(part), "=")
-		if !found || k != "api-usage" {
-			continue
-		}
-		u, m, found := strings.Cut(v, "/")
-		if !found {
-			return 0, 0, false
-		}
-		used, err1 := strconv.Atoi(strings.TrimSpace(u))
-		max, err2 := strconv.Atoi(strings.TrimSpace(m))
-		return used, max, err1 == nil && err2 == nil
+// apiCost is what a request spends of the org's API budget: every REST call below /services/data/vXX.X
+// counts; the OAuth token endpoint and the versions list (/services/data/) do not.
+func apiCost(req *http.Request) budget.Cost {
+	rest, ok := strings.CutPrefix(req.URL.Path, "/services/data/")
+	if !ok {
+		return budget.Cost{}
 	}
-	return 0, 0, false
+	if _, sub, _ := strings.Cut(rest, "/"); sub == "" {
+		return budget.Cost{}
+	}
+	return budget.Full
 }
 
 // retryAfter reads Retry-After in either form (seconds or an HTTP date).
@@ -146,6 +143,9 @@ func (p retryPolicy) check(ctx context.Context, resp *http.Response, err error) 
 	}
 	ex := exchangeFrom(ctx)
 	idempotent := ex != nil && ex.idempotent
+	if _, refused := budget.AsRefusal(err); refused {
+		return false, nil // never sent; its wait belongs to the workflow, not to a transport sleep
+	}
 	if err != nil {
 		// The request may have reached Salesforce; only an idempotent one is safe to send again.
 		// DefaultRetryPolicy rules out errors no retry can fix (bad scheme, TLS trust, redirect loops).
@@ -179,6 +179,9 @@ func newTransport(cfg Config, recordUsage func(used, max int)) http.RoundTripper
 	next := base.Transport
 	if next == nil {
 		next = http.DefaultTransport
+	}
+	if cfg.Budget != nil {
+		next = &budget.Transport{Guard: cfg.Budget, Next: next, Cost: apiCost, Read: budget.SalesforceReading}
 	}
 	base.Transport = &limitTransport{next: next, record: recordUsage}
 	policy := retryPolicy{maxRetryAfter: cfg.MaxRetryAfter, now: time.Now}
