@@ -896,7 +896,12 @@ func (e *Engine) failed(now time.Time, cmd Command, f Failure) {
 	}
 	e.st.RetryDelay = delay
 	e.st.RetryAt = now.Add(delay)
-	e.setIssue(now, s, "", vocab.IssueUnavailable, f.Message)
+	kind := vocab.IssueUnavailable
+	if f.Kind == Budget {
+		kind = vocab.IssueBudget
+		e.budgetPaused(now, s, f)
+	}
+	e.setIssue(now, s, "", kind, f.Message)
 	e.log("warn", "step failed; will retry", "side", string(s), "step", string(cmd.Kind), "retryIn", delay.String(), "error", f.Message)
 }
 
@@ -950,6 +955,7 @@ func (e *Engine) completeRound(now time.Time) {
 	e.st.RoundNotes = 0
 	e.st.RetryDelay = 0
 	e.clearIssues(vocab.IssueUnavailable)
+	e.clearIssues(vocab.IssueBudget)
 	e.st.LastSyncAt = now
 	e.trackStage(now)
 	e.reportAmountChange(now)

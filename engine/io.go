@@ -98,6 +98,9 @@ const (
 	Unavailable FailureKind = "unavailable"
 	// NotFound: the record a write addressed does not exist (deleted, or merged away).
 	NotFound FailureKind = "not_found"
+	// Budget: the product's share of the party's CRM API budget is used (the worker's budget guard
+	// refused the call unsent). It waits like Unavailable, and both partners are told once.
+	Budget FailureKind = "budget"
 )
 
 // Failure is why a command did not complete.

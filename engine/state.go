@@ -71,6 +71,8 @@ type State struct {
 	RetryAt    time.Time     `json:"retryAt,omitzero"`
 	RetryDelay time.Duration `json:"retryDelay,omitempty"`
 	LastSyncAt time.Time     `json:"lastSyncAt,omitzero"`
+	// BudgetNoticed is the key of the last budget pause this deal told the partners about.
+	BudgetNoticed string `json:"budgetNoticed,omitempty"`
 }
 
 // Party is the engine's knowledge of one party's record of the deal.

@@ -25,6 +25,7 @@ const (
 	PilotDecision  = vocab.PilotDecision
 	Unflagged      = vocab.Unflagged
 	Deleted        = vocab.Deleted
+	BudgetPaused   = vocab.BudgetPaused
 )
 
 // Notice is one notification about a co-sold deal (see vocab.Notice).

@@ -241,6 +241,8 @@ func eventTitle(n Notice) string {
 		return "SLA escalated"
 	case SLAResolved:
 		return "SLA resolved"
+	case BudgetPaused:
+		return "API budget share used"
 	}
 	if n.Event == "" {
 		return "Co-sell notice"
@@ -260,6 +262,8 @@ func eventEmoji(e Event) string {
 		return ":arrow_double_up:"
 	case SLAResolved:
 		return ":white_check_mark:"
+	case BudgetPaused:
+		return ":double_vertical_bar:"
 	}
 	return ":handshake:"
 }

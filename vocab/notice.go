@@ -25,6 +25,9 @@ const (
 	Unflagged Event = "unflagged"
 	// Deleted: a partner deleted its record of the deal.
 	Deleted Event = "deleted"
+	// BudgetPaused: the product's share of a partner's CRM API budget is used; work on that connection
+	// waits and resumes by itself.
+	BudgetPaused Event = "budget_paused"
 )
 
 // Actionable reports whether the event asks someone to act (a warning, a breach, an escalation), as

@@ -103,4 +103,5 @@ const (
 	IssueCoSellID     = "cosell_id"      // a user edited the co-sell id field; it was restored
 	IssueDeleted      = "deleted"        // a partner deleted its record of the deal
 	IssueUnflagged    = "unflagged"      // a partner took the deal out of co-sell
+	IssueBudget       = "budget"         // the product's share of a CRM's API budget is used; the deal waits
 )
