@@ -12,7 +12,12 @@
 //   - an exhausted API budget (Salesforce REQUEST_LIMIT_EXCEEDED, HubSpot's DAILY 429) or any other
 //     failure that asks to wait more than a minute is non-retryable for Temporal (ErrTypeUnavailable): the
 //     workflow shows it on the deal and tries the round again after the CRM's delay, instead of an
-//     activity retrying blindly out of sight.
+//     activity retrying blindly out of sight;
+//   - a call the connection's budget guard refused (connectors/budget; nothing was sent) is, for the
+//     daily budget, ErrTypeUnavailable with the guard's refusal in Unavailable.Budget, whatever its delay:
+//     the deal waits on a durable timer and tells both partners once, the feed waits and resumes from its
+//     cursor; for the short rate window it is ErrTypeThrottled, retried by Temporal after the guard's
+//     delay.
 package activities
 
 import (
@@ -27,6 +32,7 @@ import (
 
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
 )
@@ -35,8 +41,12 @@ import (
 const (
 	// ErrTypeRejected is a CRM refusing a value; no retry can fix it. Details: Rejection.
 	ErrTypeRejected = "CRMRejected"
-	// ErrTypeUnavailable is a CRM asking for a long wait (budget gone). Details: Unavailable.
+	// ErrTypeUnavailable is a CRM asking for a long wait (budget gone), or the budget guard pausing a
+	// connection. Details: Unavailable.
 	ErrTypeUnavailable = "CRMUnavailable"
+	// ErrTypeThrottled is the budget guard pacing a connection within its short rate window; Temporal
+	// retries the activity after the guard's delay.
+	ErrTypeThrottled = "CRMThrottled"
 	// CodeNotFound is the Rejection code of a record that does not exist (deleted, or merged away).
 	CodeNotFound = "NOT_FOUND"
 	// ErrTypeConfig is a pairing or connection the worker does not know.
@@ -61,6 +71,9 @@ type Unavailable struct {
 	CRM        string        `json:"crm"`
 	Message    string        `json:"message"`
 	RetryAfter time.Duration `json:"retryAfter"`
+	// Budget is set when the connection's budget guard paused it (the product's share of the daily
+	// budget is used) rather than the CRM refusing.
+	Budget *budget.Refusal `json:"budget,omitempty"`
 }
 
 // Connection is one pairing's runtime: the pairing, a connector per side and its Slack notifier (nil
@@ -109,6 +122,9 @@ type Activities struct {
 
 	ownersMu   sync.Mutex
 	ownerCache map[string]ownerCache
+	// told holds the budget-pause notices already delivered, by channel and key (see Notify).
+	toldMu sync.Mutex
+	told   map[string]bool
 }
 
 type ownerCache struct {
@@ -169,6 +185,15 @@ func (a *Activities) owners(ctx context.Context, pairingID string, side pairing.
 func classify(op string, err error) error {
 	if err == nil {
 		return nil
+	}
+	if r, refused := budget.AsRefusal(err); refused {
+		if r.Paused() {
+			return temporal.NewNonRetryableApplicationError(op+": "+r.Error(), ErrTypeUnavailable, nil,
+				Unavailable{CRM: r.CRM, Message: r.Error(), RetryAfter: r.RetryAfter, Budget: r})
+		}
+		return temporal.NewApplicationErrorWithOptions(op+": "+r.Error(), ErrTypeThrottled, temporal.ApplicationErrorOptions{
+			NextRetryDelay: r.RetryAfter,
+		})
 	}
 	e, ok := connectors.AsError(err)
 	if !ok {

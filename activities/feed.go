@@ -12,6 +12,7 @@ import (
 
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/pairing"
 )
 
@@ -92,9 +93,20 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 		pl.st.Polls++
 		pl.st.LastPoll = time.Now().UTC()
 	}
+	pl.st.Budget = budgetOf(crm)
 	pl.res.State = pl.st
 	pl.res.Interval = a.PollInterval
 	return pl.res, nil
+}
+
+// budgetOf is what the connector's budget guard knows now, nil for a connector without one.
+func budgetOf(crm connectors.CRM) *budget.Snapshot {
+	g, ok := crm.(interface{ Budget() *budget.Guard })
+	if !ok || g.Budget() == nil {
+		return nil
+	}
+	s := g.Budget().Snapshot()
+	return &s
 }
 
 // poll is one PollChanges activity at work on one side's change streams.

@@ -30,7 +30,32 @@ type NotifyInput struct {
 
 // Notify delivers one notice to one channel. A CRM task is keyed on the notice and the side, so a
 // retried delivery finds the task it made; a Slack message is sent once per successful activity.
+//
+// A budget pause is one notice for every deal it holds (they share its key): each channel delivers it
+// once per worker process, and every other deal's delivery of it succeeds without sending. It carries
+// no deal links, being about a connection, not a deal.
 func (a *Activities) Notify(ctx context.Context, in NotifyInput) error {
+	if in.Notice.Event != notify.BudgetPaused {
+		return a.notify(ctx, in)
+	}
+	id := in.Channel + "\x00" + in.Notice.Key
+	a.toldMu.Lock()
+	defer a.toldMu.Unlock()
+	if a.told[id] {
+		return nil
+	}
+	in.RecordIDs = nil
+	if err := a.notify(ctx, in); err != nil {
+		return err
+	}
+	if a.told == nil {
+		a.told = map[string]bool{}
+	}
+	a.told[id] = true
+	return nil
+}
+
+func (a *Activities) notify(ctx context.Context, in NotifyInput) error {
 	c, err := a.connection(in.PairingID)
 	if err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/engine"
 	"github.com/cosellsync/cosell/vocab"
 )
@@ -159,6 +160,9 @@ type FeedState struct {
 	Polls     int       `json:"polls"`
 	LastPoll  time.Time `json:"lastPoll"`
 	LastError string    `json:"lastError,omitempty"`
+	// Budget is the connection's API budget as its guard saw it when the last poll ended, for `cosell
+	// status`; nil for a connection without a guard.
+	Budget *budget.Snapshot `json:"budget,omitempty"`
 }
 
 // FeedScan is where a poll in progress stands: the keyset position its next page of deals or notes

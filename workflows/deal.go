@@ -273,7 +273,11 @@ func failure(err error) engine.Failure {
 		return engine.Failure{Kind: engine.Rejected, CRM: rej.CRM, Code: rej.Code, Message: rej.Message, Fields: rej.Canonical}
 	}
 	if u, ok := activities.UnavailableOf(err); ok {
-		return engine.Failure{Kind: engine.Unavailable, CRM: u.CRM, Message: u.Message, RetryAfter: u.RetryAfter}
+		kind := engine.Unavailable
+		if u.Budget != nil {
+			kind = engine.Budget // the guard paused the connection: the engine tells both partners once
+		}
+		return engine.Failure{Kind: kind, CRM: u.CRM, Message: u.Message, RetryAfter: u.RetryAfter}
 	}
 	return engine.Failure{Kind: engine.Unavailable, Message: err.Error()}
 }
