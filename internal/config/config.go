@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+
+	"github.com/cosellsync/cosell/connectors/budget"
 )
 
 // Config is every process setting of the worker.
@@ -89,6 +91,18 @@ type Connection struct {
 	// AppURL is where links to HubSpot deals point (default https://app.hubspot.com, or the account's
 	// own UI domain).
 	AppURL string `env:"APP_URL"`
+
+	// BudgetDailyShare and BudgetWindowShare are the parts of the connection's daily API budget and of
+	// its short rate window (HubSpot's 10 s) the product may use, measured on the CRM's own count, which
+	// includes every user and integration on the connection: "50%" or "0.5".
+	BudgetDailyShare  budget.Share `env:"BUDGET_DAILY_SHARE, default=50%"`
+	BudgetWindowShare budget.Share `env:"BUDGET_WINDOW_SHARE, default=50%"`
+	// BudgetProbeInterval is how often a connection paused on its daily budget lets one call through to
+	// see whether the count has fallen.
+	BudgetProbeInterval time.Duration `env:"BUDGET_PROBE_INTERVAL, default=5m"`
+
+	// Name is the pairing file's connection name; LoadConnection sets it.
+	Name string
 }
 
 // Load reads and checks the process settings. The error lists every problem, each naming its variable.
@@ -161,7 +175,11 @@ func LoadConnection(ctx context.Context, l envconfig.Lookuper, name string) (Con
 	var c Connection
 	prefix := ConnectionPrefix(name)
 	if err := envconfig.ProcessWith(ctx, &envconfig.Config{Target: &c, Lookuper: envconfig.PrefixLookuper(prefix, l)}); err != nil {
-		return c, fmt.Errorf("connection %s (%s*): %w", name, prefix, err)
+		return c, fmt.Errorf("connection %s: %s", name, withVariableNames(err, reflect.TypeOf(c), prefix))
+	}
+	c.Name = name
+	if c.BudgetProbeInterval <= 0 {
+		return c, fmt.Errorf("connection %s: %sBUDGET_PROBE_INTERVAL: must be positive, got %s", name, prefix, c.BudgetProbeInterval)
 	}
 	for _, s := range []struct {
 		value *string

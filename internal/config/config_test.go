@@ -10,6 +10,8 @@ import (
 	"github.com/sethvargo/go-envconfig"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cosellsync/cosell/connectors/budget"
 )
 
 func TestDefaults(t *testing.T) {
@@ -59,4 +61,32 @@ func TestConnectionReadsPrefixedVariablesAndSecretFiles(t *testing.T) {
 		"COSELL_CONN_ACME_SF_TOKEN_FILE": filepath.Join(dir, "missing"),
 	}), "acme-sf")
 	assert.ErrorContains(t, err, "COSELL_CONN_ACME_SF_TOKEN_FILE")
+}
+
+func TestConnectionBudgetSharesDefaultToHalfAndNameTheirVariable(t *testing.T) {
+	c, err := LoadConnection(context.Background(), envconfig.MapLookuper(nil), "acme-sf")
+	require.NoError(t, err)
+	assert.Equal(t, "acme-sf", c.Name)
+	assert.Equal(t, budget.Share(0.5), c.BudgetDailyShare, "well below the limit unless an admin says otherwise")
+	assert.Equal(t, budget.Share(0.5), c.BudgetWindowShare)
+	assert.Equal(t, 5*time.Minute, c.BudgetProbeInterval)
+
+	c, err = LoadConnection(context.Background(), envconfig.MapLookuper(map[string]string{
+		"COSELL_CONN_ACME_SF_BUDGET_DAILY_SHARE":    "20%",
+		"COSELL_CONN_ACME_SF_BUDGET_WINDOW_SHARE":   "0.8",
+		"COSELL_CONN_ACME_SF_BUDGET_PROBE_INTERVAL": "1m",
+	}), "acme-sf")
+	require.NoError(t, err)
+	assert.InDelta(t, 0.2, float64(c.BudgetDailyShare), 1e-12)
+	assert.InDelta(t, 0.8, float64(c.BudgetWindowShare), 1e-12)
+	assert.Equal(t, time.Minute, c.BudgetProbeInterval)
+
+	for name, value := range map[string]string{
+		"COSELL_CONN_ACME_SF_BUDGET_DAILY_SHARE":    "150%",
+		"COSELL_CONN_ACME_SF_BUDGET_WINDOW_SHARE":   "none",
+		"COSELL_CONN_ACME_SF_BUDGET_PROBE_INTERVAL": "0s",
+	} {
+		_, err := LoadConnection(context.Background(), envconfig.MapLookuper(map[string]string{name: value}), "acme-sf")
+		assert.ErrorContains(t, err, name, value)
+	}
 }

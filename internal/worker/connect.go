@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/connectors/hubspot"
 	"github.com/cosellsync/cosell/connectors/salesforce"
 	"github.com/cosellsync/cosell/internal/config"
@@ -13,7 +14,12 @@ import (
 
 // Connect builds the connector for one CRM connection. Nothing is called until the first sync step, so
 // a CRM that is down at boot does not keep the worker from starting; it shows on the deals and feeds.
+//
+// Each connection gets its API budget guard (connectors/budget), with the shares and probe interval of
+// its COSELL_CONN_<NAME>_BUDGET_* settings.
 func Connect(kind string, c config.Connection, fields connectors.DealFields, httpClient *http.Client, log *slog.Logger) (connectors.CRM, error) {
+	guard := budget.New(budget.Config{CRM: kind, Connection: c.Name, DailyShare: c.BudgetDailyShare,
+		ShortShare: c.BudgetWindowShare, ProbeEvery: c.BudgetProbeInterval})
 	switch kind {
 	case "salesforce":
 		return salesforce.New(salesforce.Config{
@@ -26,6 +32,7 @@ func Connect(kind string, c config.Connection, fields connectors.DealFields, htt
 			HTTPClient:    httpClient,
 			DealFields:    fields,
 			Logger:        log.With("crm", "salesforce"),
+			Budget:        guard,
 		})
 	case "hubspot":
 		// IndexLag off: the poller re-reads COSELL_POLL_OVERLAP behind its cursor instead. That does not
@@ -35,7 +42,8 @@ func Connect(kind string, c config.Connection, fields connectors.DealFields, htt
 		// holds for Salesforce's late commits with overlap > commit delay + 1 s (whole-second stamps).
 		// connectors/*/consistency_test.go show it against the fakes; holding every change back by a
 		// guard would add the lag to every mirror's latency for no further safety.
-		cfg := hubspot.Config{BaseURL: c.URL, HTTPClient: httpClient, DealFields: fields, IndexLag: -1, AppURL: c.AppURL, Logger: log.With("crm", "hubspot")}
+		cfg := hubspot.Config{BaseURL: c.URL, HTTPClient: httpClient, DealFields: fields, IndexLag: -1, AppURL: c.AppURL,
+			Logger: log.With("crm", "hubspot"), Budget: guard}
 		if c.Token != "" {
 			cfg.PrivateAppToken = c.Token
 		} else {
