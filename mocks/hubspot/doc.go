@@ -15,6 +15,9 @@
 //   - Rate limits: a rolling window (100 requests per 10 s by default, per private app or per OAuth app), a
 //     daily limit for private apps, and a separate per-second limit for the search endpoints. Responses
 //     other than search carry the X-HubSpot-RateLimit-* headers; a 429 carries HubSpot's RATE_LIMIT body.
+//     Server.Limits and GET /__admin/limits show the counts, the highest daily count and rolling-window
+//     count ever reached (the peaks) and the refusals per policy; Server.SetDailyUsage and POST
+//     /__admin/limits ({"dailyUsed": 0}) move the daily count, as the day resetting would.
 //   - Objects: numeric string ids, every property value a string (null when unset), hs_object_id, createdate
 //     or hs_createdate and hs_lastmodifieddate kept by the server, on deals the calculated hs_is_closed and
 //     hs_is_closed_won (from the stage: closedwon and closedlost are closed, closedwon is won), typed

@@ -65,3 +65,30 @@ func TestUnauthenticatedRequestsDoNotCount(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusOK, p.do("GET", "/crm/v3/objects/deals", nil).status)
 }
+
+func TestLimitsCountersShowThePeaksAndTheKnobResetsTheDay(t *testing.T) {
+	p := newPortal(t, func(o *Options) { o.RateLimit = 3; o.RateLimitWindow = 10 * time.Second; o.DailyLimit = 5 })
+	for i := 0; i < 4; i++ {
+		p.do("GET", "/crm/v3/objects/deals", nil)
+	}
+	l := p.srv.Limits()
+	assert.Equal(t, 3, l.DailyUsed, "the fourth call was refused and does not count")
+	assert.Equal(t, 3, l.WindowPeak)
+	assert.Equal(t, 1, l.Refused["TEN_SECONDLY_ROLLING"])
+	assert.Equal(t, 10000, l.WindowMS)
+
+	p.clk.Advance(11 * time.Second)
+	p.do("GET", "/crm/v3/objects/deals", nil)
+	p.do("GET", "/crm/v3/objects/deals", nil)
+	r := p.do("GET", "/crm/v3/objects/deals", nil)
+	require.Equal(t, http.StatusTooManyRequests, r.status)
+	assert.Equal(t, "DAILY", r.body["policyName"])
+	assert.Equal(t, 5, p.srv.Limits().DailyPeak)
+
+	require.Equal(t, http.StatusNoContent, p.doAs("", "POST", "/__admin/limits", map[string]any{"dailyUsed": 0}).status)
+	assert.Equal(t, http.StatusOK, p.do("GET", "/crm/v3/objects/deals", nil).status, "the knob plays the day resetting")
+	got := p.doAs("", "GET", "/__admin/limits", nil)
+	require.Equal(t, http.StatusOK, got.status)
+	assert.EqualValues(t, 1, got.body["dailyUsed"])
+	assert.EqualValues(t, 5, got.body["dailyPeak"], "the peak is kept")
+}

@@ -137,6 +137,8 @@ func New(opts Options) *Server {
 	mux := http.NewServeMux()
 	s.admin.Mount(mux, s.SeedJSON, s.resetData)
 	mux.HandleFunc("POST /__admin/oauth/expire", s.handleAdminExpire)
+	mux.HandleFunc("GET /__admin/limits", s.handleAdminLimits)
+	mux.HandleFunc("POST /__admin/limits", s.handleAdminSetLimits)
 	mockkit.MountDelay(mux, "/__admin/search-index", mockkit.Delay{Get: s.SearchIndexLag, Set: s.SetSearchIndexLag, Flush: s.FlushSearchIndex})
 	mux.HandleFunc("GET /__admin/deals", s.handleAdminRecords(dealType))
 	mux.HandleFunc("GET /__admin/notes", s.handleAdminRecords(noteType))

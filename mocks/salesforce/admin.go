@@ -80,8 +80,10 @@ func classify(r *http.Request) (mockkit.Endpoint, bool) {
 //	POST /__admin/tokens/expire   invalidate every access token now
 //	GET  /__admin/commit-delay    {"ms": n}: how long API writes stay invisible to SOQL
 //	POST /__admin/commit-delay    set {"ms": n}; "flush": true makes pending writes visible now
-//	GET  /__admin/limits          {"used": n, "max": m} of the daily API budget
-//	POST /__admin/limits          set {"used": n, "max": m} (max optional)
+//	GET  /__admin/limits          the daily API budget: {"used": n, "max": m, "peak": p, "refused": r}
+//	                              (peak: the highest count API calls reached; refused: 403s answered)
+//	POST /__admin/limits          set {"used": n, "max": m} (max optional); {"used": 0} empties the
+//	                              rolling window, as a day passing would
 //	GET  /__admin/records         every user, opportunity and task, in the seed shape
 func (s *Server) mountAdmin(mux *http.ServeMux) {
 	s.admin.Mount(mux, s.SeedJSON, s.resetData)
@@ -91,8 +93,7 @@ func (s *Server) mountAdmin(mux *http.ServeMux) {
 	})
 	mockkit.MountDelay(mux, "/__admin/commit-delay", mockkit.Delay{Get: s.CommitDelay, Set: s.SetCommitDelay, Flush: s.CommitAll})
 	mux.HandleFunc("GET /__admin/limits", func(w http.ResponseWriter, _ *http.Request) {
-		used, max := s.APIUsage()
-		writeJSON(w, http.StatusOK, map[string]int{"used": used, "max": max})
+		writeJSON(w, http.StatusOK, s.APIBudget())
 	})
 	mux.HandleFunc("POST /__admin/limits", func(w http.ResponseWriter, r *http.Request) {
 		var in struct {

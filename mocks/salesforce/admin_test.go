@@ -118,7 +118,19 @@ func TestAdminSeedResetExpireAndLimits(t *testing.T) {
 	require.Equal(t, http.StatusNoContent, status)
 	a := o.call(http.MethodGet, "limits", nil)
 	assert.Equal(t, "api-usage=100/100", a.header.Get("Sforce-Limit-Info"))
-	assert.Equal(t, http.StatusForbidden, o.call(http.MethodGet, "limits", nil).status)
+	refused := o.call(http.MethodGet, "limits", nil)
+	assert.Equal(t, http.StatusForbidden, refused.status)
+	assert.Equal(t, "api-usage=100/100", refused.header.Get("Sforce-Limit-Info"), "a refusal carries the count too")
+
+	// The counters show the highest count reached, whatever the window does afterwards.
+	status, _ = adminDo(t, o, http.MethodPost, "/__admin/limits", `{"used": 0}`)
+	require.Equal(t, http.StatusNoContent, status)
+	o.call(http.MethodGet, "limits", nil)
+	status, body = adminDo(t, o, http.MethodGet, "/__admin/limits", "")
+	require.Equal(t, http.StatusOK, status)
+	var b APIBudget
+	require.NoError(t, json.Unmarshal(body, &b))
+	assert.Equal(t, APIBudget{Used: 1, Max: 100, Peak: 100, Refused: 1}, b)
 
 	status, _ = adminDo(t, o, http.MethodPost, "/__admin/reset", "")
 	require.Equal(t, http.StatusNoContent, status)

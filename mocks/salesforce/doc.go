@@ -21,6 +21,13 @@
 // behind its cursor misses such rows, as it would against a real org. Knobs: Options.CommitDelay
 // (negative: none), SetCommitDelay, CommitAll, and GET/POST /__admin/commit-delay.
 //
+// The daily API budget: every authenticated REST call under /services/data/vXX.X counts against
+// Options.DailyLimit (15,000 by default, a Developer Edition org) over a rolling 24 hours, every answer
+// carries Sforce-Limit-Info: api-usage=N/M (N including the call), and once the budget is spent every
+// call gets 403 REQUEST_LIMIT_EXCEEDED, itself uncounted. Server.APIBudget and GET /__admin/limits show
+// the count, the highest count ever reached (Peak) and the refusals; SetAPIUsage and POST
+// /__admin/limits ({"used": 0}) move the count, as a day passing would, and keep the peak.
+//
 // Faults (mocks/mockkit) can fail a request before or after it is applied, as a 5xx, a hang past the
 // client's deadline or a dropped connection, at a seeded random rate. A deleted record's id answers 404
 // ENTITY_IS_DELETED (Server.Delete deletes for tests). Field names are case-insensitive in bodies and

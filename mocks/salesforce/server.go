@@ -224,7 +224,27 @@ func (s *Server) APIUsage() (used, max int) {
 	return s.budget.used(s.now()), s.opts.DailyLimit
 }
 
-// SetAPIUsage sets the requests counted so far (and the allocation, when max > 0), to test running out.
+// APIBudget is the org's daily API budget as its counters stand (GET /__admin/limits).
+type APIBudget struct {
+	// Used is the requests counted in the last 24 hours, Max the allocation.
+	Used int `json:"used"`
+	Max  int `json:"max"`
+	// Peak is the highest count API requests reached since the org was created or reset, whatever
+	// SetAPIUsage did since: the evidence that a client never went past a share of the budget.
+	Peak int `json:"peak"`
+	// Refused counts the requests answered 403 REQUEST_LIMIT_EXCEEDED.
+	Refused int `json:"refused"`
+}
+
+// APIBudget reports the daily API budget's counters.
+func (s *Server) APIBudget() APIBudget {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return APIBudget{Used: s.budget.used(s.now()), Max: s.opts.DailyLimit, Peak: s.budget.peak, Refused: s.budget.refused}
+}
+
+// SetAPIUsage sets the requests counted so far (and the allocation, when max > 0), to test running out;
+// SetAPIUsage(0, 0) plays the rolling window emptying. Peak and Refused are kept.
 func (s *Server) SetAPIUsage(used, max int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -270,10 +290,13 @@ func emailFor(username string) string {
 // now is the org clock at Salesforce's millisecond precision.
 func (s *Server) now() time.Time { return s.nowFn().UTC().Truncate(time.Millisecond) }
 
-// budget counts API requests over a rolling 24 hours in one-minute buckets.
+// budget counts API requests over a rolling 24 hours in one-minute buckets, and keeps the highest
+// count they reached and how many were refused.
 type budget struct {
 	minutes []minuteCount
 	total   int
+	peak    int
+	refused int
 }
 
 type minuteCount struct {
@@ -305,6 +328,7 @@ func (b *budget) spend(now time.Time) {
 		b.minutes = append(b.minutes, minuteCount{minute: m, n: 1})
 	}
 	b.total++
+	b.peak = max(b.peak, b.total)
 }
 
 func (b *budget) set(now time.Time, used int) {
@@ -527,6 +551,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now()
 	if s.budget.used(now) >= s.opts.DailyLimit {
+		s.budget.refused++
 		s.limitHeader(w, now)
 		writeAPIError(w, errLimit())
 		return
