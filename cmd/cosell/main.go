@@ -4,6 +4,7 @@
 //	cosell dev                         run the local demo: dev Temporal, both fake CRMs, the worker
 //	cosell mapping validate FILE...    check pairing files; every problem with file:line:col and a hint
 //	cosell deal show CO-SELL-ID        print a deal's sync state (fields per side, conflicts, issues)
+//	cosell status [PAIRING]            each CRM connection's API budget and what waits on it
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
 //
@@ -42,6 +43,7 @@ commands:
   dev                            run the local demo: dev Temporal, both fake CRMs, the worker
   mapping validate FILE...       check pairing files and report every problem with file:line:col
   deal show CO-SELL-ID           print a deal's sync state [--output json]
+  status [PAIRING]               each CRM connection's API budget and what waits on it [--deals N] [--output json]
   pilot start|status|report|decide PAIRING   drive a pairing's 90-day pilot (see cosell pilot)
   mock salesforce|hubspot|slack  run a fake as a process [--addr HOST:PORT] [--seed FILE] [--demo]
 `
@@ -81,6 +83,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError("usage: cosell deal show CO-SELL-ID [--output json]")
 		}
 		return runDealShow(ctx, args[2:], stdout)
+	case "status":
+		return runStatus(ctx, args[1:], stdout)
 	case "mock":
 		return runMock(ctx, args[1:], stdout)
 	case "pilot":

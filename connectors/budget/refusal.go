@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// Marker is in every refusal's message, so that a stored message (a change feed's last error) can be
+// told apart from a CRM's own error.
+const Marker = "API budget guard"
+
 // Refusal is a call the guard did not send: sending it would have taken the product past its share of
 // a window. It is not a CRM error: nothing reached the CRM.
 type Refusal struct {
@@ -36,12 +40,12 @@ func (r *Refusal) Error() string {
 	wait := r.RetryAfter.Round(time.Millisecond)
 	switch {
 	case r.Learning:
-		return fmt.Sprintf("%s: API budget guard: one call at a time until the first answer shows where the count stands; next call in %s", who, wait)
+		return fmt.Sprintf("%s: "+Marker+": one call at a time until the first answer shows where the count stands; next call in %s", who, wait)
 	case r.Window == Daily:
-		return fmt.Sprintf("%s: API budget guard: the product's %s share of the daily API budget is used (%d of %d calls counted, the share allows %d); work waits and looks again in %s",
+		return fmt.Sprintf("%s: "+Marker+": the product's %s share of the daily API budget is used (%d of %d calls counted, the share allows %d); work waits and looks again in %s",
 			who, r.Share, r.Used, r.Limit, r.Line, wait)
 	default:
-		return fmt.Sprintf("%s: API budget guard: the product's %s share of the rate window is used (%d of %d calls per %s, the share allows %d); next call in %s",
+		return fmt.Sprintf("%s: "+Marker+": the product's %s share of the rate window is used (%d of %d calls per %s, the share allows %d); next call in %s",
 			who, r.Share, r.Used, r.Limit, r.Interval, r.Line, wait)
 	}
 }

@@ -1,0 +1,265 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/connectors/budget"
+	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/vocab"
+)
+
+const statusUsage = "usage: cosell status [PAIRING] [--deals N] [--output json]"
+
+// statusReport is what `cosell status` shows: each CRM connection's API budget as its change feed last
+// saw it, and what waits on a budget.
+type statusReport struct {
+	PairingID   string             `json:"pairingId"`
+	Connections []connectionStatus `json:"connections"`
+	// Waiting lists the running deals with a budget sync issue, among the Checked of Running deals on
+	// the task queue.
+	Waiting []waitingDeal `json:"waiting"`
+	Checked int           `json:"checked"`
+	Running int           `json:"running"`
+}
+
+type connectionStatus struct {
+	Side       pairing.Side `json:"side"`
+	Partner    string       `json:"partner,omitempty"`
+	CRM        string       `json:"crm,omitempty"`
+	Connection string       `json:"connection,omitempty"`
+	// Budget is the guard's snapshot at the end of the feed's last successful poll.
+	Budget *budget.Snapshot `json:"budget,omitempty"`
+	// Paused says the connection waits on its daily budget: the guard said so at the last poll, or the
+	// feed's last poll was refused by it.
+	Paused    bool      `json:"paused"`
+	Polls     int       `json:"polls"`
+	LastPoll  time.Time `json:"lastPoll,omitzero"`
+	LastError string    `json:"lastError,omitempty"`
+	// FeedError is set when the feed could not be queried.
+	FeedError string `json:"feedError,omitempty"`
+}
+
+type waitingDeal struct {
+	CoSellID string       `json:"coSellId"`
+	Side     pairing.Side `json:"side"`
+	Since    time.Time    `json:"since"`
+	Message  string       `json:"message"`
+}
+
+// runStatus prints each connection's budget and what waits on it. The budget figures are the last ones
+// the worker's guard saw (the feeds record them at every poll), so the command spends no CRM call.
+func runStatus(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	output := fs.String("output", "text", "text or json")
+	maxDeals := fs.Int("deals", 1000, "check at most this many running deals for a budget wait")
+	id, rest := splitID(args)
+	if err := fs.Parse(rest); err != nil {
+		return usageError("%v\n%s", err, statusUsage)
+	}
+	if id == "" && fs.NArg() == 1 {
+		id = fs.Arg(0)
+	}
+	c, cfg, err := dialTemporal(ctx, *output)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var p *pairing.Pairing
+	if cfg.PairingFile != "" {
+		if p, err = pairing.Load(cfg.PairingFile); err != nil {
+			return configError(fmt.Errorf("COSELL_PAIRING_FILE: %w", err))
+		}
+	}
+	switch {
+	case id == "" && p == nil:
+		return usageError("name the pairing, or set COSELL_PAIRING_FILE\n%s", statusUsage)
+	case id == "":
+		id = p.ID
+	case p != nil && p.ID != id:
+		p = nil // another pairing than the worker's file: sides only
+	}
+	rep := statusReport{PairingID: id}
+	for _, s := range []pairing.Side{pairing.A, pairing.B} {
+		rep.Connections = append(rep.Connections, connectionOf(ctx, c, id, s, p))
+	}
+	if err := waitingDeals(ctx, c, cfg.TaskQueue, id, *maxDeals, &rep); err != nil {
+		return err
+	}
+	if *output == "json" {
+		return writeJSON(out, rep)
+	}
+	printStatus(out, rep)
+	return nil
+}
+
+// connectionOf reads one side's change feed for its connection's budget.
+func connectionOf(ctx context.Context, c client.Client, pairingID string, s pairing.Side, p *pairing.Pairing) connectionStatus {
+	cs := connectionStatus{Side: s}
+	if p != nil {
+		cs.Partner, cs.CRM, cs.Connection = p.Partner(s).Name, p.Partner(s).CRM, p.Partner(s).Connection
+	}
+	res, err := c.QueryWorkflow(ctx, api.ChangeFeedWorkflowID(pairingID, s), "", api.FeedQuery)
+	var v api.FeedView
+	if err == nil {
+		err = res.Get(&v)
+	}
+	if err != nil {
+		cs.FeedError = err.Error()
+		return cs
+	}
+	st := v.State
+	cs.Budget, cs.Polls, cs.LastPoll, cs.LastError = st.Budget, st.Polls, st.LastPoll, st.LastError
+	if b := st.Budget; b != nil {
+		if cs.CRM == "" {
+			cs.CRM = b.CRM
+		}
+		if cs.Connection == "" {
+			cs.Connection = b.Connection
+		}
+		cs.Paused = !b.PausedSince.IsZero()
+	}
+	if strings.Contains(st.LastError, budget.Marker) && strings.Contains(st.LastError, "daily") {
+		cs.Paused = true
+	}
+	return cs
+}
+
+// waitingDeals finds the running deals of the pairing that wait on a budget: it lists the task queue's
+// running deal workflows (visibility) and asks each, at most maxDeals of them, for its sync issues.
+func waitingDeals(ctx context.Context, c client.Client, taskQueue, pairingID string, maxDeals int, rep *statusReport) error {
+	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND TaskQueue = '%s'", api.DealWorkflowName, taskQueue)
+	count, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
+	if err != nil {
+		return fmt.Errorf("count running deals: %w", err)
+	}
+	rep.Running = int(count.GetCount())
+	var ids []string
+	var token []byte
+	for len(ids) < maxDeals {
+		page, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 100, NextPageToken: token})
+		if err != nil {
+			return fmt.Errorf("list running deals: %w", err)
+		}
+		for _, e := range page.GetExecutions() {
+			if len(ids) < maxDeals {
+				ids = append(ids, e.GetExecution().GetWorkflowId())
+			}
+		}
+		if token = page.GetNextPageToken(); len(token) == 0 {
+			break
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, wid := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			res, err := c.QueryWorkflow(ctx, wid, "", api.DealQuery)
+			var v api.DealView
+			if err == nil {
+				err = res.Get(&v)
+			}
+			if err != nil {
+				return // closed meanwhile, or busy: not checked
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if v.PairingID != pairingID {
+				return
+			}
+			rep.Checked++
+			for _, is := range v.Issues {
+				if is.Kind == vocab.IssueBudget {
+					rep.Waiting = append(rep.Waiting, waitingDeal{CoSellID: v.CoSellID, Side: is.Side, Since: is.Since, Message: is.Message})
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	slices.SortFunc(rep.Waiting, func(a, b waitingDeal) int { return a.Since.Compare(b.Since) })
+	return nil
+}
+
+func printStatus(out io.Writer, rep statusReport) {
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format(time.RFC3339)
+	}
+	fmt.Fprintf(out, "Pairing %s\n\n", rep.PairingID)
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SIDE\tCONNECTION\tCRM\tDAILY BUDGET\tRATE WINDOW\tSTATE\tAS OF")
+	for _, cs := range rep.Connections {
+		daily, short, asOf := "-", "-", "-"
+		if b := cs.Budget; b != nil {
+			daily, short, asOf = window(b.Daily), window(b.Short), ts(b.At)
+		}
+		state := "running"
+		switch {
+		case cs.FeedError != "":
+			state = "feed not found"
+		case cs.Budget == nil && cs.LastError == "":
+			state = "no budget figures yet"
+		case cs.Paused:
+			state = "PAUSED on the daily budget"
+			if b := cs.Budget; b != nil && !b.NextProbe.IsZero() {
+				state += ", next look " + ts(b.NextProbe)
+			}
+		}
+		name := cs.Connection
+		if cs.Partner != "" {
+			name += " (" + cs.Partner + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cs.Side, orDash(name), orDash(cs.CRM), daily, short, state, asOf)
+	}
+	_ = tw.Flush()
+	for _, cs := range rep.Connections {
+		line := fmt.Sprintf("  feed %s: %d polls, last %s", cs.Side, cs.Polls, ts(cs.LastPoll))
+		if cs.FeedError != "" {
+			line = fmt.Sprintf("  feed %s: %s", cs.Side, cs.FeedError)
+		} else if cs.LastError != "" {
+			line += "; last error: " + cs.LastError
+		}
+		fmt.Fprintln(out, line)
+	}
+	fmt.Fprintf(out, "\nWaiting on an API budget: %d deals (%d of %d running deals checked)\n", len(rep.Waiting), rep.Checked, rep.Running)
+	for _, w := range rep.Waiting {
+		fmt.Fprintf(out, "  %s  side %s  since %s: %s\n", w.CoSellID, w.Side, ts(w.Since), w.Message)
+	}
+}
+
+// window renders one budget window: "47/100 used, 50% share: line 50 (work pauses at 47), 3 refused".
+func window(w *budget.WindowState) string {
+	if w == nil {
+		return "-"
+	}
+	per := ""
+	if w.Interval > 0 {
+		per = " per " + w.Interval.String()
+	}
+	s := fmt.Sprintf("%d/%d%s used, %s share: line %d", w.Used, w.Limit, per, w.Share, w.Line)
+	if w.Stop > 0 {
+		s += fmt.Sprintf(" (work pauses at %d)", w.Stop)
+	}
+	if w.Refused > 0 {
+		s += fmt.Sprintf(", %d refused", w.Refused)
+	}
+	return s
+}
