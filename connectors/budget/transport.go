@@ -1,6 +1,9 @@
 package budget
 
-import "net/http"
+import (
+	"log/slog"
+	"net/http"
+)
 
 // Transport puts a Guard in front of an HTTP transport: each request is let through or refused before
 // it is sent (a refusal is the RoundTrip error, a *Refusal), and the budget figures of each answer go
@@ -44,4 +47,22 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	tk.Done(r)
 	return resp, nil
+}
+
+// TransportLogger is the logger to give a retrying HTTP client (go-retryablehttp's LeveledLogger) that
+// runs over a Transport: it logs an attempt the guard refused at debug level, not as a failed request,
+// since nothing failed and nothing was sent; everything else goes to the slog.Logger as it is.
+type TransportLogger struct{ *slog.Logger }
+
+// Error logs a failed attempt, or a refused one at debug level.
+func (l TransportLogger) Error(msg string, keysAndValues ...any) {
+	for _, v := range keysAndValues {
+		if err, ok := v.(error); ok {
+			if _, refused := AsRefusal(err); refused {
+				l.Logger.Debug(msg, keysAndValues...)
+				return
+			}
+		}
+	}
+	l.Logger.Error(msg, keysAndValues...)
 }

@@ -1,7 +1,10 @@
 package budget
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -133,4 +136,13 @@ func TestTransportRefusesWithoutSending(t *testing.T) {
 	resp, err = client.Post(srv.URL+"/services/oauth2/token", "application/x-www-form-urlencoded", nil)
 	require.NoError(t, err, "a token request costs nothing")
 	resp.Body.Close()
+}
+
+func TestTransportLoggerKeepsRefusalsOutOfTheErrorLog(t *testing.T) {
+	var buf bytes.Buffer
+	l := TransportLogger{Logger: slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	l.Error("request failed", "error", fmt.Errorf("get: %w", &Refusal{Window: Daily}), "method", "GET")
+	assert.Empty(t, buf.String(), "a refusal is logged at debug level")
+	l.Error("request failed", "error", errors.New("connection reset"))
+	assert.Contains(t, buf.String(), "level=ERROR")
 }

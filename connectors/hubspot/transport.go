@@ -53,7 +53,7 @@ func newRetryClient(cfg Config, tokens tokenSource) *retryablehttp.Client {
 	rc.HTTPClient = inner
 	rc.Logger = nil
 	if cfg.Logger != nil {
-		rc.Logger = cfg.Logger
+		rc.Logger = budget.TransportLogger{Logger: cfg.Logger}
 	}
 	rc.RetryMax = cfg.MaxTries - 1
 	rc.RetryWaitMin = cfg.MinRetryWait

@@ -187,7 +187,7 @@ func newTransport(cfg Config, recordUsage func(used, max int)) http.RoundTripper
 	policy := retryPolicy{maxRetryAfter: cfg.MaxRetryAfter, now: time.Now}
 	rc := &retryablehttp.Client{
 		HTTPClient:   &base,
-		Logger:       cfg.Logger.With("crm", "salesforce"),
+		Logger:       budget.TransportLogger{Logger: cfg.Logger.With("crm", "salesforce")},
 		RetryWaitMin: cfg.RetryWaitMin,
 		RetryWaitMax: cfg.RetryWaitMax,
 		RetryMax:     cfg.RetryMax,
