@@ -205,7 +205,7 @@ func printStatus(out io.Writer, rep statusReport) {
 	}
 	fmt.Fprintf(out, "Pairing %s\n\n", rep.PairingID)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SIDE\tCONNECTION\tCRM\tDAILY BUDGET\tRATE WINDOW\tSTATE\tAS OF")
+	fmt.Fprintln(tw, "SIDE\tCONNECTION\tCRM\tDAILY BUDGET\tRATE WINDOW\tSTATE\tFIGURES AS OF")
 	for _, cs := range rep.Connections {
 		daily, short, asOf := "-", "-", "-"
 		if b := cs.Budget; b != nil {
