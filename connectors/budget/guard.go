@@ -143,8 +143,8 @@ func New(cfg Config) *Guard {
 
 // Ticket is a call the guard let through. Its answer's budget figures go back with Done.
 type Ticket struct {
-	g     *Guard
-	cost  Cost
+	g    *Guard
+	cost Cost
 }
 
 // Admit lets one call of the given cost through, or refuses it with a *Refusal saying when to try
