@@ -84,16 +84,7 @@ func (r Record) Dispute(d Dispute) (Record, error) {
 	if d.Partner != vocab.A && d.Partner != vocab.B {
 		errs = append(errs, fmt.Errorf("partner %q is not side a or b", d.Partner))
 	}
-	if strings.TrimSpace(d.Reason) == "" {
-		errs = append(errs, errors.New("no reason: say what is wrong with the split"))
-	} else if len(d.Reason) > maxDetail {
-		errs = append(errs, fmt.Errorf("the reason is %d characters; keep it within %d", len(d.Reason), maxDetail))
-	}
-	if d.At.IsZero() {
-		errs = append(errs, errors.New("no time"))
-	} else if d.At.Before(r.Result.WonAt) {
-		errs = append(errs, fmt.Errorf("dated %s, before the deal was won (%s)", stamp(d.At), stamp(r.Result.WonAt)))
-	}
+	errs = append(errs, text("reason", d.Reason, "say what is wrong with the split"), after(d.At, r.Result.WonAt, "the deal was won"))
 	if open, ok := r.Open(); ok {
 		errs = append(errs, fmt.Errorf("partner %s's dispute of %s is still open; resolve it first", open.Partner, stamp(open.At)))
 	}
@@ -103,8 +94,8 @@ func (r Record) Dispute(d Dispute) (Record, error) {
 	if d.Resolution != nil {
 		errs = append(errs, errors.New("a new dispute has no resolution yet"))
 	}
-	if len(errs) > 0 {
-		return r, fmt.Errorf("dispute of %s: %w", r.Result.CoSellID, errors.Join(errs...))
+	if err := errors.Join(errs...); err != nil {
+		return r, fmt.Errorf("dispute of %s: %w", r.Result.CoSellID, err)
 	}
 	out := r
 	out.Disputes = append(slices.Clone(r.Disputes), d)
@@ -112,9 +103,10 @@ func (r Record) Dispute(d Dispute) (Record, error) {
 }
 
 // Resolve settles the open dispute. The approver must be one of approvers (the pairing's, e-mails
-// compared without regard to case; an empty list allows anyone named) and not the person who disputed; an upheld dispute carries a
-// corrected split in the attribution's currency (never another: ErrCurrencyMismatch) that sums to the
-// pool, has a part for each partner and differs from the split in force; a rejected one carries none.
+// compared without regard to case; an empty list allows anyone named) and not the person who
+// disputed; an upheld dispute carries a corrected split in the attribution's currency (never another:
+// ErrCurrencyMismatch) that sums to the pool, has a part for each partner and differs from the split in
+// force; a rejected one carries none.
 func (r Record) Resolve(res Resolution, approvers []string) (Record, error) {
 	open, ok := r.Open()
 	if !ok {
@@ -129,16 +121,7 @@ func (r Record) Resolve(res Resolution, approvers []string) (Record, error) {
 	case open.By != "" && strings.EqualFold(open.By, res.Approver):
 		errs = append(errs, fmt.Errorf("%s disputed the attribution and cannot settle the dispute", res.Approver))
 	}
-	if strings.TrimSpace(res.Note) == "" {
-		errs = append(errs, errors.New("no note: say why the dispute is upheld or rejected"))
-	} else if len(res.Note) > maxDetail {
-		errs = append(errs, fmt.Errorf("the note is %d characters; keep it within %d", len(res.Note), maxDetail))
-	}
-	if res.At.IsZero() {
-		errs = append(errs, errors.New("no time"))
-	} else if res.At.Before(open.At) {
-		errs = append(errs, fmt.Errorf("dated %s, before the dispute (%s)", stamp(res.At), stamp(open.At)))
-	}
+	errs = append(errs, text("note", res.Note, "say why the dispute is upheld or rejected"), after(res.At, open.At, "the dispute"))
 	switch res.Verdict {
 	case Upheld:
 		if err := r.checkCorrection(res); err != nil {
@@ -151,8 +134,8 @@ func (r Record) Resolve(res Resolution, approvers []string) (Record, error) {
 	default:
 		errs = append(errs, fmt.Errorf("unknown verdict %q: want upheld or rejected", res.Verdict))
 	}
-	if len(errs) > 0 {
-		return r, fmt.Errorf("resolve dispute of %s: %w", r.Result.CoSellID, errors.Join(errs...))
+	if err := errors.Join(errs...); err != nil {
+		return r, fmt.Errorf("resolve dispute of %s: %w", r.Result.CoSellID, err)
 	}
 	out := r
 	out.Disputes = slices.Clone(r.Disputes)
@@ -231,6 +214,28 @@ func (r Record) Lines() []string {
 		}
 	}
 	return lines
+}
+
+// text checks a required free-text field; nil when it is fine.
+func text(field, s, hint string) error {
+	if strings.TrimSpace(s) == "" {
+		return fmt.Errorf("no %s: %s", field, hint)
+	}
+	if len(s) > maxDetail {
+		return fmt.Errorf("the %s is %d characters; keep it within %d", field, len(s), maxDetail)
+	}
+	return nil
+}
+
+// after checks a time is set and not before another; nil when it is fine.
+func after(t, floor time.Time, what string) error {
+	if t.IsZero() {
+		return errors.New("no time")
+	}
+	if t.Before(floor) {
+		return fmt.Errorf("dated %s, before %s (%s)", stamp(t), what, stamp(floor))
+	}
+	return nil
 }
 
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 MST") }
