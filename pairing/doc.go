@@ -72,6 +72,20 @@
 //	  lost_stages: [closed_lost]    # default closed_lost, lost; no stage in both
 //	  currency: USD                 # ISO 4217, default USD
 //	  managers: { a: [maria.manager@acme.example], b: [kim.manager@globex.example] }
+//	cosell:                         # optional; defaults: cosell.Defaults.WithDefaults, attribution.DefaultRules
+//	  model: partner_led            # partner_led (default) | vendor_led | true_cosell
+//	  motion: sell_with             # sell_with (default) | sell_through | sell_to
+//	  vendor: b                     # a | b; default: from who registers each deal
+//	  currency: EUR                 # optional ISO 4217: deals in another currency are refused; must match an
+//	                                # enabled pilot's
+//	  stages: { needs_analysis: discovery }   # keys: canonical stage values; values: the six playbook stages
+//	  split: { sourcing: 20%, selling: 40%, technical_validation: 25%, influence: 15% }
+//	                                # roles left out earn nothing; shares above 0, two decimals, total 100%
+//	  pool: { solo: 20%, cosell: 25%, true_cosell: 30% }   # co-sell rates at least solo, at most 100%
+//	  rules:
+//	    selling_stages: [discovery, proposal, close]      # playbook stages, each once
+//	    technical_validation: { kinds: [demo, technical_validation], min_touchpoints: 1 }
+//	    influence: { kinds: [intro, meeting, …], min_touchpoints: 1 }   # touchpoint kinds, each once
 //
 // # Validation
 //
@@ -85,6 +99,6 @@
 // Top-level sections are decoded in the order of the sections table in parse.go. A new section is one
 // table entry and one decode function that reads its node with the decoder's helpers (object, mapping,
 // str, list, choice, boolean, whole, percent, emails), which report unknown keys, wrong types and missing
-// keys with positions, and fills a new field on Pairing. sla, escalation, notifications and pilot were
-// added this way; pilot.go is the most recent.
+// keys with positions, and fills a new field on Pairing. sla, escalation, notifications, pilot and cosell
+// were added this way; cosell.go is the most recent.
 package pairing

@@ -1,7 +1,9 @@
 package pairing
 
 import (
+	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/cosell"
 	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/sla"
 	"github.com/cosellsync/cosell/vocab"
@@ -71,6 +73,13 @@ type Pairing struct {
 	// Pilot.Enabled is true only when the section says `enabled: true`: then the worker starts the
 	// pairing's pilot on boot.
 	Pilot pilot.Config `json:"pilot"`
+	// CoSell holds the pairing's co-sell defaults (section cosell): the model and motion a new deal
+	// gets, which side plays the vendor, and how stage values map to the playbook's stages; always with
+	// the playbook's defaults filled in.
+	CoSell cosell.Defaults `json:"cosell"`
+	// Attribution holds the published attribution rules (section cosell): currency, role split,
+	// commission pool and role rules; always with the playbook's defaults filled in.
+	Attribution attribution.Rules `json:"attribution"`
 	// OnDelete says what a deal does when a partner deletes its record (section sync; default unlink).
 	OnDelete vocab.OnDelete `json:"onDelete"`
 	// Path is the file the pairing was loaded from, for messages.

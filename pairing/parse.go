@@ -38,7 +38,8 @@ var sections = []section{
 	{key: "sla", decode: decodeSLA},               // after fields: stage budgets name the stage field's values
 	{key: "escalation", decode: decodeEscalation}, // after sla: replaces its default ladder
 	{key: "notifications", decode: decodeNotifications},
-	{key: "pilot", decode: decodePilot}, // after fields: won and lost stages name the stage field's values
+	{key: "pilot", decode: decodePilot},   // after fields: won and lost stages name the stage field's values
+	{key: "cosell", decode: decodeCoSell}, // after fields and pilot: stages name the stage field's values; one currency
 	{key: "sync", decode: decodeSync},
 }
 

@@ -277,7 +277,7 @@ func TestUnknownKeyFarFromAnyKnownListsThem(t *testing.T) {
 			found = true
 			assert.Equal(t, 2, p.Line)
 			assert.Equal(t, 1, p.Column)
-			assert.Equal(t, "the keys allowed here are version, pairing, partners, fields, owners, notes, sla, escalation, notifications, pilot or sync", p.Hint)
+			assert.Equal(t, "the keys allowed here are version, pairing, partners, fields, owners, notes, sla, escalation, notifications, pilot, cosell or sync", p.Hint)
 		}
 	}
 	assert.True(t, found, err.Error())
