@@ -124,6 +124,7 @@ func TestTrueCoSell(t *testing.T) {
 	r, err := attribution.Attribute(attribution.DefaultRules(), d)
 	require.NoError(t, err)
 	assert.Equal(t, attribution.TrueCoSellPool, r.Pool)
+	assert.Equal(t, "Attribution of CS-4, won 2026-05-29: JPY 1,000,001; true co-sell, sell-with.", r.Calculation[0], "no vendor: it changes no lead")
 	assert.Equal(t, int64(300_000), r.PoolMinor, "30 % of 1,000,001 yen, rounded half up")
 	// a: 20 + 20 + 12.5 + 7.5 = 60 %; b: 20 + 12.5 + 7.5 = 40 %.
 	assert.Equal(t, []int64{180_000, 120_000}, amounts(r))

@@ -66,9 +66,13 @@ func (r Result) Note() string { return strings.Join(r.Calculation, "\n") }
 // explain writes the calculation lines of the result and of each part.
 func (r *Result) explain(d Deal, pool money.Amount, weights []int64, total int64, n namer) {
 	pl := d.Plan
+	vendor := ", " + n.of(pl.Vendor) + " plays the vendor"
+	if pl.Model == cosell.TrueCoSell {
+		vendor = "" // every stage is joint: who is the vendor changes nothing
+	}
 	lines := []string{
-		fmt.Sprintf("Attribution of %s, won %s: %s; %s, %s, %s plays the vendor.", r.CoSellID, r.WonAt.UTC().Format("2006-01-02"),
-			d.Amount, words(string(pl.Model)), words(string(pl.Motion)), n.of(pl.Vendor)),
+		fmt.Sprintf("Attribution of %s, won %s: %s; %s, %s%s.", r.CoSellID, r.WonAt.UTC().Format("2006-01-02"),
+			d.Amount, words(string(pl.Model)), words(string(pl.Motion)), vendor),
 	}
 	why := map[PoolKind]string{
 		SoloPool:       "only one partner earned a role, so the solo rate",
