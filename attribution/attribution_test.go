@@ -112,6 +112,13 @@ func TestSoloPool(t *testing.T) {
 	assert.Equal(t, []int64{1_000_000, 0}, amounts(r))
 	assert.Equal(t, []attribution.Role{}, r.Parts[1].Roles)
 	assert.Equal(t, []string{"b: no role, no part of the pool."}, r.Parts[1].Calculation)
+	b, ok := r.Part(vocab.B)
+	assert.True(t, ok)
+	assert.Equal(t, r.Parts[1], b)
+	_, ok = r.Part("c")
+	assert.False(t, ok)
+	assert.Equal(t, usd(5_000_000), r.Amount())
+	assert.Equal(t, usd(1_000_000), r.PoolAmount())
 }
 
 // True co-selling: every stage joint, so selling is shared; equal validation evidence shares it too;
@@ -296,4 +303,15 @@ func TestLoss(t *testing.T) {
 		assert.ErrorContains(t, err, msg)
 	}
 	assert.ErrorContains(t, attribution.Loss{CoSellID: "CS-1", Reason: "Price", Side: vocab.A, At: won}.Validate(), `unknown reason "Price"`)
+}
+
+// A split that pays only a role nobody earned still pays the pool out: to the partner who registered.
+func TestNobodyEarnedAPaidRole(t *testing.T) {
+	r, err := attribution.Attribute(attribution.Rules{Split: attribution.Split{Influence: money.Whole}},
+		attribution.Deal{CoSellID: "CS-12", Amount: usd(1_000_000), WonAt: won, Registrant: vocab.B, Plan: partnerLed(vocab.A)})
+	require.NoError(t, err)
+	assert.Equal(t, attribution.SoloPool, r.Pool)
+	assert.Equal(t, []int64{0, 200_000}, amounts(r))
+	assert.Contains(t, r.Calculation, "No role with a share was earned: the pool goes to b, who registered the deal.")
+	assert.Contains(t, r.Calculation, "b: registered the deal, 100% of the pool → USD 2,000.00.")
 }
