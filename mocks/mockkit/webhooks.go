@@ -81,8 +81,8 @@ type WebhookFormat[E any] struct {
 	// MaxBatch is the most events one request carries.
 	MaxBatch int
 	Request  func(k WebhookKnobs, events []E, attempt int) (*http.Request, error)
-	// Acked reads an answer; nil takes any 2xx.
-	Acked func(status int, body []byte) bool
+	// Acked reads a 2xx answer under the knobs it was sent with; nil takes any 2xx.
+	Acked func(k WebhookKnobs, status int, body []byte) bool
 }
 
 // Webhooks sends a fake CRM's change notifications in the background. It is safe for concurrent use;
@@ -238,7 +238,7 @@ func (w *Webhooks[E]) send(k WebhookKnobs, batch []E, delay time.Duration) {
 		status, body, err := w.attempt(k, batch, attempt)
 		acked := err == nil && status/100 == 2
 		if acked && w.format.Acked != nil {
-			acked = w.format.Acked(status, body)
+			acked = w.format.Acked(k, status, body)
 		}
 		w.mu.Lock()
 		w.stats.Sent++
