@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/mocks/mockkit"
 	"github.com/cosellsync/cosell/pairing"
 )
@@ -93,6 +94,8 @@ func TestWebhooksAloneMirrorWithNoPoll(t *testing.T) {
 		assert.Positive(t, st.Acked)
 		assert.Zero(t, st.GaveUp, "%+v", st)
 	}
+	// A history with settings and records signals, for the replay test.
+	s.recordHistory(api.ChangeFeedWorkflowID(s.pairingID, pairing.B), "feed-webhooks")
 }
 
 // TestWebhookFaultsPollingStillConverges has the fakes' webhooks delayed, duplicated and reordered, or
