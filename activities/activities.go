@@ -75,9 +75,14 @@ type Connection struct {
 type Activities struct {
 	// Pairings by pairing id.
 	Pairings map[string]*Connection
-	// Client delivers change events to deal workflows (signal-with-start).
+	// Client reaches the workflows: the deals (signals, the record directory) and the pilot.
 	Client client.Client
-	// Sink, when set, receives change events instead of Client; tests use it to see what a poll delivers.
+	// Deals, when set, is how change events reach deal workflows instead of Client; tests of the routing
+	// set a fake.
+	Deals Deals
+	// Sink, when set (and Deals is not), receives every change event under the co-sell id its record
+	// carries or derives, as if every deal ran and the directory were empty; tests use it to see what a
+	// poll delivers.
 	Sink func(ctx context.Context, pairingID, coSellID string, ev api.ChangeEvent) error
 	// TaskQueue deal workflows are started on.
 	TaskQueue string

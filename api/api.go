@@ -41,7 +41,9 @@ const (
 )
 
 // DealWorkflowID is the workflow id of the deal with a co-sell id: one workflow per co-sold deal.
-func DealWorkflowID(coSellID string) string { return "cosell-deal/" + coSellID }
+func DealWorkflowID(coSellID string) string { return dealWorkflowPrefix + coSellID }
+
+const dealWorkflowPrefix = "cosell-deal/"
 
 // ChangeFeedWorkflowID is the workflow id of the poller for one side of a pairing.
 func ChangeFeedWorkflowID(pairingID string, side vocab.Side) string {

@@ -28,6 +28,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -271,6 +272,17 @@ func (s *stack) deal(coSellID string) (api.DealView, error) {
 	}
 	var v api.DealView
 	return v, res.Get(&v)
+}
+
+// dealWorkflows counts the deal workflows this test's worker ran, running or closed.
+func (s *stack) dealWorkflows() int {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := s.temporal.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowType = '%s' AND TaskQueue = '%s'", api.DealWorkflowName, s.env["COSELL_TASK_QUEUE"])})
+	require.NoError(s.t, err)
+	return int(res.GetCount())
 }
 
 // feedView queries a side's change feed; ok is false while it does not answer.

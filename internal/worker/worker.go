@@ -202,10 +202,13 @@ func (w *Worker) feedInput(side pairing.Side) api.FeedInput {
 	return api.FeedInput{PairingID: w.conn.Pairing.ID, Side: side, PollInterval: s.PollInterval, NoPolling: s.NoPolling}
 }
 
-// Run serves until ctx is done: it registers and starts the Temporal worker, ensures the pairing's
-// change feeds run, and serves the health endpoints.
+// Run serves until ctx is done: it checks the namespace has the record directory, registers and starts
+// the Temporal worker, ensures the pairing's change feeds run, and serves the health endpoints.
 func (w *Worker) Run(ctx context.Context) error {
 	p := w.conn.Pairing
+	if err := checkDirectory(ctx, w.client.OperatorService(), w.cfg.Temporal.Namespace, w.log); err != nil {
+		return err
+	}
 	acts := &activities.Activities{
 		Pairings:     map[string]*activities.Connection{p.ID: w.conn},
 		Client:       w.client,
