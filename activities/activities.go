@@ -98,6 +98,9 @@ type Activities struct {
 	// PollInterval is the feeds' current interval; each poll reports it, so a changed setting reaches
 	// running feeds without a restart of theirs.
 	PollInterval time.Duration
+	// Feeds overrides PollInterval for the feeds it names (by api.ChangeFeedWorkflowID): a side that
+	// receives webhooks polls less often, or not at all.
+	Feeds map[string]api.FeedSettings
 	// PilotDay, when set, is the length of a pilot day (COSELL_PILOT_DAY), for demos and tests.
 	PilotDay time.Duration
 	// SLAScale compresses every SLA duration (COSELL_SLA_TIME_SCALE), for demos and tests; ≤1 is off.
@@ -114,6 +117,14 @@ type Activities struct {
 type ownerCache struct {
 	at     time.Time
 	owners []connectors.Owner
+}
+
+// feedSettings returns how the feed of one side polls.
+func (a *Activities) feedSettings(pairingID string, side pairing.Side) api.FeedSettings {
+	if s, ok := a.Feeds[api.ChangeFeedWorkflowID(pairingID, side)]; ok {
+		return s
+	}
+	return api.FeedSettings{PollInterval: a.PollInterval}
 }
 
 func (a *Activities) connection(pairingID string) (*Connection, error) {

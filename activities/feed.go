@@ -25,10 +25,12 @@ type PollInput struct {
 // PollResult is the feed's new position and what the poll delivered.
 type PollResult struct {
 	State api.FeedState `json:"state"`
-	// Interval is the worker's configured poll interval, zero when unset.
-	Interval time.Duration `json:"interval"`
-	Deals    int           `json:"deals"`
-	Notes    int           `json:"notes"`
+	// Interval is the worker's configured poll interval, zero when unset; NoPolling says the worker
+	// turned polling off for this side (it receives webhooks).
+	Interval  time.Duration `json:"interval"`
+	NoPolling bool          `json:"noPolling,omitempty"`
+	Deals     int           `json:"deals"`
+	Notes     int           `json:"notes"`
 	// More says the poll is not over (State.Scan is where it stands): the activity read its page budget,
 	// or kept what it had delivered when a page failed. The feed calls it again at once.
 	More bool `json:"more,omitempty"`
@@ -93,7 +95,8 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 		pl.st.LastPoll = time.Now().UTC()
 	}
 	pl.res.State = pl.st
-	pl.res.Interval = a.PollInterval
+	set := a.feedSettings(in.PairingID, in.Side)
+	pl.res.Interval, pl.res.NoPolling = set.PollInterval, set.NoPolling
 	return pl.res, nil
 }
 
@@ -158,7 +161,7 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 		at := connectors.Cursor{ModifiedAt: d.ModifiedAt, ID: d.RecordID}
 		sum := fingerprint(d)
 		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sum) {
-			if err := a.deliverDeal(ctx, pl.p, pl.side, pl.crm, d); err != nil {
+			if err := a.deliverDeal(ctx, pl.p, pl.side, pl.crm, d, "poll"); err != nil {
 				return err
 			}
 			st.Seen[d.RecordID] = d.ModifiedAt
@@ -218,13 +221,14 @@ func (a *Activities) notePage(ctx context.Context, pl *poll) (done bool, err err
 	return !page.More, nil
 }
 
-// deliverDeal sends a co-sell deal's fresh reading to the deal its record belongs to (see route).
-func (a *Activities) deliverDeal(ctx context.Context, p *pairing.Pairing, side pairing.Side, crm connectors.CRM, d connectors.Deal) error {
+// deliverDeal sends a co-sell deal's fresh reading to the deal its record belongs to (see route). Polls
+// and webhooks both deliver through it; source says which.
+func (a *Activities) deliverDeal(ctx context.Context, p *pairing.Pairing, side pairing.Side, crm connectors.CRM, d connectors.Deal, source string) error {
 	state, err := a.sideState(ctx, p, side, crm, d)
 	if err != nil {
 		return err
 	}
-	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Deal: &state, Source: "poll"}
+	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Deal: &state, Source: source}
 	return a.route(ctx, p.ID, side, d.RecordID, d.CoSellID, ev)
 }
 
