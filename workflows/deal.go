@@ -201,7 +201,7 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 		in := activities.WriteDealInput{PairingID: d.in.PairingID, Side: cmd.Side, CoSellID: cmd.CoSellID, Values: w.Values,
 			Enabled: w.Enabled, PartnerOwner: w.PartnerOwner, Create: w.Create, SourceOwnerEmail: w.SourceOwnerEmail}
 		if !w.Create {
-			in.RecordID = cmd.RecordID
+			in.RecordID, in.UnmodifiedSince = cmd.RecordID, w.UnmodifiedSince
 		}
 		var out activities.WriteDealResult
 		err = workflow.ExecuteActivity(actx, a.WriteDeal, in).Get(ctx, &out)
@@ -231,8 +231,11 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 // failure classifies an activity error for the engine.
 func failure(err error) engine.Failure {
 	if rej, ok := activities.RejectionOf(err); ok {
-		if rej.Code == activities.CodeNotFound {
+		switch rej.Code {
+		case activities.CodeNotFound:
 			return engine.Failure{Kind: engine.NotFound, CRM: rej.CRM, Code: rej.Code, Message: rej.Message}
+		case activities.CodeModified:
+			return engine.Failure{Kind: engine.Modified, CRM: rej.CRM, Code: rej.Code, Message: rej.Message}
 		}
 		return engine.Failure{Kind: engine.Rejected, CRM: rej.CRM, Code: rej.Code, Message: rej.Message, Fields: rej.Canonical}
 	}
