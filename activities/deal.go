@@ -145,16 +145,34 @@ type StampInput struct {
 	CoSellID  string       `json:"coSellId"`
 }
 
+// StampResult is the record as the stamp left it, when it could be read back.
+type StampResult struct {
+	Deal *api.SideState `json:"deal,omitempty"`
+}
+
 // StampCoSellID registers a flagged deal by writing its co-sell id to it. Writing the same id again is
-// harmless, so retries are safe.
-func (a *Activities) StampCoSellID(ctx context.Context, in StampInput) error {
+// harmless, so retries are safe. It reads the record back, so the deal learns the modification stamp of
+// its own stamp: the next write there, conditioned on the deal's last look, is not refused by it.
+func (a *Activities) StampCoSellID(ctx context.Context, in StampInput) (StampResult, error) {
 	p, crm, err := a.crm(in.PairingID, in.Side)
 	if err != nil {
-		return err
+		return StampResult{}, err
 	}
 	df := p.DealFields(in.Side)
 	err = crm.UpdateDeal(ctx, in.RecordID, map[string]any{df.CoSellID: in.CoSellID})
-	return classify(fmt.Sprintf("stamp co-sell id %s on %s %s", in.CoSellID, in.Side, in.RecordID), err)
+	if err != nil {
+		return StampResult{}, classify(fmt.Sprintf("stamp co-sell id %s on %s %s", in.CoSellID, in.Side, in.RecordID), err)
+	}
+	d, err := crm.GetDeal(ctx, in.RecordID)
+	if err == nil {
+		var st api.SideState
+		if st, err = a.sideState(ctx, p, in.Side, crm, d); err == nil {
+			return StampResult{Deal: &st}, nil
+		}
+	}
+	// The stamp went through; the deal reads the record again when it needs to.
+	activity.GetLogger(ctx).Warn("cannot read the stamped deal back", "deal", in.CoSellID, "error", err)
+	return StampResult{}, nil
 }
 
 // WriteDealInput is one write of canonical values to one side: to its record id once the deal is

@@ -70,3 +70,18 @@ func TestWriteDealWithoutConditionalWritesIgnoresTheCondition(t *testing.T) {
 	d, _ := crm.Deal(rec)
 	assert.Equal(t, "the sync's write", d.Fields["NextStep"], "the residual race: the rep's edit is overwritten")
 }
+
+func TestStampCoSellIDReadsTheRecordBack(t *testing.T) {
+	env, crm, p := writeDealEnv(t, true)
+	rec := crm.Put("", map[string]any{"Name": "D", "CoSell_Enabled__c": true})
+	a := &Activities{}
+	v, err := env.ExecuteActivity(a.StampCoSellID, StampInput{PairingID: p.ID, Side: pairing.A, RecordID: rec, CoSellID: "CS-1"})
+	require.NoError(t, err)
+	var out StampResult
+	require.NoError(t, v.Get(&out))
+	require.NotNil(t, out.Deal)
+	d, _ := crm.Deal(rec)
+	assert.Equal(t, "CS-1", out.Deal.CoSellID)
+	assert.Equal(t, d.ModifiedAt, out.Deal.ModifiedAt, "the stamp of the stamp write itself")
+	assert.Equal(t, "D", out.Deal.Values["name"])
+}

@@ -194,8 +194,15 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 			PairingID: d.in.PairingID, Side: cmd.Side, RecordID: cmd.RecordID, CoSellID: cmd.CoSellID}).Get(ctx, &r)
 		res.Reading = &r
 	case engine.Stamp:
+		var out activities.StampResult
 		err = workflow.ExecuteActivity(actx, a.StampCoSellID, activities.StampInput{
-			PairingID: d.in.PairingID, Side: cmd.Side, RecordID: cmd.RecordID, CoSellID: cmd.CoSellID}).Get(ctx, nil)
+			PairingID: d.in.PairingID, Side: cmd.Side, RecordID: cmd.RecordID, CoSellID: cmd.CoSellID}).Get(ctx, &out)
+		if err == nil && out.Deal != nil {
+			// The record as the stamp left it reaches the engine as a reading, ordered by its CRM stamp
+			// like any other: the engine learns the stamp of its own write, so the next write's condition
+			// is not refused by it. (Histories from before carry no result, and replay as they ran.)
+			d.eng.Receive(workflow.Now(ctx), engine.Change{Side: cmd.Side, RecordID: cmd.RecordID, Reading: out.Deal})
+		}
 	case engine.Write:
 		w := cmd.Write
 		in := activities.WriteDealInput{PairingID: d.in.PairingID, Side: cmd.Side, CoSellID: cmd.CoSellID, Values: w.Values,

@@ -241,9 +241,16 @@ func (s *dealSuite) TestSalesforceEditBetweenReadAndWriteIsNotOverwritten() {
 			s.sf.Put(rec, map[string]any{"NextStep": "Legal review first"})
 		}
 	})
+	refusals := 0
+	s.env.SetOnActivityCompletedListener(func(_ *activity.Info, _ converter.EncodedValue, err error) {
+		if rej, ok := activities.RejectionOf(err); ok && rej.Code == activities.CodeModified {
+			refusals++
+		}
+	})
 	var v api.DealView
 	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
 	s.at(2*time.Second, func() {
+		s.Zero(refusals, "registration's own stamp does not refuse its next write: the stamp's read-back keeps the look current")
 		m := s.mirror(id)
 		s.hs.Put(m.RecordID, map[string]any{"hs_next_step": "Send the proposal"})
 		s.trigger(pairing.B, m.RecordID)
@@ -252,6 +259,7 @@ func (s *dealSuite) TestSalesforceEditBetweenReadAndWriteIsNotOverwritten() {
 	s.run(id, 4*time.Second)
 
 	s.Require().True(raced, "the rep's edit landed between the read and the write")
+	s.Equal(1, refusals, "Salesforce refused the write decided before it, once")
 	src, _ := s.sf.Deal(rec)
 	s.Equal("Legal review first", src.Fields["NextStep"], "the rep's edit is not overwritten")
 	s.Equal("Legal review first", s.mirror(id).Fields["hs_next_step"], "the later edit wins and crosses")
