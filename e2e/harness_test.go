@@ -100,6 +100,9 @@ type stackOptions struct {
 	hs         hsmock.Options
 	pairingMod func(string) string
 	poll       time.Duration
+	// sfWrap, when set, wraps the fake Salesforce's handler: a test can act as a user at an exact point
+	// of the worker's requests.
+	sfWrap func(http.Handler) http.Handler
 }
 
 func newStack(t testing.TB, o stackOptions) *stack {
@@ -129,7 +132,11 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	hsData := demo.HubSpot()
 	hsData.Deals = nil
 	require.NoError(t, s.hs.Seed(hsData))
-	sfTS, hsTS := httptest.NewServer(s.sf), httptest.NewServer(s.hs)
+	var sfHandler http.Handler = s.sf
+	if o.sfWrap != nil {
+		sfHandler = o.sfWrap(s.sf)
+	}
+	sfTS, hsTS := httptest.NewServer(sfHandler), httptest.NewServer(s.hs)
 	t.Cleanup(sfTS.Close)
 	t.Cleanup(hsTS.Close)
 	s.sfURL, s.hsURL = sfTS.URL, hsTS.URL
