@@ -78,9 +78,14 @@ type Connection struct {
 type Activities struct {
 	// Pairings by pairing id.
 	Pairings map[string]*Connection
-	// Client delivers change events to deal workflows (signal-with-start).
+	// Client reaches the workflows: the deals (signals, the record directory) and the pilot.
 	Client client.Client
-	// Sink, when set, receives change events instead of Client; tests use it to see what a poll delivers.
+	// Deals, when set, is how change events reach deal workflows instead of Client; tests of the routing
+	// set a fake.
+	Deals Deals
+	// Sink, when set (and Deals is not), receives every change event under the co-sell id its record
+	// carries or derives, as if every deal ran and the directory were empty; tests use it to see what a
+	// poll delivers.
 	Sink func(ctx context.Context, pairingID, coSellID string, ev api.ChangeEvent) error
 	// TaskQueue deal workflows are started on.
 	TaskQueue string
@@ -96,6 +101,9 @@ type Activities struct {
 	// PollInterval is the feeds' current interval; each poll reports it, so a changed setting reaches
 	// running feeds without a restart of theirs.
 	PollInterval time.Duration
+	// Feeds overrides PollInterval for the feeds it names (by api.ChangeFeedWorkflowID): a side that
+	// receives webhooks polls less often, or not at all.
+	Feeds map[string]api.FeedSettings
 	// PilotDay, when set, is the length of a pilot day (COSELL_PILOT_DAY), for demos and tests.
 	PilotDay time.Duration
 	// SLAScale compresses every SLA duration (COSELL_SLA_TIME_SCALE), for demos and tests; ≤1 is off.
@@ -112,6 +120,14 @@ type Activities struct {
 type ownerCache struct {
 	at     time.Time
 	owners []connectors.Owner
+}
+
+// feedSettings returns how the feed of one side polls.
+func (a *Activities) feedSettings(pairingID string, side pairing.Side) api.FeedSettings {
+	if s, ok := a.Feeds[api.ChangeFeedWorkflowID(pairingID, side)]; ok {
+		return s
+	}
+	return api.FeedSettings{PollInterval: a.PollInterval}
 }
 
 func (a *Activities) connection(pairingID string) (*Connection, error) {

@@ -2,13 +2,11 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
 	"sort"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
@@ -27,10 +25,12 @@ type PollInput struct {
 // PollResult is the feed's new position and what the poll delivered.
 type PollResult struct {
 	State api.FeedState `json:"state"`
-	// Interval is the worker's configured poll interval, zero when unset.
-	Interval time.Duration `json:"interval"`
-	Deals    int           `json:"deals"`
-	Notes    int           `json:"notes"`
+	// Interval is the worker's configured poll interval, zero when unset; NoPolling says the worker
+	// turned polling off for this side (it receives webhooks).
+	Interval  time.Duration `json:"interval"`
+	NoPolling bool          `json:"noPolling,omitempty"`
+	Deals     int           `json:"deals"`
+	Notes     int           `json:"notes"`
 	// More says the poll is not over (State.Scan is where it stands): the activity read its page budget,
 	// or kept what it had delivered when a page failed. The feed calls it again at once.
 	More bool `json:"more,omitempty"`
@@ -95,7 +95,8 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 		pl.st.LastPoll = time.Now().UTC()
 	}
 	pl.res.State = pl.st
-	pl.res.Interval = a.PollInterval
+	set := a.feedSettings(in.PairingID, in.Side)
+	pl.res.Interval, pl.res.NoPolling = set.PollInterval, set.NoPolling
 	return pl.res, nil
 }
 
@@ -160,7 +161,7 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 		at := connectors.Cursor{ModifiedAt: d.ModifiedAt, ID: d.RecordID}
 		sum := fingerprint(d)
 		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sum) {
-			if err := a.deliverDeal(ctx, pl.p, pl.side, pl.crm, d); err != nil {
+			if err := a.deliverDeal(ctx, pl.p, pl.side, pl.crm, d, "poll"); err != nil {
 				return err
 			}
 			st.Seen[d.RecordID] = d.ModifiedAt
@@ -220,42 +221,20 @@ func (a *Activities) notePage(ctx context.Context, pl *poll) (done bool, err err
 	return !page.More, nil
 }
 
-// deliverDeal sends a flagged deal's fresh reading to its deal workflow, deriving the co-sell id of a deal
-// that has none yet.
-func (a *Activities) deliverDeal(ctx context.Context, p *pairing.Pairing, side pairing.Side, crm connectors.CRM, d connectors.Deal) error {
+// deliverDeal sends a co-sell deal's fresh reading to the deal its record belongs to (see route). Polls
+// and webhooks both deliver through it; source says which.
+func (a *Activities) deliverDeal(ctx context.Context, p *pairing.Pairing, side pairing.Side, crm connectors.CRM, d connectors.Deal, source string) error {
 	state, err := a.sideState(ctx, p, side, crm, d)
 	if err != nil {
 		return err
 	}
-	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Deal: &state, Source: "poll"}
-	own := api.NewCoSellID(p.ID, side, d.RecordID)
-	if d.CoSellID == "" || d.CoSellID == own || a.Sink != nil {
-		// A newly flagged record (its deal is started here) or a deal's origin record.
-		coSellID := d.CoSellID
-		if coSellID == "" {
-			coSellID = own
-		}
-		return a.deliver(ctx, p.ID, coSellID, ev)
-	}
-	// The record carries another record's co-sell id: a mirror, or an id a user edited. It goes to a
-	// running deal only, never to a new one, so an edited id cannot start a second deal and mirror.
-	for _, id := range []string{d.CoSellID, own} {
-		err := a.Client.SignalWorkflow(ctx, api.DealWorkflowID(id), "", api.ChangeSignal, ev)
-		var missing *serviceerror.NotFound
-		if !errors.As(err, &missing) {
-			if err != nil {
-				return fmt.Errorf("deliver change to deal %s: %w", id, err)
-			}
-			return nil
-		}
-	}
-	activity.GetLogger(ctx).Warn("record carries a co-sell id no running deal has; not starting a new deal",
-		"pairing", p.ID, "side", string(side), "record", d.RecordID, "cosellId", d.CoSellID)
-	return nil
+	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Deal: &state, Source: source}
+	return a.route(ctx, p.ID, side, d.RecordID, d.CoSellID, ev)
 }
 
-// deliverNote sends a shareable note on a co-sell deal to that deal's workflow. Notes this product wrote
-// (they carry a key), notes not meant for the partner and notes on deals outside co-sell are dropped.
+// deliverNote sends a shareable note on a co-sell deal to the deal its record belongs to (see route).
+// Notes this product wrote (they carry a key), notes not meant for the partner and notes on deals
+// outside co-sell are dropped.
 func (a *Activities) deliverNote(ctx context.Context, p *pairing.Pairing, side pairing.Side, crm connectors.CRM, n connectors.Note, deals map[string]connectors.Deal) (bool, error) {
 	if n.Key != "" || !p.SharesNote(n.Body) {
 		return false, nil
@@ -275,10 +254,6 @@ func (a *Activities) deliverNote(ctx context.Context, p *pairing.Pairing, side p
 	if !d.Enabled {
 		return false, nil
 	}
-	coSellID := d.CoSellID
-	if coSellID == "" {
-		coSellID = api.NewCoSellID(p.ID, side, d.RecordID)
-	}
 	author := ""
 	if n.AuthorID != "" {
 		if o, ok, err := a.findOwner(ctx, p.ID, side, crm, func(o connectors.Owner) bool { return o.ID == n.AuthorID }); err == nil && ok {
@@ -288,18 +263,12 @@ func (a *Activities) deliverNote(ctx context.Context, p *pairing.Pairing, side p
 	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Source: "poll", Notes: []api.NoteEvent{{
 		Side: side, NoteID: n.ID, Body: n.Body, AuthorName: author, CreatedAt: n.CreatedAt,
 	}}}
-	return true, a.deliver(ctx, p.ID, coSellID, ev)
-}
-
-func (a *Activities) deliver(ctx context.Context, pairingID, coSellID string, ev api.ChangeEvent) error {
-	if a.Sink != nil {
-		return a.Sink(ctx, pairingID, coSellID, ev)
-	}
-	return Deliver(ctx, a.Client, a.TaskQueue, pairingID, coSellID, ev)
+	return true, a.route(ctx, p.ID, side, d.RecordID, d.CoSellID, ev)
 }
 
 // Deliver hands a change event to the deal workflow of coSellID, starting it if needed. It is the one
-// path by which changes enter a deal: the poller uses it, and a webhook receiver can too.
+// way a deal is started. A change of a CRM record (the poller's, or a webhook's) is routed first (see
+// route): only a record no deal owns may start one.
 func Deliver(ctx context.Context, c client.Client, taskQueue, pairingID, coSellID string, ev api.ChangeEvent) error {
 	_, err := c.SignalWithStartWorkflow(ctx, api.DealWorkflowID(coSellID), api.ChangeSignal, ev,
 		client.StartWorkflowOptions{ID: api.DealWorkflowID(coSellID), TaskQueue: taskQueue},

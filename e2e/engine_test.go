@@ -23,30 +23,51 @@ import (
 // The deal engine's rules of issue #7 against the real dev server and the fakes over HTTP.
 
 func TestEditedCoSellIDIsRestoredWithoutASecondMirror(t *testing.T) {
-	s := newStack(t, stackOptions{poll: time.Second})
-	s.startWorker()
-	opp := s.flagOpportunity("Edited id")
-	coSellID, hsID := s.waitMirror(opp, 15*time.Second)
-
-	// A Globex user overwrites the co-sell id on the mirror, and edits the amount in the same save.
-	s.hsUser.updateDeal(hsID, map[string]any{"cosell_id": "CS-MISTYPED", "amount": "77000"})
-	s.waitFeedPolls(3, 20*time.Second)
-	assert.Len(t, s.hsDealsByCoSellID(coSellID), 0, "the id is still the mistyped one")
-	assert.Equal(t, 1, s.countMirrors(), "a record with an id no deal knows starts no deal and no mirror")
-	// The deal reads the mirror again before it next writes there: the id is restored, and the amount
-	// saved with the mistyped id still crosses.
+	s, opp, coSellID, hsID := restoresCoSellID(t, "Edited id", "CS-MISTYPED")
+	assert.Empty(t, s.hsDealsByCoSellID("CS-MISTYPED"))
+	// Writes keep going to the linked record.
 	s.sfUser.update("Opportunity", opp, map[string]any{"NextStep": "Security review"})
 	eventually(t, 20*time.Second, func() bool {
-		h := s.hsUser.getDeal(hsID)
-		return h["cosell_id"] == coSellID && h["hs_next_step"] == "Security review" &&
-			s.sfUser.get("Opportunity", opp)["Amount"] == 77000.0
-	}, "the co-sell id is restored, writes go to the linked record, and the amount edit is not lost")
+		return s.hsUser.getDeal(hsID)["hs_next_step"] == "Security review"
+	}, "a later edit reaches the mirror")
 	assert.Len(t, s.hsDealsByCoSellID(coSellID), 1, "no second mirror")
-	assert.Empty(t, s.hsDealsByCoSellID("CS-MISTYPED"))
+}
+
+// TestClearedCoSellIDIsRestoredWithoutASecondDeal: a flagged record with no co-sell id looks like a
+// brand-new registration to the feed; the record directory tells it the record is a mirror.
+func TestClearedCoSellIDIsRestoredWithoutASecondDeal(t *testing.T) {
+	s, _, coSellID, hsID := restoresCoSellID(t, "Cleared id", "")
+	_, err := s.deal(api.NewCoSellID(s.pairingID, pairing.B, hsID))
+	assert.Error(t, err, "no deal under the id derived from the mirror")
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-directory")
+}
+
+// restoresCoSellID mirrors a new opportunity, then a Globex user overwrites the co-sell id on the mirror
+// with typed (empty: clears it) and edits the amount in the same save. The feed routes the mirror to its
+// deal by the record directory: the id is restored at once and shown as a sync issue, the amount crosses,
+// and there stays one deal workflow and one record per side.
+func restoresCoSellID(t *testing.T, name, typed string) (s *stack, opp, coSellID, hsID string) {
+	t.Helper()
+	s = newStack(t, stackOptions{poll: time.Second})
+	s.startWorker()
+	opp = s.flagOpportunity(name)
+	coSellID, hsID = s.waitMirror(opp, 15*time.Second)
+
+	s.hsUser.updateDeal(hsID, map[string]any{"cosell_id": typed, "amount": "77000"})
+	eventually(t, 20*time.Second, func() bool {
+		return s.hsUser.getDeal(hsID)["cosell_id"] == coSellID && s.sfUser.get("Opportunity", opp)["Amount"] == 77000.0
+	}, "the mirror reaches its own deal: the id is restored and the amount saved with %q crosses", typed)
+	s.waitFeedPolls(3, 20*time.Second) // time for a second deal, were one started, to stamp and mirror
+
+	assert.Equal(t, 1, s.dealWorkflows(), "one deal workflow for the pairing")
+	assert.Len(t, s.sfUser.query("SELECT Id FROM Opportunity WHERE Name = '"+name+"'"), 1, "one opportunity")
+	assert.Equal(t, 1, s.countMirrors(), "one HubSpot deal carries a co-sell id")
+	assert.Len(t, s.hsDealsByCoSellID(coSellID), 1)
+	assert.Equal(t, coSellID, s.hsUser.getDeal(hsID)["cosell_id"], "the id stays restored")
 	v, err := s.deal(coSellID)
 	require.NoError(t, err)
 	assert.True(t, hasIssueKind(v.Issues, vocab.IssueCoSellID), "%+v", v.Issues)
-	assert.Len(t, s.sfUser.query("SELECT Id FROM Opportunity WHERE Name = 'Edited id'"), 1, "no second origin either")
+	return s, opp, coSellID, hsID
 }
 
 func TestUnflaggedDealStopsCrossingUntilFlaggedAgain(t *testing.T) {

@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -43,6 +44,9 @@ type deal struct {
 	in  api.DealInput
 	st  api.DealState
 	eng *engine.Engine
+	// published is the deal's entry in the record directory as this run last set it (or was started
+	// with: continue-as-new carries search attributes).
+	published []string
 	// sending marks the notice channels whose courier runs; inFlight counts notice sends running.
 	sending  map[string]bool
 	inFlight int
@@ -59,6 +63,7 @@ func (d *deal) run(ctx workflow.Context) error {
 	}
 	d.eng = engine.New(pol, &d.st)
 	d.firstRound = d.st.Round
+	d.published, _ = workflow.GetTypedSearchAttributes(ctx).GetKeywordList(api.CoSellRecords)
 	for {
 		d.drain(ctx, ch)
 		d.eng.Tick(workflow.Now(ctx))
@@ -153,9 +158,10 @@ func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
 	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes})
 }
 
-// flush carries out the engine's effects (log lines, pilot reports) and starts a courier for every
-// notice channel with work.
+// flush carries out the engine's effects (log lines, pilot reports), publishes the records the deal is
+// linked to, and starts a courier for every notice channel with work.
 func (d *deal) flush(ctx workflow.Context) {
+	d.publish(ctx)
 	log := workflow.GetLogger(ctx)
 	for _, ef := range d.eng.TakeEffects() {
 		switch {
@@ -180,6 +186,36 @@ func (d *deal) flush(ctx workflow.Context) {
 			workflow.Go(ctx, func(gctx workflow.Context) { d.courier(gctx, channel) })
 		}
 	}
+}
+
+// directoryVersion gates the record directory: histories recorded before it upsert no search attribute.
+const directoryVersion = "record-directory"
+
+// publish keeps the deal's entry in the record directory (the CoSellRecords search attribute) equal to
+// the records the engine links, so a feed routes a record that lost its co-sell id here. The entry is
+// upserted in the workflow task that learns of a change (the task completing a mirror's create, say),
+// so it is visible to the feeds about as soon as the record is linked. A run replayed from a history
+// recorded before the directory existed publishes nothing; its next run does.
+func (d *deal) publish(ctx workflow.Context) {
+	var keys []string
+	for _, r := range d.eng.Linked() {
+		keys = append(keys, api.RecordKey(d.in.PairingID, r.Side, r.RecordID))
+	}
+	if slices.Equal(keys, d.published) {
+		return
+	}
+	if workflow.GetVersion(ctx, directoryVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	upd := api.CoSellRecords.ValueSet(keys)
+	if len(keys) == 0 {
+		upd = api.CoSellRecords.ValueUnset()
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, upd); err != nil {
+		workflow.GetLogger(ctx).Error("cannot publish the deal's records to the directory", "deal", d.in.CoSellID, "error", err)
+		return
+	}
+	d.published = keys
 }
 
 // execute carries out one command and translates its outcome for the engine.

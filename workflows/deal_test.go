@@ -2,7 +2,9 @@ package workflows
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/cosellsync/cosell/activities"
@@ -34,7 +37,9 @@ type dealSuite struct {
 	hs    *memory.CRM
 	slack *captured
 	tick  atomic.Int64
-	// reported are the events the deal sent its pairing's pilot; killed is the pilot status it sees.
+	// reported are the events the deal sent its pairing's pilot (signals sent in one workflow task reach
+	// the mock from concurrent goroutines: mu guards it); killed is the pilot status it sees.
+	mu       sync.Mutex
 	reported []pilot.DealEvent
 	killed   bool
 }
@@ -59,7 +64,9 @@ func (s *dealSuite) SetupTest() {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.SetStartTime(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)) // a Monday
 	s.slack = &captured{}
+	s.mu.Lock()
 	s.reported, s.killed = nil, false
+	s.mu.Unlock()
 	acts := s.activities()
 	Register(s.env, acts)
 	s.mockPilot(s.env, acts)
@@ -70,6 +77,8 @@ func (s *dealSuite) SetupTest() {
 func (s *dealSuite) mockPilot(env *testsuite.TestWorkflowEnvironment, acts *activities.Activities) {
 	env.OnSignalExternalWorkflow(mock.Anything, api.PilotWorkflowID(s.p.ID), "", api.PilotEventSignal, mock.Anything).Return(
 		func(_, _, _, _ string, arg interface{}) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
 			s.reported = append(s.reported, arg.(pilot.DealEvent))
 			return nil
 		}).Maybe()
@@ -77,6 +86,13 @@ func (s *dealSuite) mockPilot(env *testsuite.TestWorkflowEnvironment, acts *acti
 		func(context.Context, activities.PilotStatusInput) (activities.PilotStatus, error) {
 			return activities.PilotStatus{Killed: s.killed, KilledAt: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), Name: s.p.Name}, nil
 		}).Maybe()
+}
+
+// events returns a copy of what the deal reported to its pilot.
+func (s *dealSuite) events() []pilot.DealEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reported)
 }
 
 func (s *dealSuite) activities() *activities.Activities {
@@ -157,6 +173,29 @@ func (s *dealSuite) TestFlaggedOpportunityIsMirroredAndRegistered() {
 	s.Equal("qualification", v.Sides[pairing.B].Values["stage"])
 	s.False(v.LastSyncAt.IsZero())
 	s.Empty(v.Issues)
+}
+
+// TestLinkedRecordsArePublishedToTheDirectory: the deal keeps its CoSellRecords search attribute equal to
+// the records it is linked to, as it learns of them, so a feed can route a record that lost its co-sell
+// id to it.
+func (s *dealSuite) TestLinkedRecordsArePublishedToTheDirectory() {
+	var published [][]string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(args mock.Arguments) {
+		v, ok := args.Get(0).(temporal.SearchAttributes).GetKeywordList(api.CoSellRecords)
+		s.True(ok, "only the directory is upserted")
+		published = append(published, v)
+	})
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() { s.trigger(pairing.A, rec) }) // nothing new to publish
+	s.run(id, 3*time.Second)
+
+	m := s.mirror(id)
+	s.Equal([][]string{
+		{api.RecordKey(s.p.ID, pairing.A, rec)},
+		{api.RecordKey(s.p.ID, pairing.A, rec), api.RecordKey(s.p.ID, pairing.B, m.RecordID)},
+	}, published, "the origin as soon as it is delivered, the mirror once created, each once")
 }
 
 func (s *dealSuite) TestEchoesWriteNothing() {
@@ -370,18 +409,19 @@ func (s *dealSuite) TestDealReportsToItsPilot() {
 	})
 	s.run(id, 2*time.Hour)
 	var kinds []string
-	for _, e := range s.reported {
+	for _, e := range s.events() {
 		s.Equal(id, e.CoSellID)
 		kinds = append(kinds, string(e.Kind)+":"+e.Stage)
 	}
 	// Signals sent in one workflow task reach the test environment's mock in no fixed order.
 	s.ElementsMatch([]string{"stage_changed:qualification", "registered:qualification", "stage_changed:closed_won"}, kinds)
-	for _, e := range s.reported {
+	for _, e := range s.events() {
 		if e.Kind == pilot.Registered {
 			s.Equal("a", e.Side, "Acme registered it")
 		}
 	}
-	s.Equal(140000.0, s.reported[len(s.reported)-1].Amount)
+	ev := s.events()
+	s.Equal(140000.0, ev[len(ev)-1].Amount)
 }
 
 func (s *dealSuite) TestKilledPairingRefusesNewRegistrations() {
