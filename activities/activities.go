@@ -39,6 +39,9 @@ const (
 	ErrTypeUnavailable = "CRMUnavailable"
 	// CodeNotFound is the Rejection code of a record that does not exist (deleted, or merged away).
 	CodeNotFound = "NOT_FOUND"
+	// CodeModified is the Rejection code of a conditional write the CRM refused, writing nothing, because
+	// the record changed after the stamp the write was conditioned on (WriteDealInput.UnmodifiedSince).
+	CodeModified = "RECORD_MODIFIED"
 	// ErrTypeConfig is a pairing or connection the worker does not know.
 	ErrTypeConfig = "Config"
 )
@@ -191,6 +194,10 @@ func classify(op string, err error) error {
 	case e.NotFound:
 		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
 			Rejection{CRM: e.CRM, Code: CodeNotFound, Message: e.Message})
+	case e.Modified:
+		// Retrying the same write would fail the same way; the workflow reads the record again instead.
+		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
+			Rejection{CRM: e.CRM, Code: CodeModified, Message: e.Message})
 	case !e.Retryable:
 		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
 			Rejection{CRM: e.CRM, Code: e.Code, Message: e.Message, Fields: e.Fields})

@@ -145,16 +145,34 @@ type StampInput struct {
 	CoSellID  string       `json:"coSellId"`
 }
 
+// StampResult is the record as the stamp left it, when it could be read back.
+type StampResult struct {
+	Deal *api.SideState `json:"deal,omitempty"`
+}
+
 // StampCoSellID registers a flagged deal by writing its co-sell id to it. Writing the same id again is
-// harmless, so retries are safe.
-func (a *Activities) StampCoSellID(ctx context.Context, in StampInput) error {
+// harmless, so retries are safe. It reads the record back, so the deal learns the modification stamp of
+// its own stamp: the next write there, conditioned on the deal's last look, is not refused by it.
+func (a *Activities) StampCoSellID(ctx context.Context, in StampInput) (StampResult, error) {
 	p, crm, err := a.crm(in.PairingID, in.Side)
 	if err != nil {
-		return err
+		return StampResult{}, err
 	}
 	df := p.DealFields(in.Side)
 	err = crm.UpdateDeal(ctx, in.RecordID, map[string]any{df.CoSellID: in.CoSellID})
-	return classify(fmt.Sprintf("stamp co-sell id %s on %s %s", in.CoSellID, in.Side, in.RecordID), err)
+	if err != nil {
+		return StampResult{}, classify(fmt.Sprintf("stamp co-sell id %s on %s %s", in.CoSellID, in.Side, in.RecordID), err)
+	}
+	d, err := crm.GetDeal(ctx, in.RecordID)
+	if err == nil {
+		var st api.SideState
+		if st, err = a.sideState(ctx, p, in.Side, crm, d); err == nil {
+			return StampResult{Deal: &st}, nil
+		}
+	}
+	// The stamp went through; the deal reads the record again when it needs to.
+	activity.GetLogger(ctx).Warn("cannot read the stamped deal back", "deal", in.CoSellID, "error", err)
+	return StampResult{}, nil
 }
 
 // WriteDealInput is one write of canonical values to one side: to its record id once the deal is
@@ -174,6 +192,10 @@ type WriteDealInput struct {
 	// SourceOwnerEmail is the e-mail of the deal's owner on the other side, mapped to pick the new
 	// mirror's owner.
 	SourceOwnerEmail string `json:"sourceOwnerEmail,omitempty"`
+	// UnmodifiedSince, on a write by record id, is the record's modification stamp as the deal last
+	// observed it. Where the CRM offers a conditional write (Salesforce) the write is refused, with a
+	// CodeModified rejection and nothing written, if the record changed after it; HubSpot writes anyway.
+	UnmodifiedSince time.Time `json:"unmodifiedSince,omitzero"`
 }
 
 // WriteDealResult reports the record written, each written field as the CRM stored it, and any value
@@ -225,7 +247,7 @@ func (a *Activities) WriteDeal(ctx context.Context, in WriteDealInput) (WriteDea
 		}
 		res.RecordID, res.Created = out.RecordID, out.Created
 	} else if len(raw) > 0 {
-		if err := crm.UpdateDeal(ctx, in.RecordID, raw); err != nil {
+		if err := updateDeal(ctx, crm, in.RecordID, raw, in.UnmodifiedSince); err != nil {
 			return WriteDealResult{}, withCanonical(p, in.Side, classify(op, err))
 		}
 		res.RecordID = in.RecordID
@@ -247,6 +269,16 @@ func (a *Activities) WriteDeal(ctx context.Context, in WriteDealInput) (WriteDea
 	activity.GetLogger(ctx).Info("deal written", "deal", in.CoSellID, "pairing", in.PairingID, "crm", crm.Kind(),
 		"side", string(in.Side), "record", res.RecordID, "created", res.Created, "fields", len(raw))
 	return res, nil
+}
+
+// updateDeal writes fields to a record by id, conditionally on since where the CRM can (see
+// connectors.ConditionalUpdater): a CRM without conditional writes races a user editing at the same
+// moment, which the deal engine's read before each write narrows but cannot close.
+func updateDeal(ctx context.Context, crm connectors.CRM, recordID string, fields map[string]any, since time.Time) error {
+	if cu, ok := crm.(connectors.ConditionalUpdater); ok && !since.IsZero() {
+		return cu.UpdateDealIfUnmodifiedSince(ctx, recordID, fields, since)
+	}
+	return crm.UpdateDeal(ctx, recordID, fields)
 }
 
 // mirrorOwner picks the owner of a new mirror: the owner map's match for the source owner when that user

@@ -111,6 +111,9 @@ type stackOptions struct {
 	pairingMod func(string) string
 	poll       time.Duration
 	webhooks   *webhookOptions
+	// sfWrap, when set, wraps the fake Salesforce's handler: a test can act as a user at an exact point
+	// of the worker's requests.
+	sfWrap func(http.Handler) http.Handler
 }
 
 func newStack(t testing.TB, o stackOptions) *stack {
@@ -140,7 +143,11 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	hsData := demo.HubSpot()
 	hsData.Deals = nil
 	require.NoError(t, s.hs.Seed(hsData))
-	sfTS, hsTS := httptest.NewServer(s.sf), httptest.NewServer(s.hs)
+	var sfHandler http.Handler = s.sf
+	if o.sfWrap != nil {
+		sfHandler = o.sfWrap(s.sf)
+	}
+	sfTS, hsTS := httptest.NewServer(sfHandler), httptest.NewServer(s.hs)
 	t.Cleanup(sfTS.Close)
 	t.Cleanup(hsTS.Close)
 	t.Cleanup(s.sf.Close) // their webhooks stop before the servers do

@@ -230,14 +230,21 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 			PairingID: d.in.PairingID, Side: cmd.Side, RecordID: cmd.RecordID, CoSellID: cmd.CoSellID}).Get(ctx, &r)
 		res.Reading = &r
 	case engine.Stamp:
+		var out activities.StampResult
 		err = workflow.ExecuteActivity(actx, a.StampCoSellID, activities.StampInput{
-			PairingID: d.in.PairingID, Side: cmd.Side, RecordID: cmd.RecordID, CoSellID: cmd.CoSellID}).Get(ctx, nil)
+			PairingID: d.in.PairingID, Side: cmd.Side, RecordID: cmd.RecordID, CoSellID: cmd.CoSellID}).Get(ctx, &out)
+		if err == nil && out.Deal != nil {
+			// The record as the stamp left it reaches the engine as a reading, ordered by its CRM stamp
+			// like any other: the engine learns the stamp of its own write, so the next write's condition
+			// is not refused by it. (Histories from before carry no result, and replay as they ran.)
+			d.eng.Receive(workflow.Now(ctx), engine.Change{Side: cmd.Side, RecordID: cmd.RecordID, Reading: out.Deal})
+		}
 	case engine.Write:
 		w := cmd.Write
 		in := activities.WriteDealInput{PairingID: d.in.PairingID, Side: cmd.Side, CoSellID: cmd.CoSellID, Values: w.Values,
 			Enabled: w.Enabled, PartnerOwner: w.PartnerOwner, Create: w.Create, SourceOwnerEmail: w.SourceOwnerEmail}
 		if !w.Create {
-			in.RecordID = cmd.RecordID
+			in.RecordID, in.UnmodifiedSince = cmd.RecordID, w.UnmodifiedSince
 		}
 		var out activities.WriteDealResult
 		err = workflow.ExecuteActivity(actx, a.WriteDeal, in).Get(ctx, &out)
@@ -267,8 +274,11 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 // failure classifies an activity error for the engine.
 func failure(err error) engine.Failure {
 	if rej, ok := activities.RejectionOf(err); ok {
-		if rej.Code == activities.CodeNotFound {
+		switch rej.Code {
+		case activities.CodeNotFound:
 			return engine.Failure{Kind: engine.NotFound, CRM: rej.CRM, Code: rej.Code, Message: rej.Message}
+		case activities.CodeModified:
+			return engine.Failure{Kind: engine.Modified, CRM: rej.CRM, Code: rej.Code, Message: rej.Message}
 		}
 		return engine.Failure{Kind: engine.Rejected, CRM: rej.CRM, Code: rej.Code, Message: rej.Message, Fields: rej.Canonical}
 	}

@@ -21,6 +21,11 @@
 // behind its cursor misses such rows, as it would against a real org. Knobs: Options.CommitDelay
 // (negative: none), SetCommitDelay, CommitAll, and GET/POST /__admin/commit-delay.
 //
+// Conditional requests on a row (conditional.go): a PATCH by id with If-Unmodified-Since is refused with
+// 412 ENTITY_FAILED_IFLASTMODIFIED_ON_UPDATE_CHECK, unprocessed, when the row's SystemModstamp is after
+// that date (whole seconds against whole seconds), and a GET by id with If-Modified-Since answers 304
+// while the row is unchanged.
+//
 // Faults (mocks/mockkit) can fail a request before or after it is applied, as a 5xx, a hang past the
 // client's deadline or a dropped connection, at a seeded random rate. A deleted record's id answers 404
 // ENTITY_IS_DELETED (Server.Delete deletes for tests). Field names are case-insensitive in bodies and
