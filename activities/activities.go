@@ -69,12 +69,18 @@ type Connection struct {
 	Pairing *pairing.Pairing
 	CRM     map[pairing.Side]connectors.CRM
 	Slack   notify.Notifier
+
+	// policy caches the version of the pairing's policy; a Connection is never changed once served.
+	policy policyVersion
 }
 
 // Activities are registered once on the worker; their fields are shared dependencies.
 type Activities struct {
-	// Pairings by pairing id.
+	// Pairings by pairing id, for a fixed set (tests); Served takes its place when set.
 	Pairings map[string]*Connection
+	// Served is the worker's catalog: the pairings of its directory and the connections they use,
+	// swapped when the directory changes.
+	Served *Served
 	// Client reaches the workflows: the deals (signals, the record directory) and the pilot.
 	Client client.Client
 	// Deals, when set, is how change events reach deal workflows instead of Client; tests of the routing
@@ -117,7 +123,11 @@ type ownerCache struct {
 }
 
 func (a *Activities) connection(pairingID string) (*Connection, error) {
-	c, ok := a.Pairings[pairingID]
+	pairings := a.Pairings
+	if a.Served != nil && a.Served.Load() != nil {
+		pairings = a.Served.Load().Pairings
+	}
+	c, ok := pairings[pairingID]
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("pairing %q is not loaded on this worker", pairingID), ErrTypeConfig, nil)
 	}
@@ -137,9 +147,10 @@ func (a *Activities) crm(pairingID string, side pairing.Side) (*pairing.Pairing,
 }
 
 // owners lists a side's deal owners from a cache no older than maxAge (OwnerCacheTTL when 0), so that
-// resolving the owners of many deals does not spend the CRM's API budget.
+// resolving the owners of many deals does not spend the CRM's API budget. The cache is kept per CRM
+// connection, so pairings that share one list its owners once.
 func (a *Activities) owners(ctx context.Context, pairingID string, side pairing.Side, crm connectors.CRM, maxAge time.Duration) ([]connectors.Owner, error) {
-	key := pairingID + "/" + string(side)
+	key := a.ownerCacheKey(pairingID, side)
 	if maxAge == 0 {
 		maxAge = a.OwnerCacheTTL
 	}
@@ -163,6 +174,15 @@ func (a *Activities) owners(ctx context.Context, pairingID string, side pairing.
 	a.ownerCache[key] = ownerCache{at: time.Now(), owners: owners}
 	a.ownersMu.Unlock()
 	return owners, nil
+}
+
+// ownerCacheKey names the CRM connection of a pairing's side, whose owners are cached once for every
+// pairing that uses it.
+func (a *Activities) ownerCacheKey(pairingID string, side pairing.Side) string {
+	if c, err := a.connection(pairingID); err == nil && c.Pairing.Partner(side).Connection != "" {
+		return "connection/" + c.Pairing.Partner(side).Connection
+	}
+	return pairingID + "/" + string(side)
 }
 
 // classify turns a connector error into the error Temporal should see.

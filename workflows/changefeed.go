@@ -16,8 +16,10 @@ import (
 // the overlap window's seen set.
 const feedPollsPerRun = 500
 
-// ChangeFeedWorkflow polls one side of a pairing for changed co-sell deals and notes, forever, and
-// signals each change to its deal workflow. A poll of a large burst takes several activities: while one
+// ChangeFeedWorkflow polls one CRM connection for changed co-sell deals and notes, forever, and signals
+// each change to its deal workflow, in whichever of the pairings that use the connection it belongs to
+// (FeedInput.Connection). Histories from before connections had feeds poll one side of one pairing
+// (FeedInput.PairingID and Side); the input alone tells the two apart, so their commands are the same. A poll of a large burst takes several activities: while one
 // answers More, the next starts at once from its state, so every few pages the cursor moves in the
 // workflow's durable state. A failed poll is recorded (api.FeedQuery) and retried at the next interval,
 // from the last heartbeat if it timed out; the cursor only moves once the changes behind it were
@@ -28,7 +30,7 @@ func ChangeFeedWorkflow(ctx workflow.Context, in api.FeedInput) error {
 		f.st = *in.State
 	}
 	if err := workflow.SetQueryHandler(ctx, api.FeedQuery, func() (api.FeedView, error) {
-		return api.FeedView{PairingID: in.PairingID, Side: in.Side, State: f.st}, nil
+		return api.FeedView{Connection: in.Connection, PairingID: in.PairingID, Side: in.Side, State: f.st}, nil
 	}); err != nil {
 		return err
 	}
@@ -62,7 +64,7 @@ func (f *feed) run(ctx workflow.Context) error {
 	for i := 0; i < feedPollsPerRun; i++ {
 		var res activities.PollResult
 		err := workflow.ExecuteActivity(actx, a.PollChanges, activities.PollInput{
-			PairingID: f.in.PairingID, Side: f.in.Side, State: f.st,
+			Connection: f.in.Connection, PairingID: f.in.PairingID, Side: f.in.Side, State: f.st,
 		}).Get(ctx, &res)
 		wait := interval
 		if err != nil {
@@ -70,7 +72,7 @@ func (f *feed) run(ctx workflow.Context) error {
 			if u, ok := activities.UnavailableOf(err); ok && u.RetryAfter > wait {
 				wait = u.RetryAfter
 			}
-			workflow.GetLogger(ctx).Warn("poll failed", "pairing", f.in.PairingID, "side", string(f.in.Side), "error", err, "retryIn", wait)
+			workflow.GetLogger(ctx).Warn("poll failed", "connection", f.in.Connection, "pairing", f.in.PairingID, "side", string(f.in.Side), "error", err, "retryIn", wait)
 		} else {
 			f.st = res.State
 			f.st.LastError = ""
@@ -92,7 +94,7 @@ func (f *feed) run(ctx workflow.Context) error {
 	}
 	st := f.st
 	return workflow.NewContinueAsNewError(ctx, api.ChangeFeedWorkflowName, api.FeedInput{
-		PairingID: f.in.PairingID, Side: f.in.Side, PollInterval: f.in.PollInterval, State: &st,
+		Connection: f.in.Connection, PairingID: f.in.PairingID, Side: f.in.Side, PollInterval: f.in.PollInterval, State: &st,
 	})
 }
 
@@ -105,7 +107,7 @@ func (f *feed) failed(ctx workflow.Context, err error) {
 		derr := timeout.LastHeartbeatDetails(&hb)
 		switch {
 		case derr != nil:
-			workflow.GetLogger(ctx).Warn("poll heartbeat unreadable", "pairing", f.in.PairingID, "side", string(f.in.Side), "error", derr)
+			workflow.GetLogger(ctx).Warn("poll heartbeat unreadable", "connection", f.in.Connection, "pairing", f.in.PairingID, "side", string(f.in.Side), "error", derr)
 		case hb.Scan != nil: // every heartbeat is taken mid-poll
 			f.st = hb
 		}
