@@ -87,7 +87,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestDemoEnvironmentIsWhatTheREADMEPromises(t *testing.T) {
-	env := demoEnvironment("127.0.0.1:7233", "examples/demo/pairing.yaml", "127.0.0.1:8701", "127.0.0.1:8702", "127.0.0.1:8703")
+	env := demoEnvironment("127.0.0.1:7233", "127.0.0.1:8701", "127.0.0.1:8702", "127.0.0.1:8703")
 	cfg, err := config.Load(context.Background(), envconfig.MapLookuper(env))
 	require.NoError(t, err)
 	assert.Equal(t, 2*time.Second, cfg.PollInterval)
