@@ -101,6 +101,8 @@ type stackOptions struct {
 	hs         hsmock.Options
 	pairingMod func(string) string
 	poll       time.Duration
+	// sfHandler, when set, wraps the fake Salesforce's handler (to count a kind of call, say).
+	sfHandler func(http.Handler) http.Handler
 }
 
 func newStack(t testing.TB, o stackOptions) *stack {
@@ -130,7 +132,11 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	hsData := demo.HubSpot()
 	hsData.Deals = nil
 	require.NoError(t, s.hs.Seed(hsData))
-	sfTS, hsTS := httptest.NewServer(s.sf), httptest.NewServer(s.hs)
+	var sfHandler http.Handler = s.sf
+	if o.sfHandler != nil {
+		sfHandler = o.sfHandler(sfHandler)
+	}
+	sfTS, hsTS := httptest.NewServer(sfHandler), httptest.NewServer(s.hs)
 	t.Cleanup(sfTS.Close)
 	t.Cleanup(hsTS.Close)
 	s.sfURL, s.hsURL = sfTS.URL, hsTS.URL
@@ -175,7 +181,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	t.Cleanup(func() {
 		// Stop this test's change feeds so they do not poll closed fakes for the rest of the run.
 		for _, side := range []pairing.Side{pairing.A, pairing.B} {
-			_ = c.TerminateWorkflow(context.Background(), api.ChangeFeedWorkflowID(s.pairingID, side), "", "test over")
+			_ = c.TerminateWorkflow(context.Background(), s.feedID(side), "", "test over")
 		}
 		c.Close()
 	})
@@ -250,11 +256,20 @@ func (s *stack) dealWorkflows() int {
 	return int(res.GetCount())
 }
 
-// feedPolls returns how many polls a side's change feed has completed.
+// feedID is the workflow id of the change feed of a side's connection (the demo's acme-sf or globex-hs).
+func (s *stack) feedID(side pairing.Side) string {
+	conn := demo.SalesforceConnection
+	if side == pairing.B {
+		conn = demo.HubSpotConnection
+	}
+	return api.ConnectionFeedWorkflowID(s.env["COSELL_TASK_QUEUE"], conn)
+}
+
+// feedPolls returns how many polls the change feed of a side's connection has completed.
 func (s *stack) feedPolls(side pairing.Side) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	res, err := s.temporal.QueryWorkflow(ctx, api.ChangeFeedWorkflowID(s.pairingID, side), "", api.FeedQuery)
+	res, err := s.temporal.QueryWorkflow(ctx, s.feedID(side), "", api.FeedQuery)
 	if err != nil {
 		return -1
 	}
