@@ -65,19 +65,21 @@ func (w *Worker) startFeed(ctx context.Context, f *activities.Feed) error {
 	if err != nil {
 		return err
 	}
+	// Feeds per pairing side still running (an older worker may have started one again since) are
+	// stopped in any case; only a new connection feed starts from their cursors.
 	var legacy []string
-	if !running {
-		var states []api.FeedState
-		for _, u := range f.Uses {
-			old := api.ChangeFeedWorkflowID(u.Pairing.ID, u.Side)
-			st, ok, err := w.legacyState(ctx, old)
-			if err != nil {
-				return err
-			}
-			if ok {
-				states, legacy = append(states, st), append(legacy, old)
-			}
+	var states []api.FeedState
+	for _, u := range f.Uses {
+		old := api.ChangeFeedWorkflowID(u.Pairing.ID, u.Side)
+		st, ok, err := w.legacyState(ctx, old, !running)
+		if err != nil {
+			return err
 		}
+		if ok {
+			states, legacy = append(states, st), append(legacy, old)
+		}
+	}
+	if !running {
 		in.State = takeOver(states)
 	}
 	_, err = w.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -98,11 +100,12 @@ func (w *Worker) startFeed(ctx context.Context, f *activities.Feed) error {
 	return nil
 }
 
-// legacyState returns the position of a running feed of one pairing side; ok is false when none runs.
-func (w *Worker) legacyState(ctx context.Context, id string) (api.FeedState, bool, error) {
+// legacyState returns the position of a running feed of one pairing side (when read is set; else only
+// whether it runs); ok is false when none runs.
+func (w *Worker) legacyState(ctx context.Context, id string, read bool) (api.FeedState, bool, error) {
 	running, err := w.running(ctx, id)
-	if err != nil || !running {
-		return api.FeedState{}, false, err
+	if err != nil || !running || !read {
+		return api.FeedState{}, running, err
 	}
 	v, err := w.client.QueryWorkflow(ctx, id, "", api.FeedQuery)
 	if err != nil {
