@@ -1,6 +1,7 @@
-// Package worker assembles the running product: it loads the pairing file, builds a connector per CRM
-// connection, dials Temporal, registers the workflows and activities, starts each pairing's change
-// feeds (idempotently), and serves /healthz and /readyz.
+// Package worker assembles the running product: it loads the pairings directory (and reloads it while
+// running), builds one connector per CRM connection, dials Temporal, registers the workflows and
+// activities, starts one change feed per connection and each pairing's pilot (idempotently), and serves
+// /healthz and /readyz.
 package worker
 
 import (
