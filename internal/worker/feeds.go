@@ -69,17 +69,22 @@ func (w *Worker) startFeed(ctx context.Context, f *activities.Feed) error {
 	// stopped in any case; only a new connection feed starts from their cursors.
 	var legacy []string
 	var states []api.FeedState
+	unread := false
 	for _, u := range f.Uses {
 		old := api.ChangeFeedWorkflowID(u.Pairing.ID, u.Side)
 		st, ok, err := w.legacyState(ctx, old, !running)
 		if err != nil {
-			return err
+			// Its position is unknown, so the new feed reads from the start: slower, but it misses
+			// nothing, and a feed that cannot answer never keeps the worker from starting.
+			w.log.Warn("cannot read the position of a pairing side's feed; the connection's feed reads from the start", "feed", old, "error", err)
+			unread, legacy = true, append(legacy, old)
+			continue
 		}
 		if ok {
 			states, legacy = append(states, st), append(legacy, old)
 		}
 	}
-	if !running {
+	if !running && !unread {
 		in.State = takeOver(states)
 	}
 	_, err = w.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
@@ -92,10 +97,13 @@ func (w *Worker) startFeed(ctx context.Context, f *activities.Feed) error {
 		return fmt.Errorf("start the change feed of connection %s: %w", f.Connection, err)
 	}
 	for _, old := range legacy {
-		if err := w.client.CancelWorkflow(ctx, old, ""); err != nil && !isNotFound(err) {
-			return fmt.Errorf("stop change feed %s, which the feed of connection %s took over: %w", old, f.Connection, err)
+		switch err := w.client.CancelWorkflow(ctx, old, ""); {
+		case isNotFound(err):
+		case err != nil: // it polls beside the connection's feed, harmlessly, until the next try
+			w.log.Warn("cannot stop a pairing side's feed that the connection's feed took over; trying again at the next start or reload", "feed", old, "error", err)
+		default:
+			w.log.Info("change feed of a pairing side handed over to its connection's feed", "feed", old, "connection", f.Connection)
 		}
-		w.log.Info("change feed of a pairing side handed over to its connection's feed", "feed", old, "connection", f.Connection)
 	}
 	return nil
 }
