@@ -77,6 +77,13 @@ func TestMappingValidate(t *testing.T) {
 	assert.Contains(t, err.Error(), "1 of 2 pairing files have problems")
 	assert.Regexp(t, `several-problems\.yaml:\d+:\d+: `, out.String(), "every problem with file:line:col")
 	assert.Contains(t, out.String(), "hint: ")
+
+	// Checked together as a worker's directory: a second file with the same id is refused at its line.
+	out.Reset()
+	err = run(context.Background(), []string{"mapping", "validate", "../../examples/demo/pairing.yaml", "../../examples/demo/pairing.yaml"}, &out, &out)
+	assert.Equal(t, 2, exitCode(err))
+	assert.Contains(t, err.Error(), "1 of 2 pairing files have problems")
+	assert.Regexp(t, `pairing\.yaml:\d+:\d+: pairing id acme-globex is already served from \.\./\.\./examples/demo/pairing\.yaml:\d+`, out.String())
 }
 
 func TestUsageErrors(t *testing.T) {

@@ -329,6 +329,6 @@ func (r Report) log(log *slog.Logger) {
 		log.Error("pairing file refused; the pairings served keep running", "error", err)
 	}
 	if r.changed() {
-		log.Info("pairings reloaded", "added", r.Added, "changed", r.Changed, "removed", r.Removed)
+		log.Info("pairings loaded", "added", r.Added, "changed", r.Changed, "removed", r.Removed)
 	}
 }
