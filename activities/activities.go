@@ -104,6 +104,10 @@ type Activities struct {
 	// PollInterval is the feeds' current interval; each poll reports it, so a changed setting reaches
 	// running feeds without a restart of theirs.
 	PollInterval time.Duration
+	// FeedSettings, when set, overrides PollInterval for the feeds of the connections it answers for: a
+	// connection that receives webhooks polls less often, or not at all. The worker's answer follows the
+	// pairings it serves.
+	FeedSettings func(connection string) (api.FeedSettings, bool)
 	// PilotDay, when set, is the length of a pilot day (COSELL_PILOT_DAY), for demos and tests.
 	PilotDay time.Duration
 	// SLAScale compresses every SLA duration (COSELL_SLA_TIME_SCALE), for demos and tests; ≤1 is off.
@@ -120,6 +124,16 @@ type Activities struct {
 type ownerCache struct {
 	at     time.Time
 	owners []connectors.Owner
+}
+
+// feedSettings returns how the feed of a connection polls.
+func (a *Activities) feedSettings(connection string) api.FeedSettings {
+	if a.FeedSettings != nil {
+		if s, ok := a.FeedSettings(connection); ok {
+			return s
+		}
+	}
+	return api.FeedSettings{PollInterval: a.PollInterval}
 }
 
 func (a *Activities) connection(pairingID string) (*Connection, error) {

@@ -28,10 +28,12 @@ type PollInput struct {
 // PollResult is the feed's new position and what the poll delivered.
 type PollResult struct {
 	State api.FeedState `json:"state"`
-	// Interval is the worker's configured poll interval, zero when unset.
-	Interval time.Duration `json:"interval"`
-	Deals    int           `json:"deals"`
-	Notes    int           `json:"notes"`
+	// Interval is the worker's configured poll interval, zero when unset; NoPolling says the worker
+	// turned polling off for this side (it receives webhooks).
+	Interval  time.Duration `json:"interval"`
+	NoPolling bool          `json:"noPolling,omitempty"`
+	Deals     int           `json:"deals"`
+	Notes     int           `json:"notes"`
 	// More says the poll is not over (State.Scan is where it stands): the activity read its page budget,
 	// or kept what it had delivered when a page failed. The feed calls it again at once.
 	More bool `json:"more,omitempty"`
@@ -97,7 +99,8 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 		pl.st.LastPoll = time.Now().UTC()
 	}
 	pl.res.State = pl.st
-	pl.res.Interval = a.PollInterval
+	set := a.feedSettings(f.Connection)
+	pl.res.Interval, pl.res.NoPolling = set.PollInterval, set.NoPolling
 	return pl.res, nil
 }
 
@@ -160,7 +163,7 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 		at := connectors.Cursor{ModifiedAt: d.ModifiedAt, ID: d.RecordID}
 		sum := fingerprint(d)
 		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sum) {
-			if err := a.deliverDeal(ctx, pl.feed, d); err != nil {
+			if err := a.deliverDeal(ctx, pl.feed, d, "poll"); err != nil {
 				return err
 			}
 			st.Seen[d.RecordID] = d.ModifiedAt
@@ -221,14 +224,15 @@ func (a *Activities) notePage(ctx context.Context, pl *poll) (done bool, err err
 }
 
 // deliverDeal sends a co-sell deal's fresh reading, translated by the mapping of the pairing it belongs
-// to, to the deal its record belongs to (see route).
-func (a *Activities) deliverDeal(ctx context.Context, f *Feed, d connectors.Deal) error {
+// to, to the deal its record belongs to (see route). Polls and webhooks both deliver through it; source
+// says which.
+func (a *Activities) deliverDeal(ctx context.Context, f *Feed, d connectors.Deal, source string) error {
 	return a.route(ctx, f, d, func(u Use) (api.ChangeEvent, bool, error) {
 		state, err := a.sideState(ctx, u.Pairing, u.Side, f.CRM, d)
 		if err != nil {
 			return api.ChangeEvent{}, false, err
 		}
-		return api.ChangeEvent{Side: u.Side, RecordID: d.RecordID, Deal: &state, Source: "poll", Policy: a.policyVersionOf(u.Pairing.ID)}, true, nil
+		return api.ChangeEvent{Side: u.Side, RecordID: d.RecordID, Deal: &state, Source: source, Policy: a.policyVersionOf(u.Pairing.ID)}, true, nil
 	})
 }
 

@@ -32,6 +32,12 @@ const (
 	DealQuery = "deal"
 	// FeedQuery returns a FeedView.
 	FeedQuery = "feed"
+	// RecordsSignal carries a RecordsChanged into a change feed: the webhook receiver's durable hand-off.
+	// The feed reads each record and delivers it through the same path as a poll.
+	RecordsSignal = "records"
+	// FeedSettingsSignal carries FeedSettings into a change feed; the worker sends it at every start,
+	// so a running feed follows the worker's configuration.
+	FeedSettingsSignal = "settings"
 )
 
 // DealWorkflowID is the workflow id of the deal with a co-sell id: one workflow per co-sold deal.
@@ -153,7 +159,25 @@ type FeedInput struct {
 	Side       vocab.Side `json:"side,omitempty"`
 	// PollInterval between polls; zero takes the worker's configured default via the first poll's answer.
 	PollInterval time.Duration `json:"pollInterval"`
-	State        *FeedState    `json:"state,omitempty"`
+	// NoPolling turns polling off: the feed reads what webhooks hand it, and polls only when one asks.
+	NoPolling bool       `json:"noPolling,omitempty"`
+	State     *FeedState `json:"state,omitempty"`
+}
+
+// FeedSettings is how a change feed polls, as the worker is configured.
+type FeedSettings struct {
+	PollInterval time.Duration `json:"pollInterval"`
+	NoPolling    bool          `json:"noPolling,omitempty"`
+}
+
+// RecordsChanged is what a webhook told of one side: deals to read again (by CRM record id), and
+// whether to poll for changes it named no deal for (a new note). The feed dedupes and orders nothing:
+// each record is read as it is now, and a stale or repeated notice costs a read, never a wrong value.
+type RecordsChanged struct {
+	Deals []string `json:"deals,omitempty"`
+	Poll  bool     `json:"poll,omitempty"`
+	// Source names the sender, for logs: "hubspot webhook", "salesforce outbound message", ...
+	Source string `json:"source"`
 }
 
 // FeedState is a change feed's position, carried across continue-as-new, from one poll activity to the
@@ -170,6 +194,13 @@ type FeedState struct {
 	// versions of a record can share a stamp, and only a changed fingerprint tells them apart.
 	SeenSums  map[string]uint64    `json:"seenSums,omitempty"`
 	SeenNotes map[string]time.Time `json:"seenNotes,omitempty"`
+	// Pending are deal record ids a webhook handed over and the feed has not delivered yet; PollAsked
+	// says a webhook asked for a poll that has not run yet. Both are carried across continue-as-new.
+	Pending   []string `json:"pending,omitempty"`
+	PollAsked bool     `json:"pollAsked,omitempty"`
+	// Notified counts the deal records webhooks handed over; Delivered those the feed delivered.
+	Notified  int `json:"notified,omitempty"`
+	Delivered int `json:"delivered,omitempty"`
 	// Scan is the poll in progress, nil between polls: a poll of a large burst spans several activities,
 	// and each carries on from the page the one before reached.
 	Scan      *FeedScan `json:"scan,omitempty"`

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/demo"
 )
 
 func exitCode(err error) int {
@@ -94,10 +95,12 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestDemoEnvironmentIsWhatTheREADMEPromises(t *testing.T) {
-	env := demoEnvironment("127.0.0.1:7233", "127.0.0.1:8701", "127.0.0.1:8702", "127.0.0.1:8703")
+	env := demoEnvironment("127.0.0.1:7233", "127.0.0.1:8701", "127.0.0.1:8702", "127.0.0.1:8703", "00D5g0000000C0SEAU")
 	cfg, err := config.Load(context.Background(), envconfig.MapLookuper(env))
 	require.NoError(t, err)
 	assert.Equal(t, 2*time.Second, cfg.PollInterval)
+	assert.True(t, cfg.Webhooks, "the demo mirrors by webhook")
+	assert.Equal(t, 30*time.Second, cfg.WebhookPollInterval, "with a poll as the safety net")
 	assert.Equal(t, 1440.0, cfg.SLATimeScale, "a day of SLA time per minute")
 	assert.Equal(t, 10*time.Second, cfg.PilotDay, "the 90-day pilot in 15 minutes")
 	assert.Equal(t, "127.0.0.1:8080", cfg.HTTPAddr)
@@ -105,7 +108,16 @@ func TestDemoEnvironmentIsWhatTheREADMEPromises(t *testing.T) {
 	sf, err := config.LoadConnection(context.Background(), envconfig.MapLookuper(env), "acme-sf")
 	require.NoError(t, err)
 	assert.NoError(t, sf.Check("acme-sf", "salesforce"))
+	assert.True(t, sf.ReceivesWebhooks("salesforce"))
 	hs, err := config.LoadConnection(context.Background(), envconfig.MapLookuper(env), "globex-hs")
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:8702", hs.AppURL, "notice links open the fake's pages")
+	assert.True(t, hs.ReceivesWebhooks("hubspot"))
+
+	hsHooks, sfHooks := demo.Webhooks(cfg.HTTPAddr)
+	assert.Equal(t, "http://127.0.0.1:8080/webhooks/hubspot/globex-hs", hsHooks.URL)
+	assert.Equal(t, demo.HubSpotAppSecret, hsHooks.Secret)
+	assert.Equal(t, "http://127.0.0.1:8080/webhooks/salesforce/acme-sf/outbound", sfHooks.URL)
+	h, _ := demo.Webhooks("0.0.0.0:9000")
+	assert.Equal(t, "http://127.0.0.1:9000/webhooks/hubspot/globex-hs", h.URL)
 }

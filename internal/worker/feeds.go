@@ -19,7 +19,7 @@ import (
 // connection (one for every pairing that uses it), a pilot for each pairing that enables one, and no
 // feed for a connection that no pairing uses any more (before is the catalog served until now, nil at
 // start). Starting is idempotent: ids are fixed per task queue and connection, and a running feed is
-// reused, so restarts and several workers never start two.
+// reused (it is sent its settings), so restarts and several workers never start two.
 func (w *Worker) startFeeds(ctx context.Context, before, now *activities.Catalog) error {
 	for _, name := range slices.Sorted(maps.Keys(now.Feeds)) {
 		if err := w.startFeed(ctx, now.Feeds[name]); err != nil {
@@ -60,7 +60,7 @@ func (w *Worker) startFeeds(ctx context.Context, before, now *activities.Catalog
 // cancelled once it runs.
 func (w *Worker) startFeed(ctx context.Context, f *activities.Feed) error {
 	id := api.ConnectionFeedWorkflowID(w.cfg.TaskQueue, f.Connection)
-	in := api.FeedInput{Connection: f.Connection, PollInterval: w.cfg.PollInterval}
+	in := w.feedInput(f.Connection)
 	running, err := w.running(ctx, id)
 	if err != nil {
 		return err
@@ -87,15 +87,13 @@ func (w *Worker) startFeed(ctx context.Context, f *activities.Feed) error {
 	if !running && !unread {
 		in.State = takeOver(states)
 	}
-	_, err = w.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       id,
-		TaskQueue:                w.cfg.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}, api.ChangeFeedWorkflowName, in)
-	if err != nil {
+	// Started with its settings, or sent them if it runs, so a running feed follows the worker's
+	// configuration (a poll interval changed, webhooks turned on or off) without a restart of its own.
+	settings, _ := w.feedSettings(f.Connection)
+	if err := activities.SignalFeed(ctx, w.client, w.cfg.TaskQueue, in, api.FeedSettingsSignal, settings); err != nil {
 		return fmt.Errorf("start the change feed of connection %s: %w", f.Connection, err)
 	}
+	w.log.Debug("change feed started", "connection", f.Connection, "poll", describe(settings))
 	for _, old := range legacy {
 		switch err := w.client.CancelWorkflow(ctx, old, ""); {
 		case isNotFound(err):

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/sethvargo/go-envconfig"
 
@@ -46,6 +47,8 @@ type Pairings struct {
 	files map[string]*pairingFile  // by path
 	conns map[string]*connection   // by connection name
 	creds map[string]credentialSet // by connection name: the environment does not change while running
+	// configs are the settings of the connections served, for readers outside Load.
+	configs atomic.Pointer[map[string]config.Connection]
 }
 
 // pairingFile is what Load knows of one file: the content it last read, and the pairing it serves
@@ -87,6 +90,17 @@ func NewPairings(dir, file string, env envconfig.Lookuper, httpClient *http.Clie
 
 // Served is the catalog the activities read; Load stores each new one in it.
 func (ps *Pairings) Served() *activities.Served { return ps.served }
+
+// connectionConfig returns the settings of a connection served now, read from the environment. It is
+// safe to call while a Load runs (the webhook endpoints ask it on every request).
+func (ps *Pairings) connectionConfig(name string) (config.Connection, bool) {
+	m := ps.configs.Load()
+	if m == nil {
+		return config.Connection{}, false
+	}
+	c, ok := (*m)[name]
+	return c, ok
+}
 
 // Catalog is the catalog served now (empty before the first Load).
 func (ps *Pairings) Catalog() *activities.Catalog {
@@ -271,6 +285,11 @@ func (ps *Pairings) serve(served map[string]*pairing.Pairing) {
 		}
 	}
 	ps.conns = conns
+	configs := map[string]config.Connection{}
+	for name := range conns {
+		configs[name] = ps.creds[name].cfg
+	}
+	ps.configs.Store(&configs)
 	pairings := map[string]*activities.Connection{}
 	for id, p := range served {
 		c := &activities.Connection{Pairing: p, CRM: map[pairing.Side]connectors.CRM{}}

@@ -1,7 +1,8 @@
 // Package worker assembles the running product: it loads the pairings directory (and reloads it while
 // running), builds one connector per CRM connection, dials Temporal, registers the workflows and
 // activities, starts one change feed per connection and each pairing's pilot (idempotently), and serves
-// /healthz and /readyz.
+// /healthz, /readyz and, with webhooks on, the CRMs' webhook endpoints (package ingress), one set per
+// connection.
 package worker
 
 import (
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -109,11 +111,27 @@ type Worker struct {
 	pairings *Pairings
 	ready    atomic.Bool
 	http     *http.Server
+	ln       net.Listener
+	// warned holds the connections already said to take no webhooks for want of credentials.
+	warned sync.Map
 }
 
 // New builds a worker over a dialed client and prepared pairings.
 func New(cfg config.Config, log *slog.Logger, c client.Client, pairings *Pairings) *Worker {
 	return &Worker{cfg: cfg, log: log, client: c, pairings: pairings}
+}
+
+// Listen binds the HTTP address (COSELL_HTTP_ADDR) and returns the address bound, so a caller can tell
+// the CRMs where to send webhooks before Run; Run binds it itself otherwise.
+func (w *Worker) Listen() (net.Addr, error) {
+	if w.ln == nil {
+		ln, err := net.Listen("tcp", w.cfg.HTTPAddr)
+		if err != nil {
+			return nil, fmt.Errorf("%w: COSELL_HTTP_ADDR %s: %v", ErrConfig, w.cfg.HTTPAddr, err)
+		}
+		w.ln = ln
+	}
+	return w.ln.Addr(), nil
 }
 
 // Run serves until ctx is done: it checks the namespace has the record directory, registers and starts
@@ -130,6 +148,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		Overlap:      w.cfg.PollOverlap,
 		PageSize:     w.cfg.PageSize,
 		PollInterval: w.cfg.PollInterval,
+		FeedSettings: w.feedSettings,
 		SLAScale:     w.cfg.SLATimeScale,
 		PilotDay:     w.cfg.PilotDay,
 		Log:          notify.NewLog(w.log),
@@ -137,11 +156,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{})
 	workflows.Register(tw, acts)
 
-	ln, err := net.Listen("tcp", w.cfg.HTTPAddr)
+	addr, err := w.Listen()
 	if err != nil {
-		return fmt.Errorf("%w: COSELL_HTTP_ADDR %s: %v", ErrConfig, w.cfg.HTTPAddr, err)
+		return err
 	}
-	w.http = &http.Server{Handler: w.routes(), ReadHeaderTimeout: 5 * time.Second}
+	ln := w.ln
+	w.http = &http.Server{Handler: w.routes(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	go func() {
 		if err := w.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			w.log.Error("health server stopped", "error", err)
@@ -163,7 +183,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	w.ready.Store(true)
 	w.log.Info("worker ready", "pairings", slices.Sorted(maps.Keys(cat.Pairings)), "connections", slices.Sorted(maps.Keys(cat.Feeds)),
-		"taskQueue", w.cfg.TaskQueue, "http", ln.Addr().String(), "pollInterval", w.cfg.PollInterval)
+		"taskQueue", w.cfg.TaskQueue, "http", addr.String(), "pollInterval", w.cfg.PollInterval, "webhooks", w.receiver().Paths())
 	w.reload(ctx, cat)
 	w.ready.Store(false)
 	w.log.Info("worker stopping")
@@ -201,6 +221,7 @@ func (w *Worker) reload(ctx context.Context, served *activities.Catalog) {
 
 func (w *Worker) routes() http.Handler {
 	mux := http.NewServeMux()
+	w.receiver().Mount(mux)
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))

@@ -28,6 +28,12 @@
 // client_credentials grant, which Salesforce serves on the org's My Domain only (MyDomainHandler; the
 // one-handler ServeHTTP plays the My Domain).
 //
+// Change notifications (webhooks.go): with Options.Webhooks set, every create and edit of an opportunity
+// or a task through the API sends an Outbound Message (SOAP, up to 100 notifications, resent until
+// acknowledged with <Ack>true</Ack>), or with Mode "callout" the signed JSON callout a Flow sends; seeds,
+// deletions and rolled-back batches send nothing. Delivery faults (delay, duplication, reordering, loss)
+// are mockkit.WebhookKnobs, also at GET/POST /__admin/webhooks. OrgID is the id the messages carry.
+//
 // What is deliberately not modelled: sharing rules and field-level security, triggers and workflow
 // rules, currencies other than the org default, SOQL functions, aggregates other than COUNT(), date
 // literals such as TODAY, and subqueries.
