@@ -21,16 +21,34 @@ type PolicyInput struct {
 	PairingID string `json:"pairingId"`
 }
 
-// Policy is the part of a pairing a deal decides with (see engine.Policy). It is read once per workflow
-// run, so an edited pairing file reaches running deals at their next continue-as-new.
+// Policy is the part of a pairing a deal decides with (see engine.Policy). A deal reads it when a run
+// starts, and again when a change event carries another version (api.ChangeEvent.Policy): an edited
+// pairing file reaches a running deal with its next change.
 type Policy = engine.Policy
 
-// LoadPolicy returns the sync policy of a pairing.
+// LoadPolicy returns the sync policy of a pairing, with its version.
 func (a *Activities) LoadPolicy(_ context.Context, in PolicyInput) (Policy, error) {
 	c, err := a.connection(in.PairingID)
 	if err != nil {
 		return Policy{}, err
 	}
+	pol := a.policy(c)
+	pol.Version = c.policy.of(func() Policy { return pol })
+	return pol, nil
+}
+
+// policyVersionOf is the version of a pairing's policy as this worker serves it, empty for a pairing
+// it does not serve.
+func (a *Activities) policyVersionOf(pairingID string) string {
+	c, err := a.connection(pairingID)
+	if err != nil {
+		return ""
+	}
+	return c.policy.of(func() Policy { return a.policy(c) })
+}
+
+// policy builds a pairing's policy (without its version).
+func (a *Activities) policy(c *Connection) Policy {
 	p := c.Pairing
 	out := Policy{
 		PairingID: p.ID,
@@ -45,7 +63,7 @@ func (a *Activities) LoadPolicy(_ context.Context, in PolicyInput) (Policy, erro
 			out.StageField = f.Name
 		}
 	}
-	return out, nil
+	return out
 }
 
 // ReadDealInput names a deal on one side, by record id when known, else by co-sell id.

@@ -15,13 +15,15 @@ import (
 	"github.com/cosellsync/cosell/pairing"
 )
 
-// DeliverChangedInput names deals a webhook said changed on one side, with what the feed already
-// delivered of them, so a repeated notice reads the record but signals nobody.
+// DeliverChangedInput names deals a webhook said changed on a CRM connection (or, from a feed of one
+// pairing side, on that side), with what the feed already delivered of them, so a repeated notice reads
+// the record but signals nobody.
 type DeliverChangedInput struct {
-	PairingID string         `json:"pairingId"`
-	Side      pairing.Side   `json:"side"`
-	Deals     []string       `json:"deals"`
-	Known     []KnownVersion `json:"known,omitempty"`
+	Connection string         `json:"connection,omitempty"`
+	PairingID  string         `json:"pairingId,omitempty"`
+	Side       pairing.Side   `json:"side,omitempty"`
+	Deals      []string       `json:"deals"`
+	Known      []KnownVersion `json:"known,omitempty"`
 }
 
 // KnownVersion is a version of a record the feed delivered: its stamp and the fingerprint of its fields
@@ -50,11 +52,11 @@ type DeliverChangedResult struct {
 // version, and the deal engine ignores a reading older than what it knows. Deals that are neither
 // flagged nor carry a co-sell id are skipped, as the poll's query skips them.
 func (a *Activities) DeliverChanged(ctx context.Context, in DeliverChangedInput) (DeliverChangedResult, error) {
-	p, crm, err := a.crm(in.PairingID, in.Side)
+	f, err := a.feed(PollInput{Connection: in.Connection, PairingID: in.PairingID, Side: in.Side})
 	if err != nil {
 		return DeliverChangedResult{}, err
 	}
-	set := a.feedSettings(in.PairingID, in.Side)
+	set := a.feedSettings(f.Connection)
 	res := DeliverChangedResult{Interval: set.PollInterval, NoPolling: set.NoPolling}
 	known := make(map[string]KnownVersion, len(in.Known))
 	for _, k := range in.Known {
@@ -66,17 +68,17 @@ func (a *Activities) DeliverChanged(ctx context.Context, in DeliverChangedInput)
 			res.Retry = append(res.Retry, id)
 			continue
 		}
-		d, err := crm.GetDeal(ctx, id)
+		d, err := f.CRM.GetDeal(ctx, id)
 		switch {
 		case errors.Is(err, connectors.ErrNotFound):
 			res.Skipped++ // deleted or merged away since the notice: nothing left to read
 			continue
 		case err != nil && connectors.IsRetryable(err):
-			log.Warn("webhook: cannot read the deal now; the feed tries again", "pairing", p.ID, "side", string(in.Side), "record", id, "error", err)
+			log.Warn("webhook: cannot read the deal now; the feed tries again", "connection", f.Connection, "record", id, "error", err)
 			res.Retry = append(res.Retry, id)
 			continue
 		case err != nil:
-			log.Warn("webhook: the CRM refuses to read the deal; skipped", "pairing", p.ID, "side", string(in.Side), "record", id, "error", err)
+			log.Warn("webhook: the CRM refuses to read the deal; skipped", "connection", f.Connection, "record", id, "error", err)
 			res.Skipped++
 			continue
 		}
@@ -89,13 +91,13 @@ func (a *Activities) DeliverChanged(ctx context.Context, in DeliverChangedInput)
 			res.Skipped++ // this very version was delivered already
 			continue
 		}
-		if err := a.deliverDeal(ctx, p, in.Side, crm, d, "webhook"); err != nil {
+		if err := a.deliverDeal(ctx, f, d, "webhook"); err != nil {
 			if _, refused := RejectionOf(err); refused {
-				log.Warn("webhook: deal not delivered", "pairing", p.ID, "side", string(in.Side), "record", id, "error", err)
+				log.Warn("webhook: deal not delivered", "connection", f.Connection, "record", id, "error", err)
 				res.Skipped++
 				continue
 			}
-			log.Warn("webhook: deal not delivered; the feed tries again", "pairing", p.ID, "side", string(in.Side), "record", id, "error", err)
+			log.Warn("webhook: deal not delivered; the feed tries again", "connection", f.Connection, "record", id, "error", err)
 			res.Retry = append(res.Retry, id)
 			continue
 		}
@@ -104,11 +106,15 @@ func (a *Activities) DeliverChanged(ctx context.Context, in DeliverChangedInput)
 	return res, nil
 }
 
-// SignalFeed sends a signal to one side's change feed, starting the feed first if it does not run. Once
-// it returns nil the signal is in Temporal's history: the webhook receiver answers 2xx only then, and
-// the worker sends each feed its settings this way at start.
+// SignalFeed sends a signal to a connection's change feed (or, for an input of one pairing side, that
+// side's), starting the feed first if it does not run. Once it returns nil the signal is in Temporal's
+// history: the webhook receiver answers 2xx only then, and the worker sends each feed its settings
+// this way at start and at every reload.
 func SignalFeed(ctx context.Context, c client.Client, taskQueue string, feed api.FeedInput, signal string, arg any) error {
 	id := api.ChangeFeedWorkflowID(feed.PairingID, feed.Side)
+	if feed.Connection != "" {
+		id = api.ConnectionFeedWorkflowID(taskQueue, feed.Connection)
+	}
 	_, err := c.SignalWithStartWorkflow(ctx, id, signal, arg, client.StartWorkflowOptions{
 		ID:                    id,
 		TaskQueue:             taskQueue,

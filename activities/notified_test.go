@@ -43,7 +43,9 @@ func (f *feedFixture) deliverChanged(t *testing.T, in DeliverChangedInput) (Deli
 
 func TestDeliverChangedReadsAndDeliversLikeAPoll(t *testing.T) {
 	f := newFeedFixture(t)
-	f.acts.Feeds = map[string]api.FeedSettings{api.ChangeFeedWorkflowID(f.p.ID, pairing.A): {PollInterval: 5 * time.Minute, NoPolling: true}}
+	f.acts.FeedSettings = func(connection string) (api.FeedSettings, bool) {
+		return api.FeedSettings{PollInterval: 5 * time.Minute, NoPolling: true}, connection == "acme-sf"
+	}
 	flagged := f.sf.Put("", map[string]any{"Name": "Newly flagged", "StageName": "Qualification", "OwnerId": "005-jane", "CoSell_Enabled__c": true})
 	private := f.sf.Put("", map[string]any{"Name": "Private", "CoSell_Enabled__c": false})
 	unflagged := f.sf.Put("", map[string]any{"Name": "Left co-sell", "CoSell_Enabled__c": false, "CoSell_Id__c": "CS-1"})

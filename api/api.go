@@ -45,9 +45,19 @@ func DealWorkflowID(coSellID string) string { return dealWorkflowPrefix + coSell
 
 const dealWorkflowPrefix = "cosell-deal/"
 
-// ChangeFeedWorkflowID is the workflow id of the poller for one side of a pairing.
+// ChangeFeedWorkflowID is the workflow id of the poller for one side of a pairing, as workers ran it
+// before a CRM connection had one feed for all its pairings. Workers no longer start one: they hand its
+// position to its connection's feed and cancel it (see ConnectionFeedWorkflowID).
 func ChangeFeedWorkflowID(pairingID string, side vocab.Side) string {
 	return "cosell-feed/" + pairingID + "/" + string(side)
+}
+
+// ConnectionFeedWorkflowID is the workflow id of the one change feed of a CRM connection, shared by
+// every pairing that uses the connection. The task queue is part of it because connection names are
+// chosen per deployment: two deployments in one namespace may both call theirs "salesforce", while
+// the workers of one deployment share a task queue and so one feed per connection.
+func ConnectionFeedWorkflowID(taskQueue, connection string) string {
+	return "cosell-connection-feed/" + taskQueue + "/" + connection
 }
 
 // NewCoSellID derives the co-sell id of a deal first flagged on one side. It is a pure function of the
@@ -99,6 +109,10 @@ type ChangeEvent struct {
 	Notes    []NoteEvent `json:"notes,omitempty"`
 	// Source names the sender: "poll", "webhook", "cli".
 	Source string `json:"source"`
+	// Policy is the version of the pairing's policy the sender serves (engine.Policy.Version), empty
+	// when it does not say. A deal deciding with another version loads the policy again, so an edited
+	// pairing file reaches a running deal with its next change.
+	Policy string `json:"policy,omitempty"`
 }
 
 // SideShadow is what the deal knows of one side, for display: the record, each field's value as that
@@ -136,10 +150,13 @@ type DealView struct {
 	Registered bool `json:"registered,omitempty"`
 }
 
-// FeedInput starts (or continues) the change feed of one side of a pairing.
+// FeedInput starts (or continues) a change feed: of a CRM connection (Connection set), for every
+// pairing that uses it; or, in histories from before connections had feeds, of one side of a pairing.
 type FeedInput struct {
-	PairingID string     `json:"pairingId"`
-	Side      vocab.Side `json:"side"`
+	// Connection names the CRM connection the feed polls; empty in a feed of one pairing side.
+	Connection string     `json:"connection,omitempty"`
+	PairingID  string     `json:"pairingId,omitempty"`
+	Side       vocab.Side `json:"side,omitempty"`
 	// PollInterval between polls; zero takes the worker's configured default via the first poll's answer.
 	PollInterval time.Duration `json:"pollInterval"`
 	// NoPolling turns polling off: the feed reads what webhooks hand it, and polls only when one asks.
@@ -204,7 +221,8 @@ type FeedScan struct {
 
 // FeedView is what the feed query returns.
 type FeedView struct {
-	PairingID string     `json:"pairingId"`
-	Side      vocab.Side `json:"side"`
-	State     FeedState  `json:"state"`
+	Connection string     `json:"connection,omitempty"`
+	PairingID  string     `json:"pairingId,omitempty"`
+	Side       vocab.Side `json:"side,omitempty"`
+	State      FeedState  `json:"state"`
 }

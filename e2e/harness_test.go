@@ -112,7 +112,7 @@ type stackOptions struct {
 	poll       time.Duration
 	webhooks   *webhookOptions
 	// sfWrap, when set, wraps the fake Salesforce's handler: a test can act as a user at an exact point
-	// of the worker's requests.
+	// of the worker's requests, or count a kind of call.
 	sfWrap func(http.Handler) http.Handler
 }
 
@@ -145,7 +145,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	require.NoError(t, s.hs.Seed(hsData))
 	var sfHandler http.Handler = s.sf
 	if o.sfWrap != nil {
-		sfHandler = o.sfWrap(s.sf)
+		sfHandler = o.sfWrap(sfHandler)
 	}
 	sfTS, hsTS := httptest.NewServer(sfHandler), httptest.NewServer(s.hs)
 	t.Cleanup(sfTS.Close)
@@ -201,7 +201,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	t.Cleanup(func() {
 		// Stop this test's change feeds so they do not poll closed fakes for the rest of the run.
 		for _, side := range []pairing.Side{pairing.A, pairing.B} {
-			_ = c.TerminateWorkflow(context.Background(), api.ChangeFeedWorkflowID(s.pairingID, side), "", "test over")
+			_ = c.TerminateWorkflow(context.Background(), s.feedID(side), "", "test over")
 		}
 		c.Close()
 	})
@@ -292,11 +292,20 @@ func (s *stack) dealWorkflows() int {
 	return int(res.GetCount())
 }
 
-// feedView queries a side's change feed; ok is false while it does not answer.
+// feedID is the workflow id of the change feed of a side's connection (the demo's acme-sf or globex-hs).
+func (s *stack) feedID(side pairing.Side) string {
+	conn := demo.SalesforceConnection
+	if side == pairing.B {
+		conn = demo.HubSpotConnection
+	}
+	return api.ConnectionFeedWorkflowID(s.env["COSELL_TASK_QUEUE"], conn)
+}
+
+// feedView queries the change feed of a side's connection; ok is false while it does not answer.
 func (s *stack) feedView(side pairing.Side) (api.FeedView, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	res, err := s.temporal.QueryWorkflow(ctx, api.ChangeFeedWorkflowID(s.pairingID, side), "", api.FeedQuery)
+	res, err := s.temporal.QueryWorkflow(ctx, s.feedID(side), "", api.FeedQuery)
 	if err != nil {
 		return api.FeedView{}, false
 	}

@@ -10,7 +10,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/mocks/mockkit"
 	"github.com/cosellsync/cosell/pairing"
 )
@@ -95,7 +94,7 @@ func TestWebhooksAloneMirrorWithNoPoll(t *testing.T) {
 		assert.Zero(t, st.GaveUp, "%+v", st)
 	}
 	// A history with settings and records signals, for the replay test.
-	s.recordHistory(api.ChangeFeedWorkflowID(s.pairingID, pairing.B), "feed-webhooks")
+	s.recordHistory(s.feedID(pairing.B), "feed-connection-webhooks")
 }
 
 // TestWebhookFaultsPollingStillConverges has the fakes' webhooks delayed, duplicated and reordered, or

@@ -65,6 +65,18 @@ func (e *Engine) State() *State { return e.st }
 // Policy returns the policy the engine decides with.
 func (e *Engine) Policy() Policy { return e.pol }
 
+// SetPolicy makes the engine decide with another policy from now on (the pairing file was edited). The
+// state is kept as it is: rules apply to the edits observed from here, and SLA clocks already running
+// keep the deadlines they were started with.
+func (e *Engine) SetPolicy(pol Policy) {
+	for _, s := range pol.sides() {
+		if e.st.Parties[s] == nil {
+			e.st.Parties[s] = &Party{}
+		}
+	}
+	e.pol = pol
+}
+
 // TakeEffects returns the effects queued since the last call and forgets them.
 func (e *Engine) TakeEffects() []Effect {
 	out := e.effects

@@ -1,6 +1,6 @@
 // Package ingress receives the CRMs' change notifications on the worker's HTTP server — HubSpot webhooks
 // (v3 signatures), Salesforce Outbound Messages and the signed callout a Salesforce Flow sends — and hands
-// what each names to the change feed of the side it concerns, durably, through Temporal. It decides
+// what each names to the change feed of the CRM connection it came from, durably, through Temporal. It decides
 // nothing about deals: the feed reads every record it is handed and delivers it through the same path
 // as a poll. See ARCHITECTURE.md beside this file.
 package ingress
@@ -20,7 +20,6 @@ import (
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/connectors/hubspot"
 	"github.com/cosellsync/cosell/connectors/salesforce"
-	"github.com/cosellsync/cosell/vocab"
 )
 
 // Body limits: far above what the CRMs send (100 HubSpot events are some 40 KB; 100 Outbound Message
@@ -41,8 +40,6 @@ type Source struct {
 	Connection string
 	// CRM is "hubspot" or "salesforce".
 	CRM string
-	// Sides are the sides of the pairing on this connection (one, in a pairing of two CRMs).
-	Sides []vocab.Side
 	// AppSecret is the HubSpot app's client secret, which signs its webhooks.
 	AppSecret string
 	// OrgID is the Salesforce organization the notifications must come from.
@@ -51,9 +48,10 @@ type Source struct {
 	CalloutSecret string
 }
 
-// HandOff hands one side's changes to Temporal. It returns nil only once Temporal holds them (a signal
-// accepted into the feed's history), so a 2xx answer means the changes will sync.
-type HandOff func(ctx context.Context, side vocab.Side, rc api.RecordsChanged) error
+// HandOff hands one connection's changes to Temporal: to its change feed, which routes each record to
+// the pairing it belongs to. It returns nil only once Temporal holds them (a signal accepted into the
+// feed's history), so a 2xx answer means the changes will sync.
+type HandOff func(ctx context.Context, connection string, rc api.RecordsChanged) error
 
 // Receiver serves the webhook endpoints:
 //
@@ -67,6 +65,9 @@ type HandOff func(ctx context.Context, side vocab.Side, rc api.RecordsChanged) e
 // when Temporal did not take the hand-off, so the CRM sends the notification again.
 type Receiver struct {
 	Sources []Source
+	// Live, when set, is asked for the sources at each request instead of Sources, so connections a
+	// reload of the pairings adds or removes take or stop taking webhooks without a restart.
+	Live    func() []Source
 	HandOff HandOff
 	// BaseURL is the scheme and host the CRMs call (https://cosell.example.com), which the HubSpot
 	// signature covers; empty takes the request's Host, and https when X-Forwarded-Proto says so.
@@ -88,7 +89,7 @@ func (rv *Receiver) Mount(mux *http.ServeMux) {
 // Paths lists the endpoints of the sources, for the startup log.
 func (rv *Receiver) Paths() []string {
 	var out []string
-	for _, s := range rv.Sources {
+	for _, s := range rv.sources() {
 		switch s.CRM {
 		case "hubspot":
 			out = append(out, "/webhooks/hubspot/"+s.Connection)
@@ -192,24 +193,30 @@ func (rv *Receiver) handOff(r *http.Request, src Source, from string, ch connect
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	rc := api.RecordsChanged{Deals: ch.Deals, Poll: ch.Poll, Source: from}
-	for _, side := range src.Sides {
-		if err := rv.HandOff(ctx, side, rc); err != nil {
-			log.Warn("webhook not handed off; answering 503 so the CRM sends it again", "side", string(side), "error", err)
-			reply(http.StatusServiceUnavailable, "the change could not be handed to Temporal; send it again later")
-			return
-		}
+	if err := rv.HandOff(ctx, src.Connection, rc); err != nil {
+		log.Warn("webhook not handed off; answering 503 so the CRM sends it again", "error", err)
+		reply(http.StatusServiceUnavailable, "the change could not be handed to Temporal; send it again later")
+		return
 	}
 	log.Debug("webhook handed off", "from", from, "deals", len(ch.Deals), "poll", ch.Poll, "ignored", ch.Ignored)
 	reply(http.StatusOK, fmt.Sprintf("accepted: %d deals to sync%s", len(ch.Deals), map[bool]string{true: ", and a poll", false: ""}[ch.Poll]))
 }
 
 func (rv *Receiver) source(crm, connection string) (Source, bool) {
-	for _, s := range rv.Sources {
+	for _, s := range rv.sources() {
 		if s.CRM == crm && s.Connection == connection {
 			return s, true
 		}
 	}
 	return Source{}, false
+}
+
+// sources are the connections taking webhooks now.
+func (rv *Receiver) sources() []Source {
+	if rv.Live != nil {
+		return rv.Live()
+	}
+	return rv.Sources
 }
 
 // requestURL is the URL the CRM called, as HubSpot signs it: the configured base or the request's own

@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cosellsync/cosell/api"
-	"github.com/cosellsync/cosell/vocab"
 )
 
 const (
@@ -42,19 +41,19 @@ type rig struct {
 }
 
 type handed struct {
-	side vocab.Side
-	rc   api.RecordsChanged
+	connection string
+	rc         api.RecordsChanged
 }
 
 func newRig() *rig {
 	r := &rig{mux: http.NewServeMux()}
 	r.rv = &Receiver{
 		Sources: []Source{
-			{Connection: "globex-hs", CRM: "hubspot", Sides: []vocab.Side{vocab.B}, AppSecret: appSecret},
-			{Connection: "acme-sf", CRM: "salesforce", Sides: []vocab.Side{vocab.A}, OrgID: orgID, CalloutSecret: calloutSecret},
-			{Connection: "initech-sf", CRM: "salesforce", Sides: []vocab.Side{vocab.A}, OrgID: orgID},
+			{Connection: "globex-hs", CRM: "hubspot", AppSecret: appSecret},
+			{Connection: "acme-sf", CRM: "salesforce", OrgID: orgID, CalloutSecret: calloutSecret},
+			{Connection: "initech-sf", CRM: "salesforce", OrgID: orgID},
 		},
-		HandOff: func(ctx context.Context, side vocab.Side, rc api.RecordsChanged) error {
+		HandOff: func(ctx context.Context, connection string, rc api.RecordsChanged) error {
 			if r.blocks {
 				<-ctx.Done()
 				return ctx.Err()
@@ -64,7 +63,7 @@ func newRig() *rig {
 			if r.fail != nil {
 				return r.fail
 			}
-			r.got = append(r.got, handed{side, rc})
+			r.got = append(r.got, handed{connection, rc})
 			return nil
 		},
 		Now: func() time.Time { return now },
@@ -109,7 +108,7 @@ func TestHubSpotWebhookIsHandedOffOnceVerified(t *testing.T) {
 	require.Equal(t, http.StatusOK, status, body)
 	assert.Contains(t, body, "2 deals")
 	require.Len(t, r.got, 1)
-	assert.Equal(t, vocab.B, r.got[0].side)
+	assert.Equal(t, "globex-hs", r.got[0].connection, "to the feed of the connection it came from")
 	assert.Equal(t, api.RecordsChanged{Deals: []string{"10000000001", "10000000002"}, Source: "hubspot webhook"}, r.got[0].rc)
 
 	// A query string is part of what HubSpot signs; so is the scheme the proxy in front received.

@@ -21,6 +21,10 @@
 //	                                # except HubSpot's midnight-UTC dates, which are never shifted
 //	    deal: { cosell_id: …, enabled: …, owner: …, partner_owner_name: …, partner_owner_email: … }
 //	                                # optional renames of the bookkeeping fields; see DefaultDealFields
+//	    route: { field: CoSell_Partner__c, values: [Globex] }
+//	                                # optional: a newly flagged deal of this connection starts in this
+//	                                # pairing only if the field holds one of the values (whole, any case);
+//	                                # required on every pairing that shares the connection (CheckShared)
 //	fields:                         # required, at least one
 //	  - name: stage                 # canonical name, [a-z][a-z0-9_]*, unique
 //	    type: picklist              # text (default) | number | date | picklist
@@ -91,6 +95,10 @@
 //
 // Load and Parse check everything an admin can get wrong that does not need a CRM connection, and report
 // every problem at once as a *Problems error whose lines read file:line:col: message, with a hint below.
+// CheckShared checks a pairing against the others a worker serves (one id each; pairings sharing a CRM
+// connection agree on its kind and bookkeeping fields and route new deals by disjoint values), with the
+// same file:line:col problems, placed in the file that is refused.
+//
 // Checking the mapping against a live CRM schema (field and picklist value existence) is a separate step
 // that needs a connector, so it is not done here.
 //

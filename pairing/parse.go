@@ -162,6 +162,7 @@ func decodeHeader(d *decoder, at, n *yaml.Node, p *Pairing) {
 		return
 	}
 	p.ID = d.str(o, "id", true, "give the pairing an id such as acme-globex")
+	p.IDAt = posOf(o.pos("id"))
 	if p.ID != "" && !pairingID.MatchString(p.ID) {
 		d.report(o.pos("id"), fmt.Sprintf("invalid pairing id %q", p.ID),
 			"use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit, e.g. acme-globex; it becomes part of workflow ids")

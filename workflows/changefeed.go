@@ -31,9 +31,12 @@ const (
 	askedPollGap = time.Second
 )
 
-// ChangeFeedWorkflow is the single entry point of changes from one side of a pairing. It polls for
-// changed co-sell deals and notes, and it takes the deals webhooks name (the records signal), and
-// delivers both the same way: each deal read fresh and signalled to its deal workflow. A poll of a large
+// ChangeFeedWorkflow is the single entry point of changes from one CRM connection, for every pairing
+// that uses it (FeedInput.Connection); histories from before connections had feeds poll one side of one
+// pairing (FeedInput.PairingID and Side), and the input alone tells the two apart, so their commands are
+// the same. It polls for changed co-sell deals and notes, and it takes the deals webhooks name (the
+// records signal), and delivers both the same way: each deal read fresh and signalled to its deal
+// workflow, in whichever pairing it belongs to. A poll of a large
 // burst takes several activities: while one answers More, the next starts at once from its state, so
 // every few pages the cursor moves in the workflow's durable state. A failed poll is recorded
 // (api.FeedQuery) and retried at the next interval, from the last heartbeat if it timed out; the cursor
@@ -48,7 +51,7 @@ func ChangeFeedWorkflow(ctx workflow.Context, in api.FeedInput) error {
 		f.st = *in.State
 	}
 	if err := workflow.SetQueryHandler(ctx, api.FeedQuery, func() (api.FeedView, error) {
-		return api.FeedView{PairingID: in.PairingID, Side: in.Side, State: f.st}, nil
+		return api.FeedView{Connection: in.Connection, PairingID: in.PairingID, Side: in.Side, State: f.st}, nil
 	}); err != nil {
 		return err
 	}
@@ -130,7 +133,7 @@ func (f *feed) run(ctx workflow.Context) error {
 	f.drain(ctx) // nothing received is lost: it rides in the state
 	st := f.st
 	return workflow.NewContinueAsNewError(ctx, api.ChangeFeedWorkflowName, api.FeedInput{
-		PairingID: f.in.PairingID, Side: f.in.Side, PollInterval: f.interval, NoPolling: f.noPolling, State: &st,
+		Connection: f.in.Connection, PairingID: f.in.PairingID, Side: f.in.Side, PollInterval: f.interval, NoPolling: f.noPolling, State: &st,
 	})
 }
 
@@ -143,7 +146,7 @@ func (f *feed) poll(ctx, actx workflow.Context) {
 	in.Pending = nil // the poll needs only its cursors
 	var res activities.PollResult
 	err := workflow.ExecuteActivity(actx, a.PollChanges, activities.PollInput{
-		PairingID: f.in.PairingID, Side: f.in.Side, State: in,
+		Connection: f.in.Connection, PairingID: f.in.PairingID, Side: f.in.Side, State: in,
 	}).Get(ctx, &res)
 	wait := f.interval
 	if err != nil {
@@ -151,7 +154,7 @@ func (f *feed) poll(ctx, actx workflow.Context) {
 		if u, ok := activities.UnavailableOf(err); ok && u.RetryAfter > wait {
 			wait = u.RetryAfter
 		}
-		workflow.GetLogger(ctx).Warn("poll failed", "pairing", f.in.PairingID, "side", string(f.in.Side), "error", err, "retryIn", wait)
+		workflow.GetLogger(ctx).Warn("poll failed", "connection", f.in.Connection, "pairing", f.in.PairingID, "side", string(f.in.Side), "error", err, "retryIn", wait)
 	} else {
 		f.st = res.State
 		f.st.LastError = ""
@@ -178,7 +181,7 @@ func (f *feed) poll(ctx, actx workflow.Context) {
 func (f *feed) deliver(ctx, actx workflow.Context) {
 	n := min(len(f.st.Pending), webhookBatch)
 	batch := slices.Clone(f.st.Pending[:n])
-	in := activities.DeliverChangedInput{PairingID: f.in.PairingID, Side: f.in.Side, Deals: batch}
+	in := activities.DeliverChangedInput{Connection: f.in.Connection, PairingID: f.in.PairingID, Side: f.in.Side, Deals: batch}
 	for _, id := range batch {
 		if at, ok := f.st.Seen[id]; ok {
 			in.Known = append(in.Known, activities.KnownVersion{ID: id, ModifiedAt: at, Sum: f.st.SeenSums[id]})
@@ -190,7 +193,7 @@ func (f *feed) deliver(ctx, actx workflow.Context) {
 	if err != nil {
 		f.st.LastError = err.Error()
 		f.retryLater(now)
-		workflow.GetLogger(ctx).Warn("webhook deliveries failed; they wait in the feed", "pairing", f.in.PairingID, "side", string(f.in.Side),
+		workflow.GetLogger(ctx).Warn("webhook deliveries failed; they wait in the feed", "connection", f.in.Connection, "pairing", f.in.PairingID, "side", string(f.in.Side),
 			"deals", n, "error", err, "retryIn", f.backoff)
 		return
 	}
@@ -333,7 +336,7 @@ func (f *feed) add(ctx workflow.Context, rc api.RecordsChanged) {
 		}
 	}
 	if overflow {
-		workflow.GetLogger(ctx).Warn("too many webhook deals waiting; a poll picks up the rest", "pairing", f.in.PairingID, "side", string(f.in.Side), "pending", len(f.st.Pending))
+		workflow.GetLogger(ctx).Warn("too many webhook deals waiting; a poll picks up the rest", "connection", f.in.Connection, "pairing", f.in.PairingID, "side", string(f.in.Side), "pending", len(f.st.Pending))
 	}
 	if rc.Poll || overflow {
 		f.st.PollAsked = true
@@ -385,7 +388,7 @@ func (f *feed) failed(ctx workflow.Context, err error) {
 		derr := timeout.LastHeartbeatDetails(&hb)
 		switch {
 		case derr != nil:
-			workflow.GetLogger(ctx).Warn("poll heartbeat unreadable", "pairing", f.in.PairingID, "side", string(f.in.Side), "error", derr)
+			workflow.GetLogger(ctx).Warn("poll heartbeat unreadable", "connection", f.in.Connection, "pairing", f.in.PairingID, "side", string(f.in.Side), "error", derr)
 		case hb.Scan != nil: // every heartbeat is taken mid-poll
 			f.st = hb
 		}

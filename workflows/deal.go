@@ -50,6 +50,8 @@ type deal struct {
 	// sending marks the notice channels whose courier runs; inFlight counts notice sends running.
 	sending  map[string]bool
 	inFlight int
+	// askedPolicy is the policy version a change event last made the deal load.
+	askedPolicy string
 	// steps counts the commands this run carried out; firstRound is the engine's round when it began.
 	steps      int
 	firstRound int
@@ -155,7 +157,35 @@ func (d *deal) drain(ctx workflow.Context, ch workflow.ReceiveChannel) {
 }
 
 func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
+	d.reloadPolicy(ctx, ev.Policy)
 	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes})
+}
+
+// policyReloadVersion gates reloading the policy mid-run: histories recorded before it never reload.
+const policyReloadVersion = "policy-reload"
+
+// reloadPolicy loads the pairing's policy again when a change event was sent under another version of
+// it (the pairing file was edited), before the change is decided on, so a running deal follows the
+// file from its next change on. Each version is asked for once: a worker that serves an older file
+// (during a rollout) does not make every change load the policy. A failed load keeps the policy the
+// deal has; the next change of another version tries again.
+func (d *deal) reloadPolicy(ctx workflow.Context, version string) {
+	if version == "" || version == d.eng.Policy().Version || version == d.askedPolicy {
+		return
+	}
+	if workflow.GetVersion(ctx, policyReloadVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	d.askedPolicy = version
+	var p activities.Policy
+	if err := workflow.ExecuteActivity(withCRM(ctx), a.LoadPolicy, activities.PolicyInput{PairingID: d.in.PairingID}).Get(ctx, &p); err != nil {
+		workflow.GetLogger(ctx).Warn("cannot load the edited pairing policy; deciding with the one loaded before", "deal", d.in.CoSellID, "error", err)
+		return
+	}
+	if p.Version != d.eng.Policy().Version {
+		workflow.GetLogger(ctx).Info("pairing policy reloaded", "deal", d.in.CoSellID, "pairing", d.in.PairingID, "version", p.Version)
+		d.eng.SetPolicy(p)
+	}
 }
 
 // flush carries out the engine's effects (log lines, pilot reports), publishes the records the deal is

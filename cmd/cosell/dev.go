@@ -37,9 +37,14 @@ func runDev(ctx context.Context, args []string, out io.Writer) error {
 	slackAddr := getenv("COSELL_DEV_SLACK_ADDR", demo.SlackAddr)
 	temporalAddr := getenv("TEMPORAL_ADDRESS", demo.TemporalAddr)
 	uiPort := getenv("COSELL_DEV_TEMPORAL_UI_PORT", demo.TemporalUIPort)
-	pairingFile := getenv("COSELL_PAIRING_FILE", demo.PairingFile)
-	if _, err := os.Stat(pairingFile); err != nil {
-		return configError(fmt.Errorf("demo pairing %s not found: run `make run` from the repository root, or set COSELL_PAIRING_FILE", pairingFile))
+	// The demo serves the pairings directory examples/demo (one file), unless the operator names a
+	// directory or a single file of their own.
+	pairings, pairingsVar := getenv("COSELL_PAIRINGS_DIR", demo.PairingsDir), "COSELL_PAIRINGS_DIR"
+	if f := os.Getenv("COSELL_PAIRING_FILE"); f != "" {
+		pairings, pairingsVar = f, "COSELL_PAIRING_FILE"
+	}
+	if _, err := os.Stat(pairings); err != nil {
+		return configError(fmt.Errorf("demo pairings %s not found: run `make run` from the repository root, or set COSELL_PAIRINGS_DIR", pairings))
 	}
 
 	sf := sfmock.New(demo.SalesforceOptions())
@@ -82,7 +87,8 @@ func runDev(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer tsrv.Stop()
 
-	demoEnv := demoEnvironment(temporalAddr, pairingFile, sfBound, hsBound, slackBound, sf.OrgID())
+	demoEnv := demoEnvironment(temporalAddr, sfBound, hsBound, slackBound, sf.OrgID())
+	demoEnv[pairingsVar] = pairings
 	env := envconfig.MultiLookuper(envconfig.OsLookuper(), envconfig.MapLookuper(demoEnv))
 	cfg, err := config.Load(ctx, env)
 	if err != nil {
@@ -112,7 +118,7 @@ CoSell Sync demo is up. Where to look:
   Worker health                                        http://%s/healthz  /readyz
 
   Temporal gRPC %s · Salesforce OAuth %s / %s · HubSpot token %s
-  Pairing %s · changes by %s · SLAs run %s× fast (a day per minute) · Temporal log %s
+  Pairings %s · changes by %s · SLAs run %s× fast (a day per minute) · Temporal log %s
 
 Within a few seconds "Initech rollout" (Salesforce) appears in HubSpot and "Hooli expansion" (HubSpot)
 appears in Salesforce. The README shows how to flag another deal, move a stage and read a deal's state
@@ -122,7 +128,7 @@ a minute per level. The pairing's 90-day pilot runs at %s a day: scorecards at d
 ('bin/cosell pilot status %s', 'bin/cosell pilot report %s --html scorecard.html'). Ctrl-C stops everything.
 
 `, uiHost, uiPort, sfBound, hsBound, slackBound, cfg.HTTPAddr, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
-		demo.HubSpotToken, pairingFile, feeds, demo.SLATimeScale, logPath, demo.PilotDay, demo.PairingID, demo.PairingID)
+		demo.HubSpotToken, pairings, feeds, demo.SLATimeScale, logPath, demo.PilotDay, demo.PairingID, demo.PairingID)
 	return serve(ctx, cfg, env)
 }
 
@@ -133,11 +139,10 @@ func quietSlog() *slog.Logger {
 
 // demoEnvironment is the demo's configuration: the fakes' addresses and credentials, webhooks from both
 // fakes with a 30 s safety-net poll (2 s with COSELL_WEBHOOKS=false), SLAs at a day per minute and a 10 s
-// pilot day. The operator's own environment overrides any of it.
-func demoEnvironment(temporalAddr, pairingFile, sfBound, hsBound, slackBound, orgID string) map[string]string {
+// pilot day. The operator's own environment overrides any of it. The pairings to serve are set beside it.
+func demoEnvironment(temporalAddr, sfBound, hsBound, slackBound, orgID string) map[string]string {
 	return map[string]string{
 		"TEMPORAL_ADDRESS":             temporalAddr,
-		"COSELL_PAIRING_FILE":          pairingFile,
 		"COSELL_POLL_INTERVAL":         "2s",
 		"COSELL_WEBHOOKS":              "true",
 		"COSELL_WEBHOOK_POLL_INTERVAL": demo.WebhookPollInterval,

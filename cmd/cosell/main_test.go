@@ -78,6 +78,13 @@ func TestMappingValidate(t *testing.T) {
 	assert.Contains(t, err.Error(), "1 of 2 pairing files have problems")
 	assert.Regexp(t, `several-problems\.yaml:\d+:\d+: `, out.String(), "every problem with file:line:col")
 	assert.Contains(t, out.String(), "hint: ")
+
+	// Checked together as a worker's directory: a second file with the same id is refused at its line.
+	out.Reset()
+	err = run(context.Background(), []string{"mapping", "validate", "../../examples/demo/pairing.yaml", "../../examples/demo/pairing.yaml"}, &out, &out)
+	assert.Equal(t, 2, exitCode(err))
+	assert.Contains(t, err.Error(), "1 of 2 pairing files have problems")
+	assert.Regexp(t, `pairing\.yaml:\d+:\d+: pairing id acme-globex is already served from \.\./\.\./examples/demo/pairing\.yaml:\d+`, out.String())
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -88,7 +95,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestDemoEnvironmentIsWhatTheREADMEPromises(t *testing.T) {
-	env := demoEnvironment("127.0.0.1:7233", "examples/demo/pairing.yaml", "127.0.0.1:8701", "127.0.0.1:8702", "127.0.0.1:8703", "00D5g0000000C0SEAU")
+	env := demoEnvironment("127.0.0.1:7233", "127.0.0.1:8701", "127.0.0.1:8702", "127.0.0.1:8703", "00D5g0000000C0SEAU")
 	cfg, err := config.Load(context.Background(), envconfig.MapLookuper(env))
 	require.NoError(t, err)
 	assert.Equal(t, 2*time.Second, cfg.PollInterval)

@@ -27,8 +27,14 @@ type Config struct {
 	TaskQueue string `env:"COSELL_TASK_QUEUE, default=cosell"`
 	// HTTPAddr serves /healthz and /readyz.
 	HTTPAddr string `env:"COSELL_HTTP_ADDR, default=127.0.0.1:8080"`
-	// PairingFile is the pairing YAML file the worker serves.
+	// PairingsDir is the directory of pairing files the worker serves, one pairing per *.yaml or *.yml
+	// file; files added, changed and removed are picked up while it runs.
+	PairingsDir string `env:"COSELL_PAIRINGS_DIR"`
+	// PairingFile serves a single pairing file instead (the setting before directories), watched the
+	// same way. Set one of the two.
 	PairingFile string `env:"COSELL_PAIRING_FILE"`
+	// ReloadInterval is how often the worker looks at the pairing files for changes.
+	ReloadInterval time.Duration `env:"COSELL_RELOAD_INTERVAL, default=5s"`
 	// PollInterval between change-feed polls of each CRM connection.
 	PollInterval time.Duration `env:"COSELL_POLL_INTERVAL, default=10s"`
 	// PollOverlap is how far behind its cursor each poll re-reads, to catch late commits.
@@ -159,6 +165,9 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	if c.PollOverlap < 0 {
 		bad("COSELL_POLL_OVERLAP", "must not be negative, got %s", c.PollOverlap)
 	}
+	if c.ReloadInterval <= 0 {
+		bad("COSELL_RELOAD_INTERVAL", "must be positive, got %s", c.ReloadInterval)
+	}
 	if c.PageSize < 1 || c.PageSize > 2000 {
 		bad("COSELL_PAGE_SIZE", "must be between 1 and 2000, got %d", c.PageSize)
 	}
@@ -193,10 +202,14 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	return c, nil
 }
 
-// RequirePairing reports a missing pairing file, which only the worker needs.
+// RequirePairing reports a missing pairings directory or file, which only the worker needs, or both
+// set at once.
 func (c Config) RequirePairing() error {
-	if c.PairingFile == "" {
-		return errors.New("invalid configuration: COSELL_PAIRING_FILE: required (the pairing YAML the worker serves; see examples/)")
+	switch {
+	case c.PairingsDir == "" && c.PairingFile == "":
+		return errors.New("invalid configuration: COSELL_PAIRINGS_DIR: required (the directory of pairing YAML files the worker serves, one per pairing; see examples/), or COSELL_PAIRING_FILE for a single file")
+	case c.PairingsDir != "" && c.PairingFile != "":
+		return errors.New("invalid configuration: COSELL_PAIRINGS_DIR and COSELL_PAIRING_FILE are both set: set one (a directory serves every pairing file in it; move the single file there and unset COSELL_PAIRING_FILE)")
 	}
 	return nil
 }

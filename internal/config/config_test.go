@@ -20,6 +20,16 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, "cosell", c.TaskQueue)
 	assert.Equal(t, 10*time.Second, c.PollInterval)
 	assert.Error(t, c.RequirePairing())
+	assert.Equal(t, 5*time.Second, c.ReloadInterval)
+}
+
+func TestOnePairingsSourceIsRequired(t *testing.T) {
+	assert.NoError(t, Config{PairingsDir: "pairings"}.RequirePairing())
+	assert.NoError(t, Config{PairingFile: "pairing.yaml"}.RequirePairing(), "the single file of earlier setups still works")
+	err := Config{PairingsDir: "pairings", PairingFile: "pairing.yaml"}.RequirePairing()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "set one")
+	assert.Contains(t, Config{}.RequirePairing().Error(), "COSELL_PAIRINGS_DIR: required")
 }
 
 func TestInvalidValuesNameTheirVariable(t *testing.T) {

@@ -29,8 +29,10 @@ const (
 	// WebhookPollInterval is the demo's safety-net poll while webhooks bring the changes in.
 	WebhookPollInterval = "30s"
 
-	// PairingFile is the demo pairing, relative to the repository root.
+	// PairingFile is the demo pairing, relative to the repository root; PairingsDir the directory the
+	// demo serves, which holds it alone.
 	PairingFile = "examples/demo/pairing.yaml"
+	PairingsDir = "examples/demo"
 	// SLATimeScale makes the demo's SLAs minute-scale: a day of SLA time passes in a minute, so a request
 	// left unanswered warns after 48 s, breaches at 1 min and climbs one escalation level a minute.
 	SLATimeScale = "1440"

@@ -1,7 +1,8 @@
-// Package worker assembles the running product: it loads the pairing file, builds a connector per CRM
-// connection, dials Temporal, registers the workflows and activities, starts each pairing's change
-// feeds (idempotently), and serves /healthz, /readyz and, with webhooks on, the CRMs' webhook endpoints
-// (package ingress).
+// Package worker assembles the running product: it loads the pairings directory (and reloads it while
+// running), builds one connector per CRM connection, dials Temporal, registers the workflows and
+// activities, starts one change feed per connection and each pairing's pilot (idempotently), and serves
+// /healthz, /readyz and, with webhooks on, the CRMs' webhook endpoints (package ingress), one set per
+// connection.
 package worker
 
 import (
@@ -11,107 +12,55 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/cosellsync/cosell/activities"
-	"github.com/cosellsync/cosell/api"
-	"github.com/cosellsync/cosell/connectors"
-	"github.com/cosellsync/cosell/ingress"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/notify"
-	"github.com/cosellsync/cosell/pairing"
 	"github.com/cosellsync/cosell/workflows"
 )
 
 // ErrConfig marks an error in the operator's configuration (exit code 2).
 var ErrConfig = errors.New("configuration error")
 
-// Prepared is a pairing ready to serve: its connectors, and the webhook endpoints of the connections that
-// receive webhooks (with COSELL_WEBHOOKS on).
-type Prepared struct {
-	*activities.Connection
-	Webhooks []ingress.Source
-}
-
-// Prepare loads the pairing file and builds its connectors. Every problem is a configuration error.
-func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger) (*Prepared, error) {
+// Prepare loads the pairings (COSELL_PAIRINGS_DIR, or the single COSELL_PAIRING_FILE) and builds a
+// connector per CRM connection. With a directory, a file refused is logged with its problems and the
+// others are served; a single file that is refused, or a directory that cannot be read, is a
+// configuration error.
+func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger) (*Pairings, error) {
 	if err := cfg.RequirePairing(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	p, err := pairing.Load(cfg.PairingFile)
+	if cfg.PairingFile != "" {
+		if info, err := os.Stat(cfg.PairingFile); err == nil && info.IsDir() {
+			return nil, fmt.Errorf("%w: COSELL_PAIRING_FILE names the directory %s: set COSELL_PAIRINGS_DIR=%s instead, to serve every pairing file in it", ErrConfig, cfg.PairingFile, cfg.PairingFile)
+		}
+	}
+	ps := NewPairings(cfg.PairingsDir, cfg.PairingFile, env, httpClient, log)
+	rep, err := ps.Load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: pairing file rejected:\n%v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: COSELL_PAIRINGS_DIR %s: %v", ErrConfig, cfg.PairingsDir, err)
 	}
-	conn := &activities.Connection{Pairing: p, CRM: map[pairing.Side]connectors.CRM{}}
-	out := &Prepared{Connection: conn}
-	for _, s := range []pairing.Side{pairing.A, pairing.B} {
-		partner := p.Partner(s)
-		cc, err := config.LoadConnection(ctx, env, partner.Connection)
-		if err == nil {
-			err = cc.Check(partner.Connection, partner.CRM)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-		}
-		crm, err := Connect(partner.CRM, cc, p.DealFields(s), httpClient, log.With("pairing", p.ID, "side", string(s)))
-		if err != nil {
-			return nil, fmt.Errorf("%w: connection %s: %v", ErrConfig, partner.Connection, err)
-		}
-		conn.CRM[s] = crm
-		if cfg.Webhooks {
-			out.addWebhooks(partner.Connection, partner.CRM, s, cc, cfg.PollInterval, log)
-		}
+	if cfg.PairingsDir == "" && len(rep.Refused) > 0 {
+		return nil, fmt.Errorf("%w: pairing file rejected:\n%v", ErrConfig, errors.Join(rep.Refused...))
 	}
-	if name := p.Notifications.SlackWebhookURLEnv; name != "" {
-		url, ok := env.Lookup(name)
-		if !ok || url == "" {
-			log.Warn("the pairing sends notices to Slack, but its webhook variable is not set; Slack notices are off", "pairing", p.ID, "variable", name)
-		} else {
-			conn.Slack = notify.NewSlack(url, httpClient)
-		}
+	rep.log(log)
+	if len(ps.Catalog().Pairings) == 0 {
+		log.Warn("the pairings directory serves no pairing yet; the worker picks up files as they are added", "dir", cfg.PairingsDir)
 	}
-	return out, nil
-}
-
-// addWebhooks adds a side's connection to the webhook endpoints when it has what they check requests
-// with; a connection without keeps polling at the normal interval, and the log says so.
-func (p *Prepared) addWebhooks(name, kind string, side pairing.Side, cc config.Connection, pollInterval time.Duration, log *slog.Logger) {
-	if !cc.ReceivesWebhooks(kind) {
-		need := map[string]string{"hubspot": "APP_SECRET", "salesforce": "ORG_ID"}[kind]
-		log.Warn("webhooks are on, but this connection cannot check them; its side keeps polling", "connection", name,
-			"set", config.ConnectionPrefix(name)+need, "pollInterval", pollInterval)
-		return
-	}
-	for i := range p.Webhooks {
-		if p.Webhooks[i].Connection == name {
-			p.Webhooks[i].Sides = append(p.Webhooks[i].Sides, side)
-			return
-		}
-	}
-	p.Webhooks = append(p.Webhooks, ingress.Source{Connection: name, CRM: kind, Sides: []pairing.Side{side},
-		AppSecret: cc.WebhookSecret(), OrgID: cc.OrgID, CalloutSecret: cc.CalloutSecret})
-}
-
-// receives reports whether a side's changes come by webhook.
-func (p *Prepared) receives(side pairing.Side) bool {
-	for _, src := range p.Webhooks {
-		for _, s := range src.Sides {
-			if s == side {
-				return true
-			}
-		}
-	}
-	return false
+	return ps, nil
 }
 
 // Dial connects to Temporal with the configured address, namespace, TLS and API key.
@@ -156,19 +105,20 @@ func Dial(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Clie
 
 // Worker is the running worker.
 type Worker struct {
-	cfg    config.Config
-	log    *slog.Logger
-	client client.Client
-	conn   *activities.Connection
-	prep   *Prepared
-	ready  atomic.Bool
-	http   *http.Server
-	ln     net.Listener
+	cfg      config.Config
+	log      *slog.Logger
+	client   client.Client
+	pairings *Pairings
+	ready    atomic.Bool
+	http     *http.Server
+	ln       net.Listener
+	// warned holds the connections already said to take no webhooks for want of credentials.
+	warned sync.Map
 }
 
-// New builds a worker over a dialed client and a prepared pairing.
-func New(cfg config.Config, log *slog.Logger, c client.Client, p *Prepared) *Worker {
-	return &Worker{cfg: cfg, log: log, client: c, conn: p.Connection, prep: p}
+// New builds a worker over a dialed client and prepared pairings.
+func New(cfg config.Config, log *slog.Logger, c client.Client, pairings *Pairings) *Worker {
+	return &Worker{cfg: cfg, log: log, client: c, pairings: pairings}
 }
 
 // Listen binds the HTTP address (COSELL_HTTP_ADDR) and returns the address bound, so a caller can tell
@@ -184,45 +134,24 @@ func (w *Worker) Listen() (net.Addr, error) {
 	return w.ln.Addr(), nil
 }
 
-// feedSettings is how a side's change feed polls: every COSELL_POLL_INTERVAL, or with webhooks coming
-// in every COSELL_WEBHOOK_POLL_INTERVAL, or not at all when that is 0.
-func (w *Worker) feedSettings(side pairing.Side) api.FeedSettings {
-	switch {
-	case !w.prep.receives(side):
-		return api.FeedSettings{PollInterval: w.cfg.PollInterval}
-	case w.cfg.WebhookPollInterval == 0:
-		return api.FeedSettings{PollInterval: w.cfg.PollInterval, NoPolling: true}
-	default:
-		return api.FeedSettings{PollInterval: w.cfg.WebhookPollInterval}
-	}
-}
-
-func (w *Worker) feedInput(side pairing.Side) api.FeedInput {
-	s := w.feedSettings(side)
-	return api.FeedInput{PairingID: w.conn.Pairing.ID, Side: side, PollInterval: s.PollInterval, NoPolling: s.NoPolling}
-}
-
 // Run serves until ctx is done: it checks the namespace has the record directory, registers and starts
-// the Temporal worker, ensures the pairing's change feeds run, and serves the health endpoints.
+// the Temporal worker, ensures a change feed runs for each CRM connection and a pilot for each pairing
+// that has one, serves the health endpoints, and reloads the pairings every COSELL_RELOAD_INTERVAL.
 func (w *Worker) Run(ctx context.Context) error {
-	p := w.conn.Pairing
 	if err := checkDirectory(ctx, w.client.OperatorService(), w.cfg.Temporal.Namespace, w.log); err != nil {
 		return err
 	}
 	acts := &activities.Activities{
-		Pairings:     map[string]*activities.Connection{p.ID: w.conn},
+		Served:       w.pairings.Served(),
 		Client:       w.client,
 		TaskQueue:    w.cfg.TaskQueue,
 		Overlap:      w.cfg.PollOverlap,
 		PageSize:     w.cfg.PageSize,
 		PollInterval: w.cfg.PollInterval,
-		Feeds:        map[string]api.FeedSettings{},
+		FeedSettings: w.feedSettings,
 		SLAScale:     w.cfg.SLATimeScale,
 		PilotDay:     w.cfg.PilotDay,
 		Log:          notify.NewLog(w.log),
-	}
-	for _, s := range []pairing.Side{pairing.A, pairing.B} {
-		acts.Feeds[api.ChangeFeedWorkflowID(p.ID, s)] = w.feedSettings(s)
 	}
 	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{})
 	workflows.Register(tw, acts)
@@ -248,59 +177,45 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("start temporal worker on %s: %w", w.cfg.TaskQueue, err)
 	}
 	defer tw.Stop()
-	if err := w.startFeeds(ctx); err != nil {
+	cat := w.pairings.Catalog()
+	if err := w.startFeeds(ctx, nil, cat); err != nil {
 		return err
 	}
 	w.ready.Store(true)
-	w.log.Info("worker ready", "pairing", p.ID, "taskQueue", w.cfg.TaskQueue, "http", addr.String(),
-		"a", p.A.Name+" ("+p.A.CRM+")", "b", p.B.Name+" ("+p.B.CRM+")",
-		"pollA", describe(w.feedSettings(pairing.A)), "pollB", describe(w.feedSettings(pairing.B)), "webhooks", w.receiver().Paths())
-	<-ctx.Done()
+	w.log.Info("worker ready", "pairings", slices.Sorted(maps.Keys(cat.Pairings)), "connections", slices.Sorted(maps.Keys(cat.Feeds)),
+		"taskQueue", w.cfg.TaskQueue, "http", addr.String(), "pollInterval", w.cfg.PollInterval, "webhooks", w.receiver().Paths())
+	w.reload(ctx, cat)
 	w.ready.Store(false)
 	w.log.Info("worker stopping")
 	return nil
 }
 
-func describe(s api.FeedSettings) string {
-	if s.NoPolling {
-		return "off (webhooks only)"
-	}
-	return s.PollInterval.String()
-}
-
-// startFeeds starts each side's change feed, and the pilot when the pairing declares one, unless they
-// already run: the id is fixed per pairing and side, and a running feed is reused, so restarts and
-// several workers never start two. A running feed is sent the settings, so it follows the worker's
-// configuration (a poll interval changed, webhooks turned on or off) without a restart of its own.
-func (w *Worker) startFeeds(ctx context.Context) error {
-	p := w.conn.Pairing
-	for _, s := range []pairing.Side{pairing.A, pairing.B} {
-		if err := activities.SignalFeed(ctx, w.client, w.cfg.TaskQueue, w.feedInput(s), api.FeedSettingsSignal, w.feedSettings(s)); err != nil {
-			return fmt.Errorf("start change feed: %w", err)
+// reload reads the pairing files every COSELL_RELOAD_INTERVAL until ctx is done, and starts and stops
+// feeds and pilots to match what it serves.
+func (w *Worker) reload(ctx context.Context, served *activities.Catalog) {
+	t := time.NewTicker(w.cfg.ReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
-	}
-	if p.Pilot.Enabled {
-		id := api.PilotWorkflowID(p.ID)
-		_, err := w.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: id, TaskQueue: w.cfg.TaskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		}, api.PilotWorkflowName, api.PilotInput{PairingID: p.ID})
+		rep, err := w.pairings.Load(ctx)
 		if err != nil {
-			return fmt.Errorf("start pilot %s: %w", id, err)
+			w.log.Error("cannot read the pairings; serving what was loaded before", "error", err)
+			continue
 		}
-	}
-	return nil
-}
-
-// receiver is the webhook ingress: each webhook's records are handed to the feed of their side, which
-// SignalFeed starts first if it does not run.
-func (w *Worker) receiver() *ingress.Receiver {
-	return &ingress.Receiver{
-		Sources: w.prep.Webhooks,
-		BaseURL: w.cfg.WebhookBaseURL,
-		Log:     w.log,
-		HandOff: func(ctx context.Context, side pairing.Side, rc api.RecordsChanged) error {
-			return activities.SignalFeed(ctx, w.client, w.cfg.TaskQueue, w.feedInput(side), api.RecordsSignal, rc)
-		},
+		rep.log(w.log)
+		cat := w.pairings.Catalog()
+		if cat == served {
+			continue
+		}
+		if err := w.startFeeds(ctx, served, cat); err != nil {
+			w.log.Error("cannot start the feeds of the reloaded pairings; trying again at the next reload", "error", err)
+			continue // the next look starts them: served stays the old catalog
+		}
+		served = cat
 	}
 }
 
