@@ -11,18 +11,28 @@ COSELL                := $(CURDIR)/bin/cosell
 export COSELL_TEMPORAL_BIN := $(TEMPORAL)
 
 GO_TEST_FLAGS ?= -count=1 -timeout 20m
+# FUZZ_TIME bounds each fuzz target in make test (make fuzz FUZZ_TIME=5m for a longer hunt).
+FUZZ_TIME     ?= 10s
 
-.PHONY: run test unit e2e lint bench build tools clean
+.PHONY: run test unit fuzz e2e lint bench build tools clean
 
 ## run: dev Temporal, both mock CRMs seeded with the demo pairing, and the worker
 run: build $(TEMPORAL)
 	$(COSELL) dev
 
-## test: vet, unit and contract tests, then the end-to-end tests against a real Temporal dev server
+## test: vet, unit and contract tests, the parsers' fuzz targets for a bounded time, then the end-to-end
+## tests against a real Temporal dev server
 test: build $(TEMPORAL) tools-chromium
 	go vet ./...
 	go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) --no-print-directory fuzz
 	go test $(GO_TEST_FLAGS) -tags e2e -p 1 ./e2e/...
+
+## fuzz: the parsers of what the CRMs send the worker (HubSpot webhooks, Salesforce Outbound Messages),
+## each fuzzed for FUZZ_TIME; a failing input is saved under the package's testdata/fuzz
+fuzz:
+	go test -run '^$$' -fuzz '^FuzzHubSpotWebhook$$' -fuzztime $(FUZZ_TIME) ./connectors/hubspot
+	go test -run '^$$' -fuzz '^FuzzOutboundMessage$$' -fuzztime $(FUZZ_TIME) ./connectors/salesforce
 
 ## unit: the tests that need no Temporal server
 unit:

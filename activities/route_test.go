@@ -141,7 +141,7 @@ func TestSinkSeesEveryChangeUnderItsCoSellID(t *testing.T) {
 	running, err := d.Signal(context.Background(), "p", "CS-ANY", api.ChangeEvent{})
 	require.NoError(t, err)
 	assert.True(t, running)
-	owners, err := d.Owners(context.Background(), "p", pairing.A, "r1")
+	owners, err := d.Owners(context.Background(), []string{api.RecordKey("p", pairing.A, "r1")})
 	require.NoError(t, err)
 	assert.Empty(t, owners)
 	assert.Equal(t, []string{"CS-ANY"}, got)

@@ -25,10 +25,30 @@ func RecordKey(pairingID string, side vocab.Side, recordID string) string {
 	return pairingID + ":" + string(side) + ":" + recordID
 }
 
+// DirectoryEntry is one running deal linked to a record: the record's key (RecordKey, which names the
+// pairing) and the deal's co-sell id.
+type DirectoryEntry struct {
+	Key      string
+	CoSellID string
+}
+
 // DirectoryQuery is the visibility query for the running deal workflows linked to a record.
 func DirectoryQuery(pairingID string, side vocab.Side, recordID string) string {
-	return "WorkflowType = " + quote(DealWorkflowName) + " AND ExecutionStatus = 'Running' AND " +
-		CoSellRecordsAttribute + " = " + quote(RecordKey(pairingID, side, recordID))
+	return DirectoryQueryKeys([]string{RecordKey(pairingID, side, recordID)})
+}
+
+// DirectoryQueryKeys is the visibility query for the running deal workflows linked to any of the
+// directory keys: one record of a connection that several pairings share has a key in each.
+func DirectoryQueryKeys(keys []string) string {
+	q := "WorkflowType = " + quote(DealWorkflowName) + " AND ExecutionStatus = 'Running' AND " + CoSellRecordsAttribute
+	if len(keys) == 1 {
+		return q + " = " + quote(keys[0])
+	}
+	quoted := make([]string, len(keys))
+	for i, k := range keys {
+		quoted[i] = quote(k)
+	}
+	return q + " IN (" + strings.Join(quoted, ", ") + ")"
 }
 
 // DealCoSellID returns the co-sell id of a deal workflow id (the inverse of DealWorkflowID).

@@ -3,7 +3,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -15,7 +14,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/demo"
@@ -75,7 +73,8 @@ func TestTinyDailyBudgetPausesAlertsOnceAndResumes(t *testing.T) {
 
 	// The change feed waits too, and cosell status shows the pause and who waits.
 	eventually(t, 20*time.Second, func() bool {
-		return strings.Contains(s.feedView(pairing.A).State.LastError, budget.Marker)
+		v, _ := s.feedView(pairing.A)
+		return strings.Contains(v.State.LastError, budget.Marker)
 	}, "the Salesforce feed waits on the budget")
 	status := exec.Command(cosellBin, "status")
 	status.Env = append(os.Environ(), "TEMPORAL_ADDRESS="+temporalAddr, "COSELL_PAIRING_FILE="+s.env["COSELL_PAIRING_FILE"],
@@ -83,7 +82,7 @@ func TestTinyDailyBudgetPausesAlertsOnceAndResumes(t *testing.T) {
 	out, err := status.CombinedOutput()
 	require.NoError(t, err, string(out))
 	t.Logf("cosell status while paused:\n%s", out)
-	assert.Contains(t, string(out), "acme-sf (Acme)")
+	assert.Contains(t, string(out), "acme-sf (Acme in "+s.pairingID+")")
 	assert.Contains(t, string(out), "PAUSED on the daily budget")
 	assert.Regexp(t, `\d+/100 used, 50% share: line 50 \(work pauses at 47\)`, string(out))
 	assert.Regexp(t, `Waiting on an API budget: [1-9]\d* deals`, string(out))
@@ -115,17 +114,6 @@ func TestTinyDailyBudgetPausesAlertsOnceAndResumes(t *testing.T) {
 	assert.GreaterOrEqual(t, b.Peak, line-3, "the guard let work run up to its stop")
 	assert.Zero(t, b.Refused, "Salesforce never answered REQUEST_LIMIT_EXCEEDED")
 	assert.LessOrEqual(t, s.hs.Limits().WindowPeak, 50, "nor did HubSpot's rolling window pass its share")
-}
-
-// feedView queries one side's change feed.
-func (s *stack) feedView(side pairing.Side) api.FeedView {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var v api.FeedView
-	if res, err := s.temporal.QueryWorkflow(ctx, api.ChangeFeedWorkflowID(s.pairingID, side), "", api.FeedQuery); err == nil {
-		_ = res.Get(&v)
-	}
-	return v
 }
 
 // converged reports whether all n flagged opportunities have exactly one mirror carrying their name and

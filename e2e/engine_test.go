@@ -3,7 +3,12 @@
 package e2e
 
 import (
+	"bytes"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,6 +111,100 @@ func TestDeletedMirrorIsUnlinkedAndShown(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, hasIssueKind(v.Issues, vocab.IssueDeleted), "%+v", v.Issues)
 	assert.Empty(t, s.hsDealsByCoSellID(coSellID), "not recreated with part of the record")
+}
+
+func TestSalesforceEditBetweenReadAndWriteIsNotOverwritten(t *testing.T) {
+	var (
+		s        *stack
+		opp      string
+		armed    atomic.Bool
+		hsSaved  atomic.Int64 // when the HubSpot rep saved, in Unix nanoseconds
+		refused  atomic.Int32 // the status the fake gave the deal's write
+		repSave  atomic.Int32 // the status of the Salesforce rep's save
+		token    string       // the rep's session, set before the race is armed
+		refusals atomic.Int32 // every 412 the fake answered
+	)
+	// An Acme rep saves the opportunity's next step after the deal read it and before the deal's write
+	// of Globex's next step reaches Salesforce: the write is held at the fake until the rep has saved.
+	race := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			since, err := http.ParseTime(r.Header.Get("If-Unmodified-Since"))
+			if r.Method != http.MethodPatch || err != nil || !strings.HasSuffix(r.URL.Path, "/sobjects/Opportunity/"+opp) ||
+				!bytes.Contains(body, []byte("Send the proposal")) || !armed.CompareAndSwap(true, false) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			// Stamped in a later whole second than both the deal's look and the HubSpot save, the rep's
+			// save is after the condition and the last writer.
+			after := time.Unix(0, hsSaved.Load()).Truncate(time.Second)
+			if since.After(after) {
+				after = since
+			}
+			time.Sleep(time.Until(after.Add(time.Second)))
+			save := httptest.NewRequest(http.MethodPatch, "/services/data/v63.0/sobjects/Opportunity/"+opp,
+				strings.NewReader(`{"NextStep":"Legal review first"}`))
+			save.Header.Set("Authorization", "Bearer "+token)
+			save.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, save)
+			repSave.Store(int32(rec.Code))
+
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			refused.Store(int32(sw.status))
+		})
+	}
+	count := func(next http.Handler) http.Handler { // every write Salesforce refuses by its condition
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			if sw.status == http.StatusPreconditionFailed {
+				refusals.Add(1)
+			}
+		})
+	}
+	s = newStack(t, stackOptions{poll: time.Second, sfWrap: func(h http.Handler) http.Handler { return count(race(h)) }})
+	s.startWorker()
+	opp = s.flagOpportunity("Read then write")
+	coSellID, hsID := s.waitMirror(opp, 15*time.Second)
+	s.waitFeedPolls(2, 15*time.Second) // registration's own writes are done
+	require.Zero(t, refusals.Load(), "registration's writes are not refused by its own stamp")
+	s.sfUser.get("Opportunity", opp) // the rep logs in
+	token = s.sfUser.token
+
+	armed.Store(true)
+	hsSaved.Store(time.Now().UnixNano())
+	s.hsUser.updateDeal(hsID, map[string]any{"hs_next_step": "Send the proposal"})
+	eventually(t, 20*time.Second, func() bool { return refused.Load() != 0 }, "the deal writes Globex's next step to Salesforce")
+	require.Equal(t, int32(http.StatusNoContent), repSave.Load(), "the rep's save landed")
+	assert.Equal(t, int32(http.StatusPreconditionFailed), refused.Load(), "Salesforce refuses the write decided before the rep's save")
+
+	eventually(t, 20*time.Second, func() bool {
+		return s.sfUser.get("Opportunity", opp)["NextStep"] == "Legal review first" &&
+			s.hsUser.getDeal(hsID)["hs_next_step"] == "Legal review first"
+	}, "the rep's save stands and, being the later edit, crosses to HubSpot: Salesforce %v, HubSpot %v",
+		func() any { return s.sfUser.get("Opportunity", opp)["NextStep"] }, func() any { return s.hsUser.getDeal(hsID)["hs_next_step"] })
+	v, err := s.deal(coSellID)
+	require.NoError(t, err)
+	require.Len(t, v.Conflicts, 1, "the new decision saw both edits: %+v", v.Conflicts)
+	assert.Equal(t, "next_step", v.Conflicts[0].Field)
+	assert.Equal(t, pairing.A, v.Conflicts[0].Winner)
+	assert.Empty(t, v.Issues, "a write refused once is no sync issue")
+	assert.Equal(t, int32(1), refusals.Load(), "and it was refused once only")
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-modified")
+}
+
+// statusWriter remembers the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func hasIssueKind(issues []api.SyncIssue, kind string) bool {

@@ -65,6 +65,18 @@ func (e *Engine) State() *State { return e.st }
 // Policy returns the policy the engine decides with.
 func (e *Engine) Policy() Policy { return e.pol }
 
+// SetPolicy makes the engine decide with another policy from now on (the pairing file was edited). The
+// state is kept as it is: rules apply to the edits observed from here, and SLA clocks already running
+// keep the deadlines they were started with.
+func (e *Engine) SetPolicy(pol Policy) {
+	for _, s := range pol.sides() {
+		if e.st.Parties[s] == nil {
+			e.st.Parties[s] = &Party{}
+		}
+	}
+	e.pol = pol
+}
+
 // TakeEffects returns the effects queued since the last call and forgets them.
 func (e *Engine) TakeEffects() []Effect {
 	out := e.effects
@@ -659,7 +671,7 @@ const partnerOwnerKey = "@partner_owner"
 
 func (e *Engine) writeCmd(s vocab.Side) *WriteCmd {
 	vals := e.outOf(s)
-	w := &WriteCmd{}
+	w := &WriteCmd{UnmodifiedSince: e.party(s).Stamp} // written only over the record as last observed
 	if v, ok := vals[FlagField]; ok {
 		b := v == "true"
 		w.Enabled = &b
@@ -863,6 +875,15 @@ func (e *Engine) failed(now time.Time, cmd Command, f Failure) {
 	case f.Kind == NotFound:
 		p.NeedRead = true // a fresh read decides whether the record was deleted or moved
 		return
+	case f.Kind == Modified && cmd.Kind == Write:
+		// The record changed after the look this write was decided on (a user's edit, nothing written):
+		// read it again and decide again, at once, so that edit takes part in the decision.
+		p.NeedRead = true
+		if e.raced(p) {
+			e.log("info", "record changed since it was read; reading it again", "side", string(s), "record", cmd.RecordID)
+			return
+		}
+		f.Message = "the record keeps changing between the deal's read and its write: " + f.text()
 	case f.Kind == Rejected && cmd.Kind == Write:
 		e.rejected(now, cmd, f)
 		return
@@ -903,6 +924,20 @@ func (e *Engine) failed(now time.Time, cmd Command, f Failure) {
 	}
 	e.setIssue(now, s, "", kind, f.Message)
 	e.log("warn", "step failed; will retry", "side", string(s), "step", string(cmd.Kind), "retryIn", delay.String(), "error", f.Message)
+}
+
+// maxRaces bounds the writes to one party a round retries at once after a Modified failure; past it,
+// the record keeps changing under the deal's writes, and the retry waits out a backoff, shown.
+const maxRaces = 3
+
+// raced counts a write refused because its record changed since the engine's look, and reports whether
+// it may be retried at once.
+func (e *Engine) raced(p *Party) bool {
+	if p.RaceRound != e.st.Round {
+		p.Races, p.RaceRound = 0, e.st.Round
+	}
+	p.Races++
+	return p.Races <= maxRaces
 }
 
 // rejected handles a write the CRM refused. Blamed fields are set aside (and shown) so the rest is

@@ -37,6 +37,11 @@ type regCRM struct {
 	failNext  string
 	refuse    bool // refuse creates (a validation error)
 	normalise func(string) string
+	// conditional makes writes to a record honour WriteCmd.UnmodifiedSince, as Salesforce does.
+	conditional bool
+	// beforeWrite, when set, runs as a write arrives, before the CRM applies it: a user's edit landing
+	// between the engine's read and its write.
+	beforeWrite func()
 }
 
 func newRegCRM(side vocab.Side, clock *time.Time) *regCRM {
@@ -122,6 +127,13 @@ func (c *regCRM) run(cmd Command) Result {
 		} else if r = c.recs[cmd.RecordID]; r == nil {
 			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: NotFound, Message: "no such record"}}
 		}
+		if c.beforeWrite != nil && !w.Create {
+			c.beforeWrite()
+		}
+		if c.conditional && !w.Create && !w.UnmodifiedSince.IsZero() && r.stamp.After(w.UnmodifiedSince) {
+			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Modified, CRM: "salesforce",
+				Code: "ENTITY_FAILED_IFLASTMODIFIED_ON_UPDATE_CHECK", Message: "the record was modified after If-Unmodified-Since"}}
+		}
 		stored := map[string]string{}
 		for k, v := range w.Values {
 			if c.normalise != nil {
@@ -194,6 +206,16 @@ func (d *regDeal) settle() {
 		d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
 	}
 	d.t.Fatalf("the engine did not settle: %v", d.log[max(0, len(d.log)-10):])
+}
+
+// editBeforeWrite makes a user of party s edit record id as the deal's next write to it arrives, after
+// the deal's read: the read-then-write race.
+func (d *regDeal) editBeforeWrite(s vocab.Side, id string, vals map[string]string) {
+	c := d.crm[s]
+	c.beforeWrite = func() {
+		c.beforeWrite = nil
+		c.edit(id, vals)
+	}
 }
 
 // deliver hands the engine a feed's reading of a record.
@@ -438,6 +460,23 @@ func TestRegressionNoWriteWhenNothingChanged(t *testing.T) {
 		d.settle()
 	}
 	assert.Equal(t, writes, d.crm[vocab.A].writes+d.crm[vocab.B].writes)
+}
+
+func TestRegressionEditBetweenReadAndWriteIsNotOverwritten(t *testing.T) {
+	d, a, b := registered(t)
+	d.crm[vocab.A].conditional = true // Acme is on Salesforce, whose writes can be conditional
+	d.crm[vocab.B].edit(b, map[string]string{"next_step": "send quote"})
+	// The deal reads Acme's record before writing Globex's next step there; an Acme rep saves their own
+	// next step between that read and the write.
+	d.editBeforeWrite(vocab.A, a, map[string]string{"next_step": "legal review"})
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, "legal review", d.crm[vocab.A].recs[a].values["next_step"], "the rep's edit is not overwritten")
+	assert.Equal(t, "legal review", d.crm[vocab.B].recs[b].values["next_step"], "the later edit wins and crosses")
+	require.Len(t, d.st.Conflicts, 1, "the decision saw both edits: a logged conflict")
+	assert.Equal(t, vocab.A, d.st.Conflicts[0].Winner)
+	assert.Empty(t, d.st.Issues, "a write refused once is no sync issue")
+	assert.Zero(t, d.st.RetryDelay, "and waits out no backoff")
 }
 
 func hasIssue(st State, kind string) bool {

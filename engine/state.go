@@ -87,6 +87,10 @@ type Party struct {
 	Stamp time.Time `json:"stamp,omitzero"`
 	// Observed is the round in which the record was last read or written.
 	Observed int `json:"observed"`
+	// Races counts the writes refused in round RaceRound because the record changed after the look they
+	// were decided on (a Modified failure); each is read again at once, up to maxRaces in a round.
+	Races     int `json:"races,omitempty"`
+	RaceRound int `json:"raceRound,omitempty"`
 	// NeedRead asks for a fresh read: a bare trigger, a stale reading that disagreed, a write that found
 	// no record.
 	NeedRead bool `json:"needRead,omitempty"`

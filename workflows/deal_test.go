@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
@@ -95,7 +97,8 @@ func (s *dealSuite) events() []pilot.DealEvent {
 
 func (s *dealSuite) activities() *activities.Activities {
 	return &activities.Activities{
-		Pairings: map[string]*activities.Connection{s.p.ID: {Pairing: s.p, CRM: map[pairing.Side]connectors.CRM{pairing.A: s.sf, pairing.B: s.hs}, Slack: s.slack}},
+		// Salesforce's writes by record id can be conditional; HubSpot's cannot.
+		Pairings: map[string]*activities.Connection{s.p.ID: {Pairing: s.p, CRM: map[pairing.Side]connectors.CRM{pairing.A: memory.Conditional(s.sf), pairing.B: s.hs}, Slack: s.slack}},
 	}
 }
 
@@ -259,6 +262,50 @@ func (s *dealSuite) TestConcurrentEdits() {
 	s.Equal("decision", v.Conflicts[0].ValueB)
 	s.Equal(pairing.B, v.Conflicts[0].Winner)
 	s.Equal(pairing.LastWriterWins, v.Conflicts[0].Policy)
+}
+
+func (s *dealSuite) TestSalesforceEditBetweenReadAndWriteIsNotOverwritten() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	raced := false
+	s.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+		var in activities.WriteDealInput
+		if raced || info.ActivityType.Name != "WriteDeal" || args.Get(&in) != nil {
+			return
+		}
+		if in.Side == pairing.A && in.Values["next_step"] == "Send the proposal" {
+			// An Acme rep saves after the deal read the opportunity, before its write arrives.
+			raced = true
+			s.NotZero(in.UnmodifiedSince, "the write is conditioned on the deal's last look")
+			s.sf.Put(rec, map[string]any{"NextStep": "Legal review first"})
+		}
+	})
+	refusals := 0
+	s.env.SetOnActivityCompletedListener(func(_ *activity.Info, _ converter.EncodedValue, err error) {
+		if rej, ok := activities.RejectionOf(err); ok && rej.Code == activities.CodeModified {
+			refusals++
+		}
+	})
+	var v api.DealView
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() {
+		s.Zero(refusals, "registration's own stamp does not refuse its next write: the stamp's read-back keeps the look current")
+		m := s.mirror(id)
+		s.hs.Put(m.RecordID, map[string]any{"hs_next_step": "Send the proposal"})
+		s.trigger(pairing.B, m.RecordID)
+	})
+	s.at(3*time.Second, func() { v = s.view() })
+	s.run(id, 4*time.Second)
+
+	s.Require().True(raced, "the rep's edit landed between the read and the write")
+	s.Equal(1, refusals, "Salesforce refused the write decided before it, once")
+	src, _ := s.sf.Deal(rec)
+	s.Equal("Legal review first", src.Fields["NextStep"], "the rep's edit is not overwritten")
+	s.Equal("Legal review first", s.mirror(id).Fields["hs_next_step"], "the later edit wins and crosses")
+	s.Require().Len(v.Conflicts, 1, "the decision saw both edits")
+	s.Equal("next_step", v.Conflicts[0].Field)
+	s.Equal(pairing.A, v.Conflicts[0].Winner)
+	s.Empty(v.Issues)
 }
 
 func (s *dealSuite) TestUnmappedStageIsAnIssueAndTheRestSyncs() {

@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -25,20 +27,24 @@ const statusUsage = "usage: cosell status [PAIRING] [--deals N] [--output json]"
 // statusReport is what `cosell status` shows: each CRM connection's API budget as its change feed last
 // saw it, and what waits on a budget.
 type statusReport struct {
-	PairingID   string             `json:"pairingId"`
+	// Pairings are the pairings shown: the worker's (COSELL_PAIRINGS_DIR or COSELL_PAIRING_FILE), or the
+	// one named.
+	Pairings    []string           `json:"pairings"`
 	Connections []connectionStatus `json:"connections"`
-	// Waiting lists the running deals with a budget sync issue, among the Checked of Running deals on
-	// the task queue.
+	// Waiting lists the running deals of those pairings with a budget sync issue, among the Checked of
+	// Running deals on the task queue.
 	Waiting []waitingDeal `json:"waiting"`
 	Checked int           `json:"checked"`
 	Running int           `json:"running"`
+	// Refused lists pairing files that could not be read.
+	Refused []string `json:"refused,omitempty"`
 }
 
 type connectionStatus struct {
-	Side       pairing.Side `json:"side"`
-	Partner    string       `json:"partner,omitempty"`
-	CRM        string       `json:"crm,omitempty"`
-	Connection string       `json:"connection,omitempty"`
+	Connection string `json:"connection"`
+	CRM        string `json:"crm,omitempty"`
+	// UsedBy names the partners and pairings that use the connection ("Acme in acme-globex").
+	UsedBy []string `json:"usedBy,omitempty"`
 	// Budget is the guard's snapshot at the end of the feed's last successful poll.
 	Budget *budget.Snapshot `json:"budget,omitempty"`
 	// Paused says the connection waits on its daily budget: the guard said so at the last poll, or the
@@ -52,14 +58,16 @@ type connectionStatus struct {
 }
 
 type waitingDeal struct {
-	CoSellID string       `json:"coSellId"`
-	Side     pairing.Side `json:"side"`
-	Since    time.Time    `json:"since"`
-	Message  string       `json:"message"`
+	PairingID string       `json:"pairingId"`
+	CoSellID  string       `json:"coSellId"`
+	Side      pairing.Side `json:"side"`
+	Since     time.Time    `json:"since"`
+	Message   string       `json:"message"`
 }
 
 // runStatus prints each connection's budget and what waits on it. The budget figures are the last ones
-// the worker's guard saw (the feeds record them at every poll), so the command spends no CRM call.
+// the worker's guard saw (the connection feeds record them at every poll), so the command spends no CRM
+// call.
 func runStatus(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("status", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -77,25 +85,44 @@ func runStatus(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer c.Close()
-	var p *pairing.Pairing
-	if cfg.PairingFile != "" {
-		if p, err = pairing.Load(cfg.PairingFile); err != nil {
-			return configError(fmt.Errorf("COSELL_PAIRING_FILE: %w", err))
+	pairings, refused, err := servedPairings(cfg.PairingsDir, cfg.PairingFile)
+	if err != nil {
+		return configError(err)
+	}
+	if id != "" {
+		pairings = slices.DeleteFunc(pairings, func(p *pairing.Pairing) bool { return p.ID != id })
+		if len(pairings) == 0 {
+			return usageError("pairing %s is not among the worker's pairings (COSELL_PAIRINGS_DIR or COSELL_PAIRING_FILE)\n%s", id, statusUsage)
 		}
 	}
-	switch {
-	case id == "" && p == nil:
-		return usageError("name the pairing, or set COSELL_PAIRING_FILE\n%s", statusUsage)
-	case id == "":
-		id = p.ID
-	case p != nil && p.ID != id:
-		p = nil // another pairing than the worker's file: sides only
+	if len(pairings) == 0 {
+		return usageError("no pairing to show: set COSELL_PAIRINGS_DIR or COSELL_PAIRING_FILE as for the worker\n%s", statusUsage)
 	}
-	rep := statusReport{PairingID: id}
-	for _, s := range []pairing.Side{pairing.A, pairing.B} {
-		rep.Connections = append(rep.Connections, connectionOf(ctx, c, id, s, p))
+	rep := statusReport{Refused: refused}
+	ids := map[string]bool{}
+	byName := map[string]*connectionStatus{}
+	var names []string
+	for _, p := range pairings {
+		rep.Pairings = append(rep.Pairings, p.ID)
+		ids[p.ID] = true
+		for _, s := range []pairing.Side{pairing.A, pairing.B} {
+			part := p.Partner(s)
+			cs := byName[part.Connection]
+			if cs == nil {
+				cs = &connectionStatus{Connection: part.Connection, CRM: part.CRM}
+				byName[part.Connection] = cs
+				names = append(names, part.Connection)
+			}
+			cs.UsedBy = append(cs.UsedBy, part.Name+" in "+p.ID)
+		}
 	}
-	if err := waitingDeals(ctx, c, cfg.TaskQueue, id, *maxDeals, &rep); err != nil {
+	slices.Sort(names)
+	for _, name := range names {
+		cs := byName[name]
+		feedOf(ctx, c, cfg.TaskQueue, cs)
+		rep.Connections = append(rep.Connections, *cs)
+	}
+	if err := waitingDeals(ctx, c, cfg.TaskQueue, ids, *maxDeals, &rep); err != nil {
 		return err
 	}
 	if *output == "json" {
@@ -105,41 +132,61 @@ func runStatus(ctx context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// connectionOf reads one side's change feed for its connection's budget.
-func connectionOf(ctx context.Context, c client.Client, pairingID string, s pairing.Side, p *pairing.Pairing) connectionStatus {
-	cs := connectionStatus{Side: s}
-	if p != nil {
-		cs.Partner, cs.CRM, cs.Connection = p.Partner(s).Name, p.Partner(s).CRM, p.Partner(s).Connection
+// servedPairings reads the pairings a worker with these settings serves: every *.yaml or *.yml file
+// of dir (dot files skipped), or the one file. A file that does not load is listed in refused.
+func servedPairings(dir, file string) (ps []*pairing.Pairing, refused []string, err error) {
+	var paths []string
+	switch {
+	case dir != "":
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, nil, fmt.Errorf("COSELL_PAIRINGS_DIR: %w", err)
+		}
+		for _, e := range entries {
+			n := e.Name()
+			if !e.IsDir() && !strings.HasPrefix(n, ".") && (filepath.Ext(n) == ".yaml" || filepath.Ext(n) == ".yml") {
+				paths = append(paths, filepath.Join(dir, n))
+			}
+		}
+	case file != "":
+		paths = []string{file}
 	}
-	res, err := c.QueryWorkflow(ctx, api.ChangeFeedWorkflowID(pairingID, s), "", api.FeedQuery)
+	for _, path := range paths {
+		p, err := pairing.Load(path)
+		if err != nil {
+			refused = append(refused, path)
+			continue
+		}
+		ps = append(ps, p)
+	}
+	slices.SortFunc(ps, func(a, b *pairing.Pairing) int { return strings.Compare(a.ID, b.ID) })
+	return ps, refused, nil
+}
+
+// feedOf reads a connection's change feed for its budget.
+func feedOf(ctx context.Context, c client.Client, taskQueue string, cs *connectionStatus) {
+	res, err := c.QueryWorkflow(ctx, api.ConnectionFeedWorkflowID(taskQueue, cs.Connection), "", api.FeedQuery)
 	var v api.FeedView
 	if err == nil {
 		err = res.Get(&v)
 	}
 	if err != nil {
 		cs.FeedError = err.Error()
-		return cs
+		return
 	}
 	st := v.State
 	cs.Budget, cs.Polls, cs.LastPoll, cs.LastError = st.Budget, st.Polls, st.LastPoll, st.LastError
 	if b := st.Budget; b != nil {
-		if cs.CRM == "" {
-			cs.CRM = b.CRM
-		}
-		if cs.Connection == "" {
-			cs.Connection = b.Connection
-		}
 		cs.Paused = !b.PausedSince.IsZero()
 	}
 	if strings.Contains(st.LastError, budget.Marker) && strings.Contains(st.LastError, "daily") {
 		cs.Paused = true
 	}
-	return cs
 }
 
 // waitingDeals finds the running deals of the pairing that wait on a budget: it lists the task queue's
 // running deal workflows (visibility) and asks each, at most maxDeals of them, for its sync issues.
-func waitingDeals(ctx context.Context, c client.Client, taskQueue, pairingID string, maxDeals int, rep *statusReport) error {
+func waitingDeals(ctx context.Context, c client.Client, taskQueue string, pairings map[string]bool, maxDeals int, rep *statusReport) error {
 	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND TaskQueue = '%s'", api.DealWorkflowName, taskQueue)
 	count, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
 	if err != nil {
@@ -180,13 +227,13 @@ func waitingDeals(ctx context.Context, c client.Client, taskQueue, pairingID str
 			}
 			mu.Lock()
 			defer mu.Unlock()
-			if v.PairingID != pairingID {
+			if !pairings[v.PairingID] {
 				return
 			}
 			rep.Checked++
 			for _, is := range v.Issues {
 				if is.Kind == vocab.IssueBudget {
-					rep.Waiting = append(rep.Waiting, waitingDeal{CoSellID: v.CoSellID, Side: is.Side, Since: is.Since, Message: is.Message})
+					rep.Waiting = append(rep.Waiting, waitingDeal{PairingID: v.PairingID, CoSellID: v.CoSellID, Side: is.Side, Since: is.Since, Message: is.Message})
 				}
 			}
 		}()
@@ -203,9 +250,13 @@ func printStatus(out io.Writer, rep statusReport) {
 		}
 		return t.UTC().Format(time.RFC3339)
 	}
-	fmt.Fprintf(out, "Pairing %s\n\n", rep.PairingID)
+	fmt.Fprintf(out, "Pairings: %s\n", strings.Join(rep.Pairings, ", "))
+	for _, f := range rep.Refused {
+		fmt.Fprintf(out, "  (not read: %s; see cosell mapping validate)\n", f)
+	}
+	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "SIDE\tCONNECTION\tCRM\tDAILY BUDGET\tRATE WINDOW\tSTATE\tFIGURES AS OF")
+	fmt.Fprintln(tw, "CONNECTION\tCRM\tDAILY BUDGET\tRATE WINDOW\tSTATE\tFIGURES AS OF")
 	for _, cs := range rep.Connections {
 		daily, short, asOf := "-", "-", "-"
 		if b := cs.Budget; b != nil {
@@ -223,17 +274,13 @@ func printStatus(out io.Writer, rep statusReport) {
 				state += ", next look " + ts(b.NextProbe)
 			}
 		}
-		name := cs.Connection
-		if cs.Partner != "" {
-			name += " (" + cs.Partner + ")"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cs.Side, orDash(name), orDash(cs.CRM), daily, short, state, asOf)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", cs.Connection, orDash(cs.CRM), daily, short, state, asOf)
 	}
 	_ = tw.Flush()
 	for _, cs := range rep.Connections {
-		line := fmt.Sprintf("  feed %s: %d polls, last %s", cs.Side, cs.Polls, ts(cs.LastPoll))
+		line := fmt.Sprintf("  %s (%s): feed %d polls, last %s", cs.Connection, strings.Join(cs.UsedBy, ", "), cs.Polls, ts(cs.LastPoll))
 		if cs.FeedError != "" {
-			line = fmt.Sprintf("  feed %s: %s", cs.Side, cs.FeedError)
+			line = fmt.Sprintf("  %s (%s): %s", cs.Connection, strings.Join(cs.UsedBy, ", "), cs.FeedError)
 		} else if cs.LastError != "" {
 			line += "; last error: " + cs.LastError
 		}
@@ -241,7 +288,7 @@ func printStatus(out io.Writer, rep statusReport) {
 	}
 	fmt.Fprintf(out, "\nWaiting on an API budget: %d deals (%d of %d running deals checked)\n", len(rep.Waiting), rep.Checked, rep.Running)
 	for _, w := range rep.Waiting {
-		fmt.Fprintf(out, "  %s  side %s  since %s: %s\n", w.CoSellID, w.Side, ts(w.Since), w.Message)
+		fmt.Fprintf(out, "  %s  %s side %s  since %s: %s\n", w.CoSellID, w.PairingID, w.Side, ts(w.Since), w.Message)
 	}
 }
 

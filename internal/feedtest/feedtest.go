@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/cosellsync/cosell/api"
@@ -98,9 +99,12 @@ type Deals struct {
 
 	mu      sync.Mutex
 	running map[string]bool
+	pairing map[string]string   // co-sell id → pairing id
 	links   map[string][]string // api.RecordKey → co-sell ids
 	got     []Delivery
 	lookups int
+	// describes counts PairingOf calls.
+	describes int
 }
 
 // Delivery is one change event that reached a deal.
@@ -120,9 +124,10 @@ func (d *Deals) Link(pairingID, coSellID string, side vocab.Side, recordID strin
 
 func (d *Deals) link(pairingID, coSellID string, side vocab.Side, recordID string) {
 	if d.running == nil {
-		d.running, d.links = map[string]bool{}, map[string][]string{}
+		d.running, d.links, d.pairing = map[string]bool{}, map[string][]string{}, map[string]string{}
 	}
 	d.running[coSellID] = true
+	d.pairing[coSellID] = pairingID
 	k := api.RecordKey(pairingID, side, recordID)
 	if !slices.Contains(d.links[k], coSellID) {
 		d.links[k] = append(d.links[k], coSellID)
@@ -158,21 +163,31 @@ func (d *Deals) Signal(_ context.Context, _, coSellID string, ev api.ChangeEvent
 }
 
 // Owners implements activities.Deals.
-func (d *Deals) Owners(_ context.Context, pairingID string, side vocab.Side, recordID string) ([]string, error) {
+func (d *Deals) Owners(_ context.Context, keys []string) ([]api.DirectoryEntry, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.lookups++
 	if d.FailLookups {
 		return nil, errors.New("list workflow executions: visibility unavailable")
 	}
-	var out []string
-	for _, id := range d.links[api.RecordKey(pairingID, side, recordID)] {
-		if d.running[id] {
-			out = append(out, id)
+	var out []api.DirectoryEntry
+	for _, k := range keys {
+		for _, id := range d.links[k] {
+			if d.running[id] {
+				out = append(out, api.DirectoryEntry{Key: k, CoSellID: id})
+			}
 		}
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(x, y api.DirectoryEntry) int { return strings.Compare(x.CoSellID, y.CoSellID) })
 	return out, nil
+}
+
+// PairingOf implements activities.Deals.
+func (d *Deals) PairingOf(_ context.Context, coSellID string) (string, bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.describes++
+	return d.pairing[coSellID], d.running[coSellID], nil
 }
 
 // Deliveries returns the deliveries so far and forgets them.
@@ -194,6 +209,13 @@ func (d *Deals) Running() []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Describes counts the looks at a deal's pairing so far.
+func (d *Deals) Describes() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.describes
 }
 
 // Lookups counts the directory queries so far.

@@ -12,14 +12,23 @@ import (
 	"github.com/cosellsync/cosell/internal/config"
 )
 
+// NewGuard builds a connection's API budget guard (connectors/budget) with the shares and probe
+// interval of its COSELL_CONN_<NAME>_BUDGET_* settings.
+func NewGuard(kind string, c config.Connection) *budget.Guard {
+	return budget.New(budget.Config{CRM: kind, Connection: c.Name, DailyShare: c.BudgetDailyShare,
+		ShortShare: c.BudgetWindowShare, ProbeEvery: c.BudgetProbeInterval})
+}
+
 // Connect builds the connector for one CRM connection. Nothing is called until the first sync step, so
 // a CRM that is down at boot does not keep the worker from starting; it shows on the deals and feeds.
 //
-// Each connection gets its API budget guard (connectors/budget), with the shares and probe interval of
-// its COSELL_CONN_<NAME>_BUDGET_* settings.
-func Connect(kind string, c config.Connection, fields connectors.DealFields, httpClient *http.Client, log *slog.Logger) (connectors.CRM, error) {
-	guard := budget.New(budget.Config{CRM: kind, Connection: c.Name, DailyShare: c.BudgetDailyShare,
-		ShortShare: c.BudgetWindowShare, ProbeEvery: c.BudgetProbeInterval})
+// Every call goes through guard, the connection's API budget guard (NewGuard); nil builds a fresh one.
+// The worker keeps one guard per connection across connector rebuilds, so a rebuilt connector does not
+// forget where the budget stands.
+func Connect(kind string, c config.Connection, fields connectors.DealFields, httpClient *http.Client, log *slog.Logger, guard *budget.Guard) (connectors.CRM, error) {
+	if guard == nil {
+		guard = NewGuard(kind, c)
+	}
 	switch kind {
 	case "salesforce":
 		return salesforce.New(salesforce.Config{
