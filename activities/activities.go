@@ -39,6 +39,8 @@ const (
 	ErrTypeUnavailable = "CRMUnavailable"
 	// CodeNotFound is the Rejection code of a record that does not exist (deleted, or merged away).
 	CodeNotFound = "NOT_FOUND"
+	// CodeSourceNoteGone is the Rejection code of a note to mirror whose source note no longer exists.
+	CodeSourceNoteGone = "SOURCE_NOTE_GONE"
 	// ErrTypeConfig is a pairing or connection the worker does not know.
 	ErrTypeConfig = "Config"
 )
