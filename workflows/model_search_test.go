@@ -28,3 +28,9 @@ func TestWorkflowModel(t *testing.T) {
 	defer setRapidFlag("rapid.nofailfile", "RAPID_NOFAILFILE", "true")()
 	rapid.Check(t, wmEnvProperty(wmOptions{}))
 }
+
+// TestWorkflowModelCrashesSearch runs the whole vocabulary against a real dev server, with worker
+// crashes and a replay of every run (see TestWorkflowModelCrashes).
+func TestWorkflowModelCrashesSearch(t *testing.T) {
+	wmWithDevServer(t, wmOptions{server: true}, 10)
+}

@@ -110,6 +110,7 @@ type wmEdit struct {
 	// seen is set once the engine observed a version at or after the edit; visible says that
 	// observation showed a change from what it knew before (not an A→B→A edit).
 	seen, visible bool
+	how           string // what showed it to the engine, for the history
 }
 
 // wmEvent is one change event in a party's feed, with the version of the record it shows.
@@ -190,6 +191,7 @@ type wmWorld struct {
 	// failing history may not replay the same way, so rapid's shrunk reproduction may not show it.
 	outer   interface{ Logf(string, ...any) }
 	journal []string
+	setup   string // the pairing variant, for the history
 
 	last        map[vocab.Side]map[string]*wmEdit
 	epStart     map[string]time.Time
@@ -241,7 +243,7 @@ func (w *wmWorld) fail(format string, args ...any) {
 		w.mu.Lock()
 		journal := strings.Join(w.journal, "\n")
 		w.mu.Unlock()
-		w.outer.Logf("the history that broke %q, as it happened:\n%s", fmt.Sprintf(format, args...), journal)
+		w.outer.Logf("the history that broke %q, as it happened:\n%s\n%s", fmt.Sprintf(format, args...), w.setup, journal)
 	}
 	w.t.Fatalf("INVARIANT: "+format, args...)
 }
@@ -297,8 +299,9 @@ func newWorld(t *rapid.T, opts wmOptions) *wmWorld {
 		}
 		w.crm[s] = &wmCRM{CRM: w.mem[s], w: w, side: s}
 	}
-	w.t.Logf("pairing: stage %s, next_step one-way %v, on_delete %s, normalise a=%v b=%v, whole-second stamps %v, origin %s",
+	w.setup = fmt.Sprintf("pairing: stage %s, next_step one-way %v, on_delete %s, normalise a=%v b=%v, whole-second stamps %v, origin %s",
 		stagePolicy, oneWay, p.OnDelete, w.norm[vocab.A], w.norm[vocab.B], wholeSec, w.origin)
+	w.t.Log(w.setup)
 	return w
 }
 
@@ -479,8 +482,9 @@ func (w *wmWorld) recordEdit(s vocab.Side, f, v string) {
 	w.last[s][f] = &wmEdit{val: v, ver: w.ver[s], at: w.drv.now()}
 }
 
-// observed notes that the engine saw version ver of s's record with canonical values vals.
-func (w *wmWorld) observed(s vocab.Side, vals map[string]string, ver int) {
+// observed notes that the engine saw version ver of s's record with canonical values vals; how says
+// by what, for the history.
+func (w *wmWorld) observed(s vocab.Side, vals map[string]string, ver int, how string) {
 	for _, f := range wmTracked {
 		v, ok := vals[f]
 		if !ok {
@@ -489,6 +493,7 @@ func (w *wmWorld) observed(s vocab.Side, vals map[string]string, ver int) {
 		if e := w.last[s][f]; e != nil && !e.seen && e.ver <= ver {
 			prev, known := w.obs[s][f]
 			e.seen, e.visible = true, known && prev != v // a first look, or one after a lost acknowledgement, shows no change
+			e.how = fmt.Sprintf("%s of v%d at %s", how, ver, w.drv.now().Format("15:04:05.000"))
 		}
 		w.obs[s][f] = v
 	}
@@ -516,11 +521,11 @@ func (w *wmWorld) overwrite(s vocab.Side, f, cur, next string) {
 		// The engine saw the record, but the field showed no change (an edit and its undo, the versions
 		// between never delivered): nothing told it of the edit.
 	case oneSided:
-		w.violate("%s was edited on %s only (to %q at %s, which the engine saw), yet the engine overwrites it with %q",
-			f, s, e.val, e.at.Format("15:04:05.000"), next)
+		w.violate("%s was edited on %s only (to %q at %s, which the engine saw in %s), yet the engine overwrites it with %q",
+			f, s, e.val, e.at.Format("15:04:05.000"), e.how, next)
 	default:
 		w.obligations = append(w.obligations, wmObligation{field: f, since: w.epStart[f],
-			what: fmt.Sprintf("the engine overwrote %s on %s (a user's edit to %q at %s, which it saw) with %q", f, s, e.val, e.at.Format("15:04:05.000"), next)})
+			what: fmt.Sprintf("the engine overwrote %s on %s (a user's edit to %q at %s, which it saw in %s) with %q", f, s, e.val, e.at.Format("15:04:05.000"), e.how, next)})
 	}
 }
 
@@ -652,7 +657,7 @@ func (c *wmCRM) read(ctx context.Context, what string, do func() (connectors.Dea
 	}
 	d, ok, err := do()
 	if act == "ReadDeal" && ok && d.RecordID == w.rec[c.side] {
-		w.observed(c.side, w.canon(c.side, d), w.ver[c.side])
+		w.observed(c.side, w.canon(c.side, d), w.ver[c.side], "a read")
 		w.logf("crm %s: the engine reads %s v%d", c.side, d.RecordID, w.ver[c.side])
 	} else if act == "ReadDeal" && !ok && err == nil {
 		w.know[c.side] = w.drv.now()
@@ -984,7 +989,7 @@ func (w *wmWorld) delivering(e wmEvent) {
 	s := e.ev.Side
 	sh := v.Sides[s]
 	if r.RecordID == w.rec[s] && !sh.Unlinked && (sh.RecordID == "" || sh.RecordID == r.RecordID && r.ModifiedAt.After(sh.ModifiedAt)) {
-		w.observed(s, oracleValues(r.Values, r.Issues, r.Enabled), e.ver)
+		w.observed(s, oracleValues(r.Values, r.Issues, r.Enabled), e.ver, "a delivered reading")
 	}
 }
 
@@ -1007,7 +1012,14 @@ func (w *wmWorld) arm() {
 		return
 	}
 	w.faults--
-	if w.opts.control {
+	switch {
+	case w.opts.control && w.opts.server:
+		f := wmFault{op: "write", after: rapid.Bool().Draw(w.t, "faultAfter")}
+		f.crash = f.after && rapid.Bool().Draw(w.t, "crashAfterWrite")
+		w.armed = append(w.armed, f)
+		w.logf("arms: the next write fails (503, after=%v, the worker crashes=%v)", f.after, f.crash)
+		return
+	case w.opts.control:
 		w.armed = append(w.armed, wmFault{op: "write", retryAfter: 2 * time.Minute})
 		w.logf("arms: the next write fails for good before it is applied (retry-after 2m)")
 		return
@@ -1060,9 +1072,18 @@ func wmActions(opts wmOptions) []wmAction {
 			w.logf("the workflow is told to continue-as-new")
 		}
 	})
+	crash := func(w *wmWorld, _ vocab.Side) {
+		w.logf("the worker crashes; a fresh one replays the history")
+		w.mu.Unlock()
+		w.drv.crash()
+		w.mu.Lock()
+	}
 	if opts.control {
 		add(6, "edit", func(w *wmWorld, _ vocab.Side) { w.userEdit(w.origin) })
 		add(2, "note", func(w *wmWorld, _ vocab.Side) { w.userNote(w.origin) })
+		if opts.server {
+			add(2, "crash", crash)
+		}
 		return out
 	}
 	add(6, "edit", (*wmWorld).userEdit)
@@ -1088,12 +1109,7 @@ func wmActions(opts wmOptions) []wmAction {
 	add(1, "owner", (*wmWorld).userOwner)
 	add(1, "delete", (*wmWorld).userDelete)
 	if opts.server {
-		add(2, "crash", func(w *wmWorld, _ vocab.Side) {
-			w.logf("the worker crashes; a fresh one replays the history")
-			w.mu.Unlock()
-			w.drv.crash()
-			w.mu.Lock()
-		})
+		add(2, "crash", crash)
 	}
 	return out
 }
