@@ -70,6 +70,7 @@ func (d *wmServer) crash() bool {
 	d.wk.Stop()
 	worker.PurgeStickyWorkflowCache() // what a crashed process would have lost
 	d.crashes.Add(1)
+	d.w.forgetLooks()
 	d.startWorker()
 	return true
 }

@@ -135,6 +135,14 @@ type wmObligation struct {
 	what  string
 }
 
+// wmLook is a delivered reading the engine has not folded in yet.
+type wmLook struct {
+	side  vocab.Side
+	vals  map[string]string
+	ver   int
+	stamp time.Time
+}
+
 // wmFault is a fault armed for the next matching CRM call.
 type wmFault struct {
 	op    string // "write", "read" or "note"
@@ -193,12 +201,17 @@ type wmWorld struct {
 	journal []string
 	setup   string // the pairing variant, for the history
 
-	last        map[vocab.Side]map[string]*wmEdit
-	epStart     map[string]time.Time
-	agreed      map[string]bool
-	blind       map[string]bool // the field's engine knowledge may be off: a lost acknowledgement, a delete
-	obs         map[vocab.Side]map[string]string
-	know        map[vocab.Side]time.Time // the engine's last look at each party
+	last    map[vocab.Side]map[string]*wmEdit
+	epStart map[string]time.Time
+	agreed  map[string]bool
+	blind   map[string]bool // the field's engine knowledge may be off: a lost acknowledgement, a delete
+	obs     map[vocab.Side]map[string]string
+	know    map[vocab.Side]time.Time // the engine's last look at each party
+	// looks are delivered readings the engine will apply when it next drains its signals, which it
+	// does between commands; stamps are the CRM stamps of the engine's own reads and acknowledged
+	// writes, against which a look is stale by then.
+	looks       []wmLook
+	stamps      map[vocab.Side]time.Time
 	obligations []wmObligation
 	violation   string
 	steps       int
@@ -259,7 +272,7 @@ func newWorld(t *rapid.T, opts wmOptions) *wmWorld {
 		creates: map[vocab.Side]int{}, deletes: map[vocab.Side]int{}, deleteOK: 2,
 		last: map[vocab.Side]map[string]*wmEdit{vocab.A: {}, vocab.B: {}}, epStart: map[string]time.Time{},
 		agreed: map[string]bool{}, blind: map[string]bool{}, obs: map[vocab.Side]map[string]string{vocab.A: {}, vocab.B: {}},
-		know: map[vocab.Side]time.Time{}, crashes: make(chan struct{}, 1), opts: opts, faults: 8}
+		know: map[vocab.Side]time.Time{}, stamps: map[vocab.Side]time.Time{}, crashes: make(chan struct{}, 1), opts: opts, faults: 8}
 	stagePolicy := rapid.SampledFrom([]vocab.Policy{vocab.LastWriterWins, vocab.PreferA, vocab.PreferB}).Draw(t, "stagePolicy")
 	p.OnDelete = vocab.Unlink
 	if !opts.control && !opts.server {
@@ -500,6 +513,21 @@ func (w *wmWorld) observed(s vocab.Side, vals map[string]string, ver int, how st
 	w.know[s] = w.drv.now()
 }
 
+// forgetLooks is called when the worker crashed: an activity cut short may have read or written a
+// record for an engine that never got the result, so what the oracle thought the engine saw is
+// forgotten (each edit counts as seen again at the engine's next look).
+func (w *wmWorld) forgetLooks() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, s := range wmSides {
+		for _, e := range w.last[s] {
+			e.seen, e.visible = false, false
+		}
+		w.obs[s] = map[string]string{}
+	}
+	w.looks = nil
+}
+
 // overwrite is called when an engine write replaces field f on s (from cur to next): a user's edit
 // there may only be overwritten as the rules allow.
 func (w *wmWorld) overwrite(s vocab.Side, f, cur, next string) {
@@ -651,6 +679,7 @@ func (c *wmCRM) read(ctx context.Context, what string, do func() (connectors.Dea
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if act == "ReadDeal" {
+		w.newCommand(ctx)
 		if f := c.fault("read"); f != nil {
 			return connectors.Deal{}, c.failure(what, f)
 		}
@@ -658,6 +687,7 @@ func (c *wmCRM) read(ctx context.Context, what string, do func() (connectors.Dea
 	d, ok, err := do()
 	if act == "ReadDeal" && ok && d.RecordID == w.rec[c.side] {
 		w.observed(c.side, w.canon(c.side, d), w.ver[c.side], "a read")
+		w.stamps[c.side] = d.ModifiedAt
 		w.logf("crm %s: the engine reads %s v%d", c.side, d.RecordID, w.ver[c.side])
 	} else if act == "ReadDeal" && !ok && err == nil {
 		w.know[c.side] = w.drv.now()
@@ -702,6 +732,7 @@ func (c *wmCRM) write(ctx context.Context, what string, fields map[string]any, d
 	crash := false
 	err := func() error {
 		defer w.mu.Unlock()
+		w.newCommand(ctx)
 		if len(w.during) > 0 && !w.quiet {
 			race := w.during[0]
 			w.during = w.during[1:]
@@ -742,6 +773,7 @@ func (c *wmCRM) write(ctx context.Context, what string, fields map[string]any, d
 			case !ok:
 			case f == nil:
 				w.obs[c.side][fld] = after[fld] // acknowledged: the engine's cell moves
+				w.stamps[c.side] = d.ModifiedAt
 			default:
 				// Applied, then failed: until a retry is acknowledged the engine does not know what the
 				// record holds, so an edit there that restores the old value is one it cannot see.
@@ -768,6 +800,7 @@ func (c *wmCRM) CreateNote(ctx context.Context, in connectors.NoteInput) (string
 	w := c.w
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.newCommand(ctx)
 	f := c.fault("note")
 	if f != nil && !f.after {
 		return "", c.failure("create note "+in.Key, f)
@@ -939,6 +972,7 @@ func (w *wmWorld) userDelete(s vocab.Side) {
 	w.rec[s] = ""
 	w.last[s], w.obs[s] = map[string]*wmEdit{}, map[string]string{}
 	delete(w.know, s)
+	delete(w.stamps, s)
 	for _, f := range wmTracked {
 		w.blind[f] = true
 	}
@@ -989,7 +1023,27 @@ func (w *wmWorld) delivering(e wmEvent) {
 	s := e.ev.Side
 	sh := v.Sides[s]
 	if r.RecordID == w.rec[s] && !sh.Unlinked && (sh.RecordID == "" || sh.RecordID == r.RecordID && r.ModifiedAt.After(sh.ModifiedAt)) {
-		w.observed(s, oracleValues(r.Values, r.Issues, r.Enabled), e.ver, "a delivered reading")
+		w.looks = append(w.looks, wmLook{side: s, vals: oracleValues(r.Values, r.Issues, r.Enabled), ver: e.ver, stamp: r.ModifiedAt})
+	}
+}
+
+// applyLooks is called when the engine starts a new command: it has drained its signals, so the
+// delivered readings it had not folded in are looks now, unless its own read or write of the party
+// since is newer.
+func (w *wmWorld) applyLooks() {
+	for _, l := range w.looks {
+		if l.stamp.After(w.stamps[l.side]) {
+			w.observed(l.side, l.vals, l.ver, "a delivered reading")
+		}
+	}
+	w.looks = nil
+}
+
+// newCommand reports whether ctx is the first attempt of an engine command's activity, and then
+// applies the looks the engine took before issuing it.
+func (w *wmWorld) newCommand(ctx context.Context) {
+	if ctx.Value(feedCtx{}) == nil && activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt == 1 {
+		w.applyLooks()
 	}
 }
 
@@ -1332,8 +1386,9 @@ func wmHistory(t *rapid.T, w *wmWorld, add func(wmStep), settle time.Duration, s
 	add(wmStep{gap: fixed(first), do: func() {
 		v, _ := w.drv.view()
 		w.deliverCurrent(v)
-		w.deliverNotes()
 	}})
+	// Notes once the readings are settled: a record flagged again in that round shares its notes now.
+	add(wmStep{gap: fixed(settle), do: w.deliverNotes})
 	add(wmStep{gap: fixed(settle), do: func() {
 		w.checkQuiescent()
 		v, _ := w.drv.view()
