@@ -41,6 +41,9 @@ const (
 	CodeNotFound = "NOT_FOUND"
 	// CodeSourceNoteGone is the Rejection code of a note to mirror whose source note no longer exists.
 	CodeSourceNoteGone = "SOURCE_NOTE_GONE"
+	// CodeModified is the Rejection code of a conditional write the CRM refused, writing nothing, because
+	// the record changed after the stamp the write was conditioned on (WriteDealInput.UnmodifiedSince).
+	CodeModified = "RECORD_MODIFIED"
 	// ErrTypeConfig is a pairing or connection the worker does not know.
 	ErrTypeConfig = "Config"
 )
@@ -71,15 +74,26 @@ type Connection struct {
 	Pairing *pairing.Pairing
 	CRM     map[pairing.Side]connectors.CRM
 	Slack   notify.Notifier
+
+	// policy caches the version of the pairing's policy; a Connection is never changed once served.
+	policy policyVersion
 }
 
 // Activities are registered once on the worker; their fields are shared dependencies.
 type Activities struct {
-	// Pairings by pairing id.
+	// Pairings by pairing id, for a fixed set (tests); Served takes its place when set.
 	Pairings map[string]*Connection
-	// Client delivers change events to deal workflows (signal-with-start).
+	// Served is the worker's catalog: the pairings of its directory and the connections they use,
+	// swapped when the directory changes.
+	Served *Served
+	// Client reaches the workflows: the deals (signals, the record directory) and the pilot.
 	Client client.Client
-	// Sink, when set, receives change events instead of Client; tests use it to see what a poll delivers.
+	// Deals, when set, is how change events reach deal workflows instead of Client; tests of the routing
+	// set a fake.
+	Deals Deals
+	// Sink, when set (and Deals is not), receives every change event under the co-sell id its record
+	// carries or derives, as if every deal ran and the directory were empty; tests use it to see what a
+	// poll delivers.
 	Sink func(ctx context.Context, pairingID, coSellID string, ev api.ChangeEvent) error
 	// TaskQueue deal workflows are started on.
 	TaskQueue string
@@ -95,6 +109,10 @@ type Activities struct {
 	// PollInterval is the feeds' current interval; each poll reports it, so a changed setting reaches
 	// running feeds without a restart of theirs.
 	PollInterval time.Duration
+	// FeedSettings, when set, overrides PollInterval for the feeds of the connections it answers for: a
+	// connection that receives webhooks polls less often, or not at all. The worker's answer follows the
+	// pairings it serves.
+	FeedSettings func(connection string) (api.FeedSettings, bool)
 	// PilotDay, when set, is the length of a pilot day (COSELL_PILOT_DAY), for demos and tests.
 	PilotDay time.Duration
 	// SLAScale compresses every SLA duration (COSELL_SLA_TIME_SCALE), for demos and tests; ≤1 is off.
@@ -113,8 +131,22 @@ type ownerCache struct {
 	owners []connectors.Owner
 }
 
+// feedSettings returns how the feed of a connection polls.
+func (a *Activities) feedSettings(connection string) api.FeedSettings {
+	if a.FeedSettings != nil {
+		if s, ok := a.FeedSettings(connection); ok {
+			return s
+		}
+	}
+	return api.FeedSettings{PollInterval: a.PollInterval}
+}
+
 func (a *Activities) connection(pairingID string) (*Connection, error) {
-	c, ok := a.Pairings[pairingID]
+	pairings := a.Pairings
+	if a.Served != nil && a.Served.Load() != nil {
+		pairings = a.Served.Load().Pairings
+	}
+	c, ok := pairings[pairingID]
 	if !ok {
 		return nil, temporal.NewNonRetryableApplicationError(fmt.Sprintf("pairing %q is not loaded on this worker", pairingID), ErrTypeConfig, nil)
 	}
@@ -134,9 +166,10 @@ func (a *Activities) crm(pairingID string, side pairing.Side) (*pairing.Pairing,
 }
 
 // owners lists a side's deal owners from a cache no older than maxAge (OwnerCacheTTL when 0), so that
-// resolving the owners of many deals does not spend the CRM's API budget.
+// resolving the owners of many deals does not spend the CRM's API budget. The cache is kept per CRM
+// connection, so pairings that share one list its owners once.
 func (a *Activities) owners(ctx context.Context, pairingID string, side pairing.Side, crm connectors.CRM, maxAge time.Duration) ([]connectors.Owner, error) {
-	key := pairingID + "/" + string(side)
+	key := a.ownerCacheKey(pairingID, side)
 	if maxAge == 0 {
 		maxAge = a.OwnerCacheTTL
 	}
@@ -162,6 +195,15 @@ func (a *Activities) owners(ctx context.Context, pairingID string, side pairing.
 	return owners, nil
 }
 
+// ownerCacheKey names the CRM connection of a pairing's side, whose owners are cached once for every
+// pairing that uses it.
+func (a *Activities) ownerCacheKey(pairingID string, side pairing.Side) string {
+	if c, err := a.connection(pairingID); err == nil && c.Pairing.Partner(side).Connection != "" {
+		return "connection/" + c.Pairing.Partner(side).Connection
+	}
+	return pairingID + "/" + string(side)
+}
+
 // classify turns a connector error into the error Temporal should see.
 func classify(op string, err error) error {
 	if err == nil {
@@ -177,6 +219,10 @@ func classify(op string, err error) error {
 	case e.NotFound:
 		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
 			Rejection{CRM: e.CRM, Code: CodeNotFound, Message: e.Message})
+	case e.Modified:
+		// Retrying the same write would fail the same way; the workflow reads the record again instead.
+		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
+			Rejection{CRM: e.CRM, Code: CodeModified, Message: e.Message})
 	case !e.Retryable:
 		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
 			Rejection{CRM: e.CRM, Code: e.Code, Message: e.Message, Fields: e.Fields})

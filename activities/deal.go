@@ -21,16 +21,34 @@ type PolicyInput struct {
 	PairingID string `json:"pairingId"`
 }
 
-// Policy is the part of a pairing a deal decides with (see engine.Policy). It is read once per workflow
-// run, so an edited pairing file reaches running deals at their next continue-as-new.
+// Policy is the part of a pairing a deal decides with (see engine.Policy). A deal reads it when a run
+// starts, and again when a change event carries another version (api.ChangeEvent.Policy): an edited
+// pairing file reaches a running deal with its next change.
 type Policy = engine.Policy
 
-// LoadPolicy returns the sync policy of a pairing.
+// LoadPolicy returns the sync policy of a pairing, with its version.
 func (a *Activities) LoadPolicy(_ context.Context, in PolicyInput) (Policy, error) {
 	c, err := a.connection(in.PairingID)
 	if err != nil {
 		return Policy{}, err
 	}
+	pol := a.policy(c)
+	pol.Version = c.policy.of(func() Policy { return pol })
+	return pol, nil
+}
+
+// policyVersionOf is the version of a pairing's policy as this worker serves it, empty for a pairing
+// it does not serve.
+func (a *Activities) policyVersionOf(pairingID string) string {
+	c, err := a.connection(pairingID)
+	if err != nil {
+		return ""
+	}
+	return c.policy.of(func() Policy { return a.policy(c) })
+}
+
+// policy builds a pairing's policy (without its version).
+func (a *Activities) policy(c *Connection) Policy {
 	p := c.Pairing
 	out := Policy{
 		PairingID: p.ID,
@@ -45,7 +63,7 @@ func (a *Activities) LoadPolicy(_ context.Context, in PolicyInput) (Policy, erro
 			out.StageField = f.Name
 		}
 	}
-	return out, nil
+	return out
 }
 
 // ReadDealInput names a deal on one side, by record id when known, else by co-sell id.
@@ -145,16 +163,34 @@ type StampInput struct {
 	CoSellID  string       `json:"coSellId"`
 }
 
+// StampResult is the record as the stamp left it, when it could be read back.
+type StampResult struct {
+	Deal *api.SideState `json:"deal,omitempty"`
+}
+
 // StampCoSellID registers a flagged deal by writing its co-sell id to it. Writing the same id again is
-// harmless, so retries are safe.
-func (a *Activities) StampCoSellID(ctx context.Context, in StampInput) error {
+// harmless, so retries are safe. It reads the record back, so the deal learns the modification stamp of
+// its own stamp: the next write there, conditioned on the deal's last look, is not refused by it.
+func (a *Activities) StampCoSellID(ctx context.Context, in StampInput) (StampResult, error) {
 	p, crm, err := a.crm(in.PairingID, in.Side)
 	if err != nil {
-		return err
+		return StampResult{}, err
 	}
 	df := p.DealFields(in.Side)
 	err = crm.UpdateDeal(ctx, in.RecordID, map[string]any{df.CoSellID: in.CoSellID})
-	return classify(fmt.Sprintf("stamp co-sell id %s on %s %s", in.CoSellID, in.Side, in.RecordID), err)
+	if err != nil {
+		return StampResult{}, classify(fmt.Sprintf("stamp co-sell id %s on %s %s", in.CoSellID, in.Side, in.RecordID), err)
+	}
+	d, err := crm.GetDeal(ctx, in.RecordID)
+	if err == nil {
+		var st api.SideState
+		if st, err = a.sideState(ctx, p, in.Side, crm, d); err == nil {
+			return StampResult{Deal: &st}, nil
+		}
+	}
+	// The stamp went through; the deal reads the record again when it needs to.
+	activity.GetLogger(ctx).Warn("cannot read the stamped deal back", "deal", in.CoSellID, "error", err)
+	return StampResult{}, nil
 }
 
 // WriteDealInput is one write of canonical values to one side: to its record id once the deal is
@@ -174,6 +210,10 @@ type WriteDealInput struct {
 	// SourceOwnerEmail is the e-mail of the deal's owner on the other side, mapped to pick the new
 	// mirror's owner.
 	SourceOwnerEmail string `json:"sourceOwnerEmail,omitempty"`
+	// UnmodifiedSince, on a write by record id, is the record's modification stamp as the deal last
+	// observed it. Where the CRM offers a conditional write (Salesforce) the write is refused, with a
+	// CodeModified rejection and nothing written, if the record changed after it; HubSpot writes anyway.
+	UnmodifiedSince time.Time `json:"unmodifiedSince,omitzero"`
 }
 
 // WriteDealResult reports the record written, each written field as the CRM stored it, and any value
@@ -225,7 +265,7 @@ func (a *Activities) WriteDeal(ctx context.Context, in WriteDealInput) (WriteDea
 		}
 		res.RecordID, res.Created = out.RecordID, out.Created
 	} else if len(raw) > 0 {
-		if err := crm.UpdateDeal(ctx, in.RecordID, raw); err != nil {
+		if err := updateDeal(ctx, crm, in.RecordID, raw, in.UnmodifiedSince); err != nil {
 			return WriteDealResult{}, withCanonical(p, in.Side, classify(op, err))
 		}
 		res.RecordID = in.RecordID
@@ -247,6 +287,16 @@ func (a *Activities) WriteDeal(ctx context.Context, in WriteDealInput) (WriteDea
 	activity.GetLogger(ctx).Info("deal written", "deal", in.CoSellID, "pairing", in.PairingID, "crm", crm.Kind(),
 		"side", string(in.Side), "record", res.RecordID, "created", res.Created, "fields", len(raw))
 	return res, nil
+}
+
+// updateDeal writes fields to a record by id, conditionally on since where the CRM can (see
+// connectors.ConditionalUpdater): a CRM without conditional writes races a user editing at the same
+// moment, which the deal engine's read before each write narrows but cannot close.
+func updateDeal(ctx context.Context, crm connectors.CRM, recordID string, fields map[string]any, since time.Time) error {
+	if cu, ok := crm.(connectors.ConditionalUpdater); ok && !since.IsZero() {
+		return cu.UpdateDealIfUnmodifiedSince(ctx, recordID, fields, since)
+	}
+	return crm.UpdateDeal(ctx, recordID, fields)
 }
 
 // mirrorOwner picks the owner of a new mirror: the owner map's match for the source owner when that user

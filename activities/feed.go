@@ -2,13 +2,12 @@ package activities
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"sort"
 	"time"
 
-	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
@@ -17,20 +16,24 @@ import (
 	"github.com/cosellsync/cosell/pairing"
 )
 
-// PollInput is one poll of one side's change stream.
+// PollInput is one poll of a CRM connection's change stream (Connection set), for every pairing that
+// uses it; or, from a feed started per pairing side before connections had feeds, of that side alone.
 type PollInput struct {
-	PairingID string        `json:"pairingId"`
-	Side      pairing.Side  `json:"side"`
-	State     api.FeedState `json:"state"`
+	Connection string        `json:"connection,omitempty"`
+	PairingID  string        `json:"pairingId,omitempty"`
+	Side       pairing.Side  `json:"side,omitempty"`
+	State      api.FeedState `json:"state"`
 }
 
 // PollResult is the feed's new position and what the poll delivered.
 type PollResult struct {
 	State api.FeedState `json:"state"`
-	// Interval is the worker's configured poll interval, zero when unset.
-	Interval time.Duration `json:"interval"`
-	Deals    int           `json:"deals"`
-	Notes    int           `json:"notes"`
+	// Interval is the worker's configured poll interval, zero when unset; NoPolling says the worker
+	// turned polling off for this side (it receives webhooks).
+	Interval  time.Duration `json:"interval"`
+	NoPolling bool          `json:"noPolling,omitempty"`
+	Deals     int           `json:"deals"`
+	Notes     int           `json:"notes"`
 	// More says the poll is not over (State.Scan is where it stands): the activity read its page budget,
 	// or kept what it had delivered when a page failed. The feed calls it again at once.
 	More bool `json:"more,omitempty"`
@@ -41,7 +44,8 @@ type PollResult struct {
 const defaultPagesPerPoll = 10
 
 // PollChanges reads the deals and notes changed since the feed's cursor, page by page, and signals each
-// one to its deal workflow. A poll starts Overlap behind the cursor, so a change committed late is still
+// one to its deal workflow, in whichever pairing that is: a connection that several pairings use is read
+// once for all of them (see route). A poll starts Overlap behind the cursor, so a change committed late is still
 // read; the Seen sets drop what an earlier poll already delivered. Pages are keyset-ordered by
 // (modified, id), so a burst of changes sharing one timestamp can never pin the cursor.
 //
@@ -55,11 +59,11 @@ const defaultPagesPerPoll = 10
 // Delivery happens before a position is recorded: a crash in between re-delivers, which the deal
 // workflows absorb (a change event is a trigger and an idempotent reading, never a delta).
 func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult, error) {
-	p, crm, err := a.crm(in.PairingID, in.Side)
+	f, err := a.feed(in)
 	if err != nil {
 		return PollResult{}, err
 	}
-	pl := &poll{p: p, side: in.Side, crm: crm, pageSize: a.PageSize, deals: map[string]connectors.Deal{}, st: a.resume(ctx, in.State)}
+	pl := &poll{feed: f, pageSize: a.PageSize, deals: map[string]connectors.Deal{}, st: a.resume(ctx, in.State)}
 	if pl.pageSize <= 0 {
 		pl.pageSize = 200
 	}
@@ -83,7 +87,7 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 			if ctx.Err() != nil || (pages == 0 && pl.res.Deals+pl.res.Notes == 0) {
 				return PollResult{}, err
 			}
-			activity.GetLogger(ctx).Warn("poll stopped early; what it delivered is kept", "pairing", p.ID, "side", string(in.Side), "error", err)
+			activity.GetLogger(ctx).Warn("poll stopped early; what it delivered is kept", "connection", f.Connection, "error", err)
 			pl.res.More = true
 			break
 		}
@@ -95,15 +99,14 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 		pl.st.LastPoll = time.Now().UTC()
 	}
 	pl.res.State = pl.st
-	pl.res.Interval = a.PollInterval
+	set := a.feedSettings(f.Connection)
+	pl.res.Interval, pl.res.NoPolling = set.PollInterval, set.NoPolling
 	return pl.res, nil
 }
 
-// poll is one PollChanges activity at work on one side's change streams.
+// poll is one PollChanges activity at work on one connection's change streams.
 type poll struct {
-	p        *pairing.Pairing
-	side     pairing.Side
-	crm      connectors.CRM
+	feed     *Feed
 	pageSize int
 	// deals caches the deals of notes, read once per activity.
 	deals map[string]connectors.Deal
@@ -152,15 +155,15 @@ func (a *Activities) behind(c connectors.Cursor) connectors.Cursor {
 // delivered or known as seen, the cursor past each delivered one, so a failure midway keeps both exact.
 func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 	st, sc := &pl.st, pl.st.Scan
-	page, err := pl.crm.ChangedDeals(ctx, sc.Deals, pl.pageSize)
+	page, err := pl.feed.CRM.ChangedDeals(ctx, sc.Deals, pl.pageSize)
 	if err != nil {
-		return classify(fmt.Sprintf("changed deals on %s", pl.side), err)
+		return classify("changed deals on connection "+pl.feed.Connection, err)
 	}
 	for _, d := range page {
 		at := connectors.Cursor{ModifiedAt: d.ModifiedAt, ID: d.RecordID}
 		sum := fingerprint(d)
 		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sum) {
-			if err := a.deliverDeal(ctx, pl.p, pl.side, pl.crm, d); err != nil {
+			if err := a.deliverDeal(ctx, pl.feed, d, "poll"); err != nil {
 				return err
 			}
 			st.Seen[d.RecordID] = d.ModifiedAt
@@ -191,9 +194,9 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 // notePage reads and delivers one page of changed notes; done says the note stream is read to its end.
 func (a *Activities) notePage(ctx context.Context, pl *poll) (done bool, err error) {
 	st, sc := &pl.st, pl.st.Scan
-	page, err := pl.crm.ChangedNotes(ctx, sc.Notes, pl.pageSize)
+	page, err := pl.feed.CRM.ChangedNotes(ctx, sc.Notes, pl.pageSize)
 	if err != nil {
-		return false, classify(fmt.Sprintf("changed notes on %s", pl.side), err)
+		return false, classify("changed notes on connection "+pl.feed.Connection, err)
 	}
 	for _, n := range page.Notes {
 		// A note on several deals comes once per deal; it is mirrored to each.
@@ -201,7 +204,7 @@ func (a *Activities) notePage(ctx context.Context, pl *poll) (done bool, err err
 		if _, ok := st.SeenNotes[seenKey]; ok {
 			continue // a note is mirrored once, when first seen; later edits stay on their side
 		}
-		delivered, err := a.deliverNote(ctx, pl.p, pl.side, pl.crm, n, pl.deals)
+		delivered, err := a.deliverNote(ctx, pl.feed, n, pl.deals)
 		if err != nil {
 			return false, err
 		}
@@ -220,50 +223,30 @@ func (a *Activities) notePage(ctx context.Context, pl *poll) (done bool, err err
 	return !page.More, nil
 }
 
-// deliverDeal sends a flagged deal's fresh reading to its deal workflow, deriving the co-sell id of a deal
-// that has none yet.
-func (a *Activities) deliverDeal(ctx context.Context, p *pairing.Pairing, side pairing.Side, crm connectors.CRM, d connectors.Deal) error {
-	state, err := a.sideState(ctx, p, side, crm, d)
-	if err != nil {
-		return err
-	}
-	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Deal: &state, Source: "poll"}
-	own := api.NewCoSellID(p.ID, side, d.RecordID)
-	if d.CoSellID == "" || d.CoSellID == own || a.Sink != nil {
-		// A newly flagged record (its deal is started here) or a deal's origin record.
-		coSellID := d.CoSellID
-		if coSellID == "" {
-			coSellID = own
+// deliverDeal sends a co-sell deal's fresh reading, translated by the mapping of the pairing it belongs
+// to, to the deal its record belongs to (see route). Polls and webhooks both deliver through it; source
+// says which.
+func (a *Activities) deliverDeal(ctx context.Context, f *Feed, d connectors.Deal, source string) error {
+	return a.route(ctx, f, d, func(u Use) (api.ChangeEvent, bool, error) {
+		state, err := a.sideState(ctx, u.Pairing, u.Side, f.CRM, d)
+		if err != nil {
+			return api.ChangeEvent{}, false, err
 		}
-		return a.deliver(ctx, p.ID, coSellID, ev)
-	}
-	// The record carries another record's co-sell id: a mirror, or an id a user edited. It goes to a
-	// running deal only, never to a new one, so an edited id cannot start a second deal and mirror.
-	for _, id := range []string{d.CoSellID, own} {
-		err := a.Client.SignalWorkflow(ctx, api.DealWorkflowID(id), "", api.ChangeSignal, ev)
-		var missing *serviceerror.NotFound
-		if !errors.As(err, &missing) {
-			if err != nil {
-				return fmt.Errorf("deliver change to deal %s: %w", id, err)
-			}
-			return nil
-		}
-	}
-	activity.GetLogger(ctx).Warn("record carries a co-sell id no running deal has; not starting a new deal",
-		"pairing", p.ID, "side", string(side), "record", d.RecordID, "cosellId", d.CoSellID)
-	return nil
+		return api.ChangeEvent{Side: u.Side, RecordID: d.RecordID, Deal: &state, Source: source, Policy: a.policyVersionOf(u.Pairing.ID)}, true, nil
+	})
 }
 
-// deliverNote sends a shareable note on a co-sell deal to that deal's workflow. Notes this product wrote
-// (they carry a key), notes not meant for the partner and notes on deals outside co-sell are dropped.
-func (a *Activities) deliverNote(ctx context.Context, p *pairing.Pairing, side pairing.Side, crm connectors.CRM, n connectors.Note, deals map[string]connectors.Deal) (bool, error) {
-	if n.Key != "" || !p.SharesNote(n.Body) {
+// deliverNote sends a shareable note on a co-sell deal to the deal its record belongs to (see route);
+// delivered says it was shareable there. Notes this product wrote (they carry a key), notes the deal's
+// pairing does not share and notes on deals outside co-sell are dropped.
+func (a *Activities) deliverNote(ctx context.Context, f *Feed, n connectors.Note, deals map[string]connectors.Deal) (delivered bool, err error) {
+	if n.Key != "" || !slices.ContainsFunc(f.Uses, func(u Use) bool { return u.Pairing.SharesNote(n.Body) }) {
 		return false, nil
 	}
 	d, ok := deals[n.DealRecordID]
 	if !ok {
 		var err error
-		d, err = crm.GetDeal(ctx, n.DealRecordID)
+		d, err = f.CRM.GetDeal(ctx, n.DealRecordID)
 		if err != nil {
 			if connectors.IsRetryable(err) {
 				return false, classify("read the deal of note "+n.ID, err)
@@ -275,31 +258,27 @@ func (a *Activities) deliverNote(ctx context.Context, p *pairing.Pairing, side p
 	if !d.Enabled {
 		return false, nil
 	}
-	coSellID := d.CoSellID
-	if coSellID == "" {
-		coSellID = api.NewCoSellID(p.ID, side, d.RecordID)
-	}
-	author := ""
-	if n.AuthorID != "" {
-		if o, ok, err := a.findOwner(ctx, p.ID, side, crm, func(o connectors.Owner) bool { return o.ID == n.AuthorID }); err == nil && ok {
-			author = o.Name
+	err = a.route(ctx, f, d, func(u Use) (api.ChangeEvent, bool, error) {
+		if !u.Pairing.SharesNote(n.Body) {
+			return api.ChangeEvent{}, false, nil
 		}
-	}
-	ev := api.ChangeEvent{Side: side, RecordID: d.RecordID, Source: "poll", Notes: []api.NoteEvent{{
-		Side: side, NoteID: n.ID, Body: n.Body, AuthorName: author, CreatedAt: n.CreatedAt,
-	}}}
-	return true, a.deliver(ctx, p.ID, coSellID, ev)
-}
-
-func (a *Activities) deliver(ctx context.Context, pairingID, coSellID string, ev api.ChangeEvent) error {
-	if a.Sink != nil {
-		return a.Sink(ctx, pairingID, coSellID, ev)
-	}
-	return Deliver(ctx, a.Client, a.TaskQueue, pairingID, coSellID, ev)
+		delivered = true
+		author := ""
+		if n.AuthorID != "" {
+			if o, ok, err := a.findOwner(ctx, u.Pairing.ID, u.Side, f.CRM, func(o connectors.Owner) bool { return o.ID == n.AuthorID }); err == nil && ok {
+				author = o.Name
+			}
+		}
+		return api.ChangeEvent{Side: u.Side, RecordID: d.RecordID, Source: "poll", Policy: a.policyVersionOf(u.Pairing.ID), Notes: []api.NoteEvent{{
+			Side: u.Side, NoteID: n.ID, Body: n.Body, AuthorName: author, CreatedAt: n.CreatedAt,
+		}}}, true, nil
+	})
+	return delivered, err
 }
 
 // Deliver hands a change event to the deal workflow of coSellID, starting it if needed. It is the one
-// path by which changes enter a deal: the poller uses it, and a webhook receiver can too.
+// way a deal is started. A change of a CRM record (the poller's, or a webhook's) is routed first (see
+// route): only a record no deal owns may start one.
 func Deliver(ctx context.Context, c client.Client, taskQueue, pairingID, coSellID string, ev api.ChangeEvent) error {
 	_, err := c.SignalWithStartWorkflow(ctx, api.DealWorkflowID(coSellID), api.ChangeSignal, ev,
 		client.StartWorkflowOptions{ID: api.DealWorkflowID(coSellID), TaskQueue: taskQueue},

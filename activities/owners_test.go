@@ -42,7 +42,8 @@ func TestAnUnknownOwnerDoesNotListOwnersOnEveryRead(t *testing.T) {
 
 	// A user created since is found once the directory is older than ownerRefreshAfter.
 	crm.AddOwner(connectors.Owner{ID: "005-gone", Email: "new.rep@acme.example", Name: "New Rep", Active: true})
-	a.ownerCache[p.ID+"/a"] = ownerCache{at: time.Now().Add(-time.Minute), owners: a.ownerCache[p.ID+"/a"].owners}
+	key := a.ownerCacheKey(p.ID, pairing.A)
+	a.ownerCache[key] = ownerCache{at: time.Now().Add(-time.Minute), owners: a.ownerCache[key].owners}
 	st, err := a.ReadDeal(context.Background(), ReadDealInput{PairingID: p.ID, Side: pairing.A, RecordID: rec})
 	require.NoError(t, err)
 	assert.Equal(t, "new.rep@acme.example", st.Owner.Email)

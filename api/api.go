@@ -32,14 +32,32 @@ const (
 	DealQuery = "deal"
 	// FeedQuery returns a FeedView.
 	FeedQuery = "feed"
+	// RecordsSignal carries a RecordsChanged into a change feed: the webhook receiver's durable hand-off.
+	// The feed reads each record and delivers it through the same path as a poll.
+	RecordsSignal = "records"
+	// FeedSettingsSignal carries FeedSettings into a change feed; the worker sends it at every start,
+	// so a running feed follows the worker's configuration.
+	FeedSettingsSignal = "settings"
 )
 
 // DealWorkflowID is the workflow id of the deal with a co-sell id: one workflow per co-sold deal.
-func DealWorkflowID(coSellID string) string { return "cosell-deal/" + coSellID }
+func DealWorkflowID(coSellID string) string { return dealWorkflowPrefix + coSellID }
 
-// ChangeFeedWorkflowID is the workflow id of the poller for one side of a pairing.
+const dealWorkflowPrefix = "cosell-deal/"
+
+// ChangeFeedWorkflowID is the workflow id of the poller for one side of a pairing, as workers ran it
+// before a CRM connection had one feed for all its pairings. Workers no longer start one: they hand its
+// position to its connection's feed and cancel it (see ConnectionFeedWorkflowID).
 func ChangeFeedWorkflowID(pairingID string, side vocab.Side) string {
 	return "cosell-feed/" + pairingID + "/" + string(side)
+}
+
+// ConnectionFeedWorkflowID is the workflow id of the one change feed of a CRM connection, shared by
+// every pairing that uses the connection. The task queue is part of it because connection names are
+// chosen per deployment: two deployments in one namespace may both call theirs "salesforce", while
+// the workers of one deployment share a task queue and so one feed per connection.
+func ConnectionFeedWorkflowID(taskQueue, connection string) string {
+	return "cosell-connection-feed/" + taskQueue + "/" + connection
 }
 
 // NewCoSellID derives the co-sell id of a deal first flagged on one side. It is a pure function of the
@@ -91,6 +109,10 @@ type ChangeEvent struct {
 	Notes    []NoteEvent `json:"notes,omitempty"`
 	// Source names the sender: "poll", "webhook", "cli".
 	Source string `json:"source"`
+	// Policy is the version of the pairing's policy the sender serves (engine.Policy.Version), empty
+	// when it does not say. A deal deciding with another version loads the policy again, so an edited
+	// pairing file reaches a running deal with its next change.
+	Policy string `json:"policy,omitempty"`
 }
 
 // SideShadow is what the deal knows of one side, for display: the record, each field's value as that
@@ -128,13 +150,34 @@ type DealView struct {
 	Registered bool `json:"registered,omitempty"`
 }
 
-// FeedInput starts (or continues) the change feed of one side of a pairing.
+// FeedInput starts (or continues) a change feed: of a CRM connection (Connection set), for every
+// pairing that uses it; or, in histories from before connections had feeds, of one side of a pairing.
 type FeedInput struct {
-	PairingID string     `json:"pairingId"`
-	Side      vocab.Side `json:"side"`
+	// Connection names the CRM connection the feed polls; empty in a feed of one pairing side.
+	Connection string     `json:"connection,omitempty"`
+	PairingID  string     `json:"pairingId,omitempty"`
+	Side       vocab.Side `json:"side,omitempty"`
 	// PollInterval between polls; zero takes the worker's configured default via the first poll's answer.
 	PollInterval time.Duration `json:"pollInterval"`
-	State        *FeedState    `json:"state,omitempty"`
+	// NoPolling turns polling off: the feed reads what webhooks hand it, and polls only when one asks.
+	NoPolling bool       `json:"noPolling,omitempty"`
+	State     *FeedState `json:"state,omitempty"`
+}
+
+// FeedSettings is how a change feed polls, as the worker is configured.
+type FeedSettings struct {
+	PollInterval time.Duration `json:"pollInterval"`
+	NoPolling    bool          `json:"noPolling,omitempty"`
+}
+
+// RecordsChanged is what a webhook told of one side: deals to read again (by CRM record id), and
+// whether to poll for changes it named no deal for (a new note). The feed dedupes and orders nothing:
+// each record is read as it is now, and a stale or repeated notice costs a read, never a wrong value.
+type RecordsChanged struct {
+	Deals []string `json:"deals,omitempty"`
+	Poll  bool     `json:"poll,omitempty"`
+	// Source names the sender, for logs: "hubspot webhook", "salesforce outbound message", ...
+	Source string `json:"source"`
 }
 
 // FeedState is a change feed's position, carried across continue-as-new, from one poll activity to the
@@ -151,6 +194,13 @@ type FeedState struct {
 	// versions of a record can share a stamp, and only a changed fingerprint tells them apart.
 	SeenSums  map[string]uint64    `json:"seenSums,omitempty"`
 	SeenNotes map[string]time.Time `json:"seenNotes,omitempty"`
+	// Pending are deal record ids a webhook handed over and the feed has not delivered yet; PollAsked
+	// says a webhook asked for a poll that has not run yet. Both are carried across continue-as-new.
+	Pending   []string `json:"pending,omitempty"`
+	PollAsked bool     `json:"pollAsked,omitempty"`
+	// Notified counts the deal records webhooks handed over; Delivered those the feed delivered.
+	Notified  int `json:"notified,omitempty"`
+	Delivered int `json:"delivered,omitempty"`
 	// Scan is the poll in progress, nil between polls: a poll of a large burst spans several activities,
 	// and each carries on from the page the one before reached.
 	Scan      *FeedScan `json:"scan,omitempty"`
@@ -171,7 +221,8 @@ type FeedScan struct {
 
 // FeedView is what the feed query returns.
 type FeedView struct {
-	PairingID string     `json:"pairingId"`
-	Side      vocab.Side `json:"side"`
-	State     FeedState  `json:"state"`
+	Connection string     `json:"connection,omitempty"`
+	PairingID  string     `json:"pairingId,omitempty"`
+	Side       vocab.Side `json:"side,omitempty"`
+	State      FeedState  `json:"state"`
 }

@@ -79,6 +79,17 @@ type CRM interface {
 	ClosedSoloDeals(ctx context.Context, from, to time.Time) ([]ClosedDeal, error)
 }
 
+// ConditionalUpdater is a CRM that can make an update conditional on the record not having changed
+// since a stamp, so a write decided on an earlier look never lands over a user's later edit. Salesforce
+// offers it (If-Unmodified-Since on the sObject row); HubSpot offers no conditional write, so its
+// connector does not implement this and its writes race a user editing at the same moment.
+type ConditionalUpdater interface {
+	// UpdateDealIfUnmodifiedSince is UpdateDeal refused, with nothing written and an error matching
+	// ErrModified, when the record was modified after since. The CRM compares whole seconds: an edit in
+	// the same second as since is not seen. A zero since makes it UpdateDeal.
+	UpdateDealIfUnmodifiedSince(ctx context.Context, recordID string, fields map[string]any, since time.Time) error
+}
+
 // ClosedDeal is one closed deal as the pilot review counts it: what it was worth, whether it was won,
 // and how long it took from creation to close.
 type ClosedDeal struct {

@@ -10,6 +10,11 @@ import (
 // ErrNotFound matches (errors.Is) a CRM error for a record that does not exist.
 var ErrNotFound = errors.New("record not found")
 
+// ErrModified matches (errors.Is) a CRM error for a conditional write the CRM refused because the
+// record was modified after the write's condition (Salesforce's 412 on If-Unmodified-Since). Nothing was
+// written; the caller reads the record again before it decides what to write.
+var ErrModified = errors.New("record modified since the write's condition")
+
 // Error is a CRM failure classified for the retry layers. Connectors return it for every non-2xx answer
 // that survived their transport retries, keeping the CRM's own code and message so that an admin sees
 // exactly what Salesforce or HubSpot said.
@@ -27,6 +32,9 @@ type Error struct {
 	RetryAfter time.Duration
 	// NotFound marks a missing record; errors.Is(err, ErrNotFound) is true for it.
 	NotFound bool
+	// Modified marks a conditional write refused because the record changed after its condition;
+	// errors.Is(err, ErrModified) is true for it. Repeating the same write would fail the same way.
+	Modified bool
 }
 
 func (e *Error) Error() string {
@@ -44,8 +52,10 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Is lets errors.Is(err, ErrNotFound) see through a classified error.
-func (e *Error) Is(target error) bool { return target == ErrNotFound && e.NotFound }
+// Is lets errors.Is(err, ErrNotFound) and errors.Is(err, ErrModified) see through a classified error.
+func (e *Error) Is(target error) bool {
+	return target == ErrNotFound && e.NotFound || target == ErrModified && e.Modified
+}
 
 // AsError returns the classified CRM error inside err, if there is one.
 func AsError(err error) (*Error, bool) { return errors.AsType[*Error](err) }

@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -145,10 +146,12 @@ func TestChaosEveryDealConverges(t *testing.T) {
 		return -1
 	}
 	var last string
+	lastDeal := -1
 	converged := func() bool {
 		for i := range opps {
 			for _, f := range chaosFields {
 				a, b := canonical(f, "a", i), canonical(f, "b", i)
+				lastDeal = i
 				if a != b || a < 0 {
 					last = fmt.Sprintf("deal %d %s: a=%d b=%d", i, f.name, a, b)
 					return false
@@ -163,6 +166,13 @@ func TestChaosEveryDealConverges(t *testing.T) {
 	}
 	deadline := time.Now().Add(180 * time.Second)
 	for !converged() {
+		if !time.Now().Before(deadline) {
+			// What the deal itself thinks, for the diagnosis.
+			id, _ := s.sfUser.get("Opportunity", opps[lastDeal])["CoSell_Id__c"].(string)
+			v, err := s.deal(id)
+			raw, _ := json.MarshalIndent(v, "", "  ")
+			t.Logf("deal %d (%s) as its workflow sees it (query error %v):\n%s", lastDeal, id, err, raw)
+		}
 		require.True(t, time.Now().Before(deadline), "every deal converges after the chaos; still: %s", last)
 		time.Sleep(250 * time.Millisecond)
 	}

@@ -3,7 +3,12 @@
 package e2e
 
 import (
+	"bytes"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -11,36 +16,58 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/pairing"
 	"github.com/cosellsync/cosell/vocab"
 )
 
 // The deal engine's rules of issue #7 against the real dev server and the fakes over HTTP.
 
 func TestEditedCoSellIDIsRestoredWithoutASecondMirror(t *testing.T) {
-	s := newStack(t, stackOptions{poll: time.Second})
-	s.startWorker()
-	opp := s.flagOpportunity("Edited id")
-	coSellID, hsID := s.waitMirror(opp, 15*time.Second)
-
-	// A Globex user overwrites the co-sell id on the mirror, and edits the amount in the same save.
-	s.hsUser.updateDeal(hsID, map[string]any{"cosell_id": "CS-MISTYPED", "amount": "77000"})
-	s.waitFeedPolls(3, 20*time.Second)
-	assert.Len(t, s.hsDealsByCoSellID(coSellID), 0, "the id is still the mistyped one")
-	assert.Equal(t, 1, s.countMirrors(), "a record with an id no deal knows starts no deal and no mirror")
-	// The deal reads the mirror again before it next writes there: the id is restored, and the amount
-	// saved with the mistyped id still crosses.
+	s, opp, coSellID, hsID := restoresCoSellID(t, "Edited id", "CS-MISTYPED")
+	assert.Empty(t, s.hsDealsByCoSellID("CS-MISTYPED"))
+	// Writes keep going to the linked record.
 	s.sfUser.update("Opportunity", opp, map[string]any{"NextStep": "Security review"})
 	eventually(t, 20*time.Second, func() bool {
-		h := s.hsUser.getDeal(hsID)
-		return h["cosell_id"] == coSellID && h["hs_next_step"] == "Security review" &&
-			s.sfUser.get("Opportunity", opp)["Amount"] == 77000.0
-	}, "the co-sell id is restored, writes go to the linked record, and the amount edit is not lost")
+		return s.hsUser.getDeal(hsID)["hs_next_step"] == "Security review"
+	}, "a later edit reaches the mirror")
 	assert.Len(t, s.hsDealsByCoSellID(coSellID), 1, "no second mirror")
-	assert.Empty(t, s.hsDealsByCoSellID("CS-MISTYPED"))
+}
+
+// TestClearedCoSellIDIsRestoredWithoutASecondDeal: a flagged record with no co-sell id looks like a
+// brand-new registration to the feed; the record directory tells it the record is a mirror.
+func TestClearedCoSellIDIsRestoredWithoutASecondDeal(t *testing.T) {
+	s, _, coSellID, hsID := restoresCoSellID(t, "Cleared id", "")
+	_, err := s.deal(api.NewCoSellID(s.pairingID, pairing.B, hsID))
+	assert.Error(t, err, "no deal under the id derived from the mirror")
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-directory")
+}
+
+// restoresCoSellID mirrors a new opportunity, then a Globex user overwrites the co-sell id on the mirror
+// with typed (empty: clears it) and edits the amount in the same save. The feed routes the mirror to its
+// deal by the record directory: the id is restored at once and shown as a sync issue, the amount crosses,
+// and there stays one deal workflow and one record per side.
+func restoresCoSellID(t *testing.T, name, typed string) (s *stack, opp, coSellID, hsID string) {
+	t.Helper()
+	s = newStack(t, stackOptions{poll: time.Second})
+	s.startWorker()
+	opp = s.flagOpportunity(name)
+	coSellID, hsID = s.waitMirror(opp, 15*time.Second)
+
+	s.hsUser.updateDeal(hsID, map[string]any{"cosell_id": typed, "amount": "77000"})
+	eventually(t, 20*time.Second, func() bool {
+		return s.hsUser.getDeal(hsID)["cosell_id"] == coSellID && s.sfUser.get("Opportunity", opp)["Amount"] == 77000.0
+	}, "the mirror reaches its own deal: the id is restored and the amount saved with %q crosses", typed)
+	s.waitFeedPolls(3, 20*time.Second) // time for a second deal, were one started, to stamp and mirror
+
+	assert.Equal(t, 1, s.dealWorkflows(), "one deal workflow for the pairing")
+	assert.Len(t, s.sfUser.query("SELECT Id FROM Opportunity WHERE Name = '"+name+"'"), 1, "one opportunity")
+	assert.Equal(t, 1, s.countMirrors(), "one HubSpot deal carries a co-sell id")
+	assert.Len(t, s.hsDealsByCoSellID(coSellID), 1)
+	assert.Equal(t, coSellID, s.hsUser.getDeal(hsID)["cosell_id"], "the id stays restored")
 	v, err := s.deal(coSellID)
 	require.NoError(t, err)
 	assert.True(t, hasIssueKind(v.Issues, vocab.IssueCoSellID), "%+v", v.Issues)
-	assert.Len(t, s.sfUser.query("SELECT Id FROM Opportunity WHERE Name = 'Edited id'"), 1, "no second origin either")
+	return s, opp, coSellID, hsID
 }
 
 func TestUnflaggedDealStopsCrossingUntilFlaggedAgain(t *testing.T) {
@@ -84,6 +111,100 @@ func TestDeletedMirrorIsUnlinkedAndShown(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, hasIssueKind(v.Issues, vocab.IssueDeleted), "%+v", v.Issues)
 	assert.Empty(t, s.hsDealsByCoSellID(coSellID), "not recreated with part of the record")
+}
+
+func TestSalesforceEditBetweenReadAndWriteIsNotOverwritten(t *testing.T) {
+	var (
+		s        *stack
+		opp      string
+		armed    atomic.Bool
+		hsSaved  atomic.Int64 // when the HubSpot rep saved, in Unix nanoseconds
+		refused  atomic.Int32 // the status the fake gave the deal's write
+		repSave  atomic.Int32 // the status of the Salesforce rep's save
+		token    string       // the rep's session, set before the race is armed
+		refusals atomic.Int32 // every 412 the fake answered
+	)
+	// An Acme rep saves the opportunity's next step after the deal read it and before the deal's write
+	// of Globex's next step reaches Salesforce: the write is held at the fake until the rep has saved.
+	race := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			since, err := http.ParseTime(r.Header.Get("If-Unmodified-Since"))
+			if r.Method != http.MethodPatch || err != nil || !strings.HasSuffix(r.URL.Path, "/sobjects/Opportunity/"+opp) ||
+				!bytes.Contains(body, []byte("Send the proposal")) || !armed.CompareAndSwap(true, false) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			// Stamped in a later whole second than both the deal's look and the HubSpot save, the rep's
+			// save is after the condition and the last writer.
+			after := time.Unix(0, hsSaved.Load()).Truncate(time.Second)
+			if since.After(after) {
+				after = since
+			}
+			time.Sleep(time.Until(after.Add(time.Second)))
+			save := httptest.NewRequest(http.MethodPatch, "/services/data/v63.0/sobjects/Opportunity/"+opp,
+				strings.NewReader(`{"NextStep":"Legal review first"}`))
+			save.Header.Set("Authorization", "Bearer "+token)
+			save.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, save)
+			repSave.Store(int32(rec.Code))
+
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			refused.Store(int32(sw.status))
+		})
+	}
+	count := func(next http.Handler) http.Handler { // every write Salesforce refuses by its condition
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sw := &statusWriter{ResponseWriter: w}
+			next.ServeHTTP(sw, r)
+			if sw.status == http.StatusPreconditionFailed {
+				refusals.Add(1)
+			}
+		})
+	}
+	s = newStack(t, stackOptions{poll: time.Second, sfWrap: func(h http.Handler) http.Handler { return count(race(h)) }})
+	s.startWorker()
+	opp = s.flagOpportunity("Read then write")
+	coSellID, hsID := s.waitMirror(opp, 15*time.Second)
+	s.waitFeedPolls(2, 15*time.Second) // registration's own writes are done
+	require.Zero(t, refusals.Load(), "registration's writes are not refused by its own stamp")
+	s.sfUser.get("Opportunity", opp) // the rep logs in
+	token = s.sfUser.token
+
+	armed.Store(true)
+	hsSaved.Store(time.Now().UnixNano())
+	s.hsUser.updateDeal(hsID, map[string]any{"hs_next_step": "Send the proposal"})
+	eventually(t, 20*time.Second, func() bool { return refused.Load() != 0 }, "the deal writes Globex's next step to Salesforce")
+	require.Equal(t, int32(http.StatusNoContent), repSave.Load(), "the rep's save landed")
+	assert.Equal(t, int32(http.StatusPreconditionFailed), refused.Load(), "Salesforce refuses the write decided before the rep's save")
+
+	eventually(t, 20*time.Second, func() bool {
+		return s.sfUser.get("Opportunity", opp)["NextStep"] == "Legal review first" &&
+			s.hsUser.getDeal(hsID)["hs_next_step"] == "Legal review first"
+	}, "the rep's save stands and, being the later edit, crosses to HubSpot: Salesforce %v, HubSpot %v",
+		func() any { return s.sfUser.get("Opportunity", opp)["NextStep"] }, func() any { return s.hsUser.getDeal(hsID)["hs_next_step"] })
+	v, err := s.deal(coSellID)
+	require.NoError(t, err)
+	require.Len(t, v.Conflicts, 1, "the new decision saw both edits: %+v", v.Conflicts)
+	assert.Equal(t, "next_step", v.Conflicts[0].Field)
+	assert.Equal(t, pairing.A, v.Conflicts[0].Winner)
+	assert.Empty(t, v.Issues, "a write refused once is no sync issue")
+	assert.Equal(t, int32(1), refusals.Load(), "and it was refused once only")
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-modified")
+}
+
+// statusWriter remembers the status a handler answered with.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 func hasIssueKind(issues []api.SyncIssue, kind string) bool {

@@ -28,6 +28,7 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -93,6 +94,15 @@ type stack struct {
 	temporal  client.Client
 	sfUser    *sfUser
 	hsUser    *hsUser
+	hooks     *webhookOptions
+}
+
+// webhookOptions turn the worker's webhook ingress on, and the fakes' webhooks with the faults given.
+type webhookOptions struct {
+	// poll is COSELL_WEBHOOK_POLL_INTERVAL: the safety-net poll; 0 turns polling off.
+	poll time.Duration
+	// hs and sf are the fakes' delivery knobs; URL and secret are filled in by startWorker.
+	hs, sf mockkit.WebhookKnobs
 }
 
 type stackOptions struct {
@@ -100,6 +110,10 @@ type stackOptions struct {
 	hs         hsmock.Options
 	pairingMod func(string) string
 	poll       time.Duration
+	webhooks   *webhookOptions
+	// sfWrap, when set, wraps the fake Salesforce's handler: a test can act as a user at an exact point
+	// of the worker's requests, or count a kind of call.
+	sfWrap func(http.Handler) http.Handler
 }
 
 func newStack(t testing.TB, o stackOptions) *stack {
@@ -129,9 +143,15 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	hsData := demo.HubSpot()
 	hsData.Deals = nil
 	require.NoError(t, s.hs.Seed(hsData))
-	sfTS, hsTS := httptest.NewServer(s.sf), httptest.NewServer(s.hs)
+	var sfHandler http.Handler = s.sf
+	if o.sfWrap != nil {
+		sfHandler = o.sfWrap(sfHandler)
+	}
+	sfTS, hsTS := httptest.NewServer(sfHandler), httptest.NewServer(s.hs)
 	t.Cleanup(sfTS.Close)
 	t.Cleanup(hsTS.Close)
+	t.Cleanup(s.sf.Close) // their webhooks stop before the servers do
+	t.Cleanup(s.hs.Close)
 	s.sfURL, s.hsURL = sfTS.URL, hsTS.URL
 
 	s.pairingID = fmt.Sprintf("e2e-%s-%d-%d", strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-")), os.Getpid(), n)
@@ -168,13 +188,20 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		hsp + "URL":            s.hsURL,
 		hsp + "TOKEN":          demo.HubSpotToken,
 	}
+	if o.webhooks != nil {
+		s.hooks = o.webhooks
+		s.env["COSELL_WEBHOOKS"] = "true"
+		s.env["COSELL_WEBHOOK_POLL_INTERVAL"] = o.webhooks.poll.String()
+		s.env[sfp+"ORG_ID"] = s.sf.OrgID()
+		s.env[hsp+"APP_SECRET"] = demo.HubSpotAppSecret
+	}
 	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	require.NoError(t, err)
 	s.temporal = c
 	t.Cleanup(func() {
 		// Stop this test's change feeds so they do not poll closed fakes for the rest of the run.
 		for _, side := range []pairing.Side{pairing.A, pairing.B} {
-			_ = c.TerminateWorkflow(context.Background(), api.ChangeFeedWorkflowID(s.pairingID, side), "", "test over")
+			_ = c.TerminateWorkflow(context.Background(), s.feedID(side), "", "test over")
 		}
 		c.Close()
 	})
@@ -194,8 +221,24 @@ func (s *stack) startWorker() {
 	require.NoError(s.t, err)
 	c, err := worker.Dial(ctx, cfg, cfg.Logger())
 	require.NoError(s.t, err)
+	w := worker.New(cfg, cfg.Logger(), c, conn)
+	if s.hooks != nil {
+		// The worker listens first, so the fakes know where to send their webhooks.
+		addr, err := w.Listen()
+		require.NoError(s.t, err)
+		hs, sf := demo.Webhooks(addr.String())
+		for _, k := range []struct {
+			set   func(mockkit.WebhookKnobs) error
+			base  mockkit.WebhookKnobs
+			fault mockkit.WebhookKnobs
+		}{{s.hs.SetWebhooks, hs, s.hooks.hs}, {s.sf.SetWebhooks, sf, s.hooks.sf}} {
+			knobs := k.fault
+			knobs.URL, knobs.Secret = k.base.URL, k.base.Secret
+			require.NoError(s.t, k.set(knobs))
+		}
+	}
 	done := make(chan error, 1)
-	go func() { done <- worker.New(cfg, cfg.Logger(), c, conn).Run(ctx) }()
+	go func() { done <- w.Run(ctx) }()
 	s.t.Cleanup(func() {
 		cancel()
 		require.NoError(s.t, <-done)
@@ -238,16 +281,42 @@ func (s *stack) deal(coSellID string) (api.DealView, error) {
 	return v, res.Get(&v)
 }
 
-// feedPolls returns how many polls a side's change feed has completed.
-func (s *stack) feedPolls(side pairing.Side) int {
+// dealWorkflows counts the deal workflows this test's worker ran, running or closed.
+func (s *stack) dealWorkflows() int {
+	s.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	res, err := s.temporal.QueryWorkflow(ctx, api.ChangeFeedWorkflowID(s.pairingID, side), "", api.FeedQuery)
+	res, err := s.temporal.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{
+		Query: fmt.Sprintf("WorkflowType = '%s' AND TaskQueue = '%s'", api.DealWorkflowName, s.env["COSELL_TASK_QUEUE"])})
+	require.NoError(s.t, err)
+	return int(res.GetCount())
+}
+
+// feedID is the workflow id of the change feed of a side's connection (the demo's acme-sf or globex-hs).
+func (s *stack) feedID(side pairing.Side) string {
+	conn := demo.SalesforceConnection
+	if side == pairing.B {
+		conn = demo.HubSpotConnection
+	}
+	return api.ConnectionFeedWorkflowID(s.env["COSELL_TASK_QUEUE"], conn)
+}
+
+// feedView queries the change feed of a side's connection; ok is false while it does not answer.
+func (s *stack) feedView(side pairing.Side) (api.FeedView, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	res, err := s.temporal.QueryWorkflow(ctx, s.feedID(side), "", api.FeedQuery)
 	if err != nil {
-		return -1
+		return api.FeedView{}, false
 	}
 	var v api.FeedView
-	if err := res.Get(&v); err != nil {
+	return v, res.Get(&v) == nil
+}
+
+// feedPolls returns how many polls a side's change feed has completed, -1 while it does not answer.
+func (s *stack) feedPolls(side pairing.Side) int {
+	v, ok := s.feedView(side)
+	if !ok {
 		return -1
 	}
 	return v.State.Polls

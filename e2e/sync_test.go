@@ -146,7 +146,7 @@ func TestMirrorBothWaysWithNotesAndNoEcho(t *testing.T) {
 	assert.Contains(t, string(out), "notes mirrored: 2")
 	assert.Contains(t, string(out), "Sync issues (0)")
 
-	s.recordHistory(api.ChangeFeedWorkflowID(s.pairingID, pairing.A), "feed")
+	s.recordHistory(s.feedID(pairing.A), "feed-connection")
 	s.recordHistory(api.DealWorkflowID(coSellID), "deal-mirror")
 }
 

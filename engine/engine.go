@@ -65,6 +65,18 @@ func (e *Engine) State() *State { return e.st }
 // Policy returns the policy the engine decides with.
 func (e *Engine) Policy() Policy { return e.pol }
 
+// SetPolicy makes the engine decide with another policy from now on (the pairing file was edited). The
+// state is kept as it is: rules apply to the edits observed from here, and SLA clocks already running
+// keep the deadlines they were started with.
+func (e *Engine) SetPolicy(pol Policy) {
+	for _, s := range pol.sides() {
+		if e.st.Parties[s] == nil {
+			e.st.Parties[s] = &Party{}
+		}
+	}
+	e.pol = pol
+}
+
 // TakeEffects returns the effects queued since the last call and forgets them.
 func (e *Engine) TakeEffects() []Effect {
 	out := e.effects
@@ -138,6 +150,8 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 			p.Observed = e.round()
 			if p.RecordID != "" {
 				e.deleted(now, s)
+			} else {
+				p.Sent = nil // no create of ours was applied: the next one may go
 			}
 		}
 		return
@@ -161,20 +175,26 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 	if r.ModifiedAt.After(p.Stamp) {
 		p.Stamp = r.ModifiedAt
 	}
-	p.Observed = e.round()
+	if fresh {
+		p.Observed = e.round() // a delivered reading may be old: only our own read is the read-before-write
+	}
 	e.checkCoSellID(now, s, r)
 
+	asOf := r.ModifiedAt // what a delivered reading shows held at its stamp; our own read, until now
+	if fresh && now.After(asOf) {
+		asOf = now
+	}
 	wasPaused := e.paused()
-	e.apply(now, s, FlagField, strconv.FormatBool(r.Enabled), r.ModifiedAt)
+	e.apply(now, s, FlagField, strconv.FormatBool(r.Enabled), r.ModifiedAt, asOf)
 	unmapped := map[string]string{}
 	for _, is := range r.Issues {
 		unmapped[is.Field] = is.Raw
 	}
 	for _, rule := range e.pol.Rules {
 		if v, ok := r.Values[rule.Field]; ok {
-			e.apply(now, s, rule.Field, v, r.ModifiedAt)
+			e.apply(now, s, rule.Field, v, r.ModifiedAt, asOf)
 		} else if raw, ok := unmapped[rule.Field]; ok {
-			e.apply(now, s, rule.Field, unmappedValue(raw), r.ModifiedAt)
+			e.apply(now, s, rule.Field, unmappedValue(raw), r.ModifiedAt, asOf)
 		}
 	}
 	if r.Owner != (vocab.Owner{}) {
@@ -182,6 +202,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 	}
 	p.Shown = r.Partner
 	e.recordTranslationIssues(now, s, r.Issues)
+	p.Sent = nil
 	if e.paused() != wasPaused {
 		e.flagChanged(now, s)
 	}
@@ -198,9 +219,13 @@ func (e *Engine) checkCoSellID(now time.Time, s vocab.Side, r Reading) {
 		p.NeedStamp = true // a record flagged without an id: its registration
 	default:
 		p.NeedStamp = true
+		change := fmt.Sprintf("changed to %q", r.CoSellID)
+		if r.CoSellID == "" {
+			change = "cleared" // the feed routed it here by the record directory
+		}
 		e.setIssue(now, s, "", vocab.IssueCoSellID, fmt.Sprintf(
-			"the co-sell id on record %s was changed to %q; it is restored to %s (the record stays linked to this deal)",
-			r.RecordID, r.CoSellID, e.st.CoSellID))
+			"the co-sell id on record %s was %s; it is restored to %s (the record stays linked to this deal)",
+			r.RecordID, change, e.st.CoSellID))
 	}
 }
 
@@ -232,7 +257,7 @@ func (e *Engine) differs(p *Party, r Reading) bool {
 
 // apply records a field's value on a party and decides what it means: nothing (an echo), a clean edit
 // that now flows, or a conflict.
-func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at time.Time) {
+func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf time.Time) {
 	rule, ok := e.pol.rule(field)
 	if !ok {
 		return
@@ -242,16 +267,47 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at time.Tim
 		p.Cells = map[string]Cell{}
 	}
 	c, had := p.Cells[field]
+	if !had && len(p.Sent) > 0 {
+		// The first look at a mirror whose create we issued but never saw acknowledged: judge its value
+		// as if that create's answer had come (the cell holds what we sent), so our own create is no
+		// edit. Which of the creates was applied shows in the value; any other is the party's edit,
+		// made after the earliest of them.
+		c = Cell{Value: p.Sent[len(p.Sent)-1].Values[field], Seen: p.Sent[0].At}
+		for _, sent := range p.Sent {
+			if v0, ok := sent.Values[field]; ok && v0 == v {
+				c = Cell{Value: v0, Seen: sent.At}
+			}
+		}
+		c.Synced, had = c.Value, true
+		p.Cells[field] = c
+	}
 	if had && c.Value == v {
+		if asOf.After(c.Seen) {
+			c.Seen = asOf
+			p.Cells[field] = c
+		}
 		return // unchanged, or the echo of our own write as the CRM stored it
 	}
-	p.Cells[field] = Cell{Value: v, Synced: v}
+	p.Cells[field] = Cell{Value: v, Synced: v, Seen: asOf}
 	w := e.st.Fields[field]
 	if w == nil {
-		e.st.Fields[field] = &Want{Value: v, From: s, At: at}
+		e.st.Fields[field] = &Want{Value: v, From: s, At: at, Known: now}
 		return
 	}
 	if w.Value == v {
+		if (!had || c.Synced != w.Value) && (!at.Before(w.At) || (had && !c.Seen.Before(w.Known))) {
+			// The party typed the wanted value itself (it had not received it), not provably before the
+			// edit that set it (by the stamps, or because it still held another value once that edit
+			// was known): an edit of its own, which later edits elsewhere are judged against.
+			// Whether the others still hold it is not known from before: look again, so an edit they
+			// made meanwhile is judged against this one.
+			*w = Want{Value: v, From: s, At: at, Known: now}
+			for _, o := range e.pol.sides() {
+				if q := e.party(o); o != s && q.RecordID != "" && !q.Unlinked && q.Cells[field].Seen.Before(now) {
+					q.NeedRead = true
+				}
+			}
+		}
 		return // the party now holds the wanted value
 	}
 	e.st.CreateRefused = false // the deal changed: a refused mirror is tried again
@@ -260,28 +316,37 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at time.Tim
 		e.conflict(now, rule, s, v, w.From, w.Value, w.From, "settled by the field's one-way direction")
 		return
 	}
-	if (had && c.Synced == w.Value) || w.From == s {
-		*w = Want{Value: v, From: s, At: at}
+	if (had && c.Synced == w.Value && !c.Seen.Before(w.Known)) || w.From == s {
+		*w = Want{Value: v, From: s, At: at, Known: now}
 		e.acted(now, s, field)
 		return
 	}
 	// The party edited the field before the wanted value reached it: both edits are concurrent.
-	winner := e.settle(rule, w.From, w.At, s, at)
+	winner := e.settle(rule, w.From, w.Value, w.At, s, v, at)
 	details := "settled by policy " + string(rule.Conflict)
 	if rule.Direction.Source() != "" {
 		details = "settled by the field's one-way direction"
 	}
 	e.conflict(now, rule, s, v, w.From, w.Value, winner, details)
 	if winner == s {
-		*w = Want{Value: v, From: s, At: at}
+		*w = Want{Value: v, From: s, At: at, Known: now}
 		e.acted(now, s, field)
 	}
 }
 
 // settle picks the winner of a conflict between two parties' edits.
-func (e *Engine) settle(r Rule, p1 vocab.Side, at1 time.Time, p2 vocab.Side, at2 time.Time) vocab.Side {
+func (e *Engine) settle(r Rule, p1 vocab.Side, v1 string, at1 time.Time, p2 vocab.Side, v2 string, at2 time.Time) vocab.Side {
 	if src := r.Direction.Source(); src != "" {
 		return src
+	}
+	if r.Field == FlagField {
+		// One party took the deal out of co-sell while another put it back: out wins, as the safe
+		// reading of two crossing intents (stamps are per record, so their order is not known). The
+		// party that wants it back flags it again.
+		if v1 == "false" {
+			return p1
+		}
+		return p2
 	}
 	switch {
 	case r.Conflict == vocab.PreferA && (p1 == vocab.A || p2 == vocab.A):
@@ -335,6 +400,21 @@ func (e *Engine) deleted(now time.Time, s vocab.Side) {
 		gone = gone[len(gone)-maxGone:]
 	}
 	if e.pol.OnDelete == vocab.Recreate {
+		for _, f := range sortedFields(e.st.Fields) {
+			// A value outside the value map lived only in the deleted record: it goes with it. The
+			// field takes what another party holds, or waits for a party to give it one.
+			w := e.st.Fields[f]
+			if w.From != s || !isUnmapped(w.Value) {
+				continue
+			}
+			delete(e.st.Fields, f)
+			for _, o := range e.pol.sides() {
+				if c, ok := e.party(o).Cells[f]; ok && o != s && !e.party(o).Unlinked {
+					e.st.Fields[f] = &Want{Value: c.Synced, From: o, At: now, Known: now}
+					break
+				}
+			}
+		}
 		*p = Party{Gone: gone}
 		e.setIssue(now, s, "", vocab.IssueDeleted, fmt.Sprintf(
 			"%s deleted its record %s of the deal; it is recreated with every mapped field (on_delete: recreate)", e.pol.Name(s), rec))
@@ -424,6 +504,18 @@ func (e *Engine) Next(now time.Time) Step {
 		cmd.RecordID = p.RecordID
 	}
 	e.inflight = &cmd
+	if cmd.Kind == Write && cmd.Write.Create {
+		p := e.party(cmd.Side)
+		vals := maps.Clone(cmd.Write.Values)
+		if vals == nil {
+			vals = map[string]string{}
+		}
+		vals[FlagField] = "true"
+		p.Sent = append(p.Sent, Sent{Values: vals, At: now})
+		if len(p.Sent) > maxSent {
+			p.Sent = p.Sent[len(p.Sent)-maxSent:]
+		}
+	}
 	if mutantAdvanceBeforeAck && cmd.Kind == Write {
 		e.written(now, cmd, &Written{RecordID: cmd.RecordID}) // the rule under test, broken on purpose
 	}
@@ -462,7 +554,9 @@ func (e *Engine) plan() (Command, bool) {
 		if p.Unlinked {
 			continue
 		}
-		if p.NeedRead || (e.wouldCreate(s, false) && p.Observed < round) {
+		// A create whose outcome is unknown (its answer lost) is followed by a look, not by another
+		// create: the first may have been applied, and its record may no longer carry the co-sell id.
+		if p.NeedRead || (e.wouldCreate(s, false) && (p.Observed < round || len(p.Sent) > 0)) {
 			return Command{Kind: Read, Side: s}, true
 		}
 	}
@@ -577,7 +671,7 @@ const partnerOwnerKey = "@partner_owner"
 
 func (e *Engine) writeCmd(s vocab.Side) *WriteCmd {
 	vals := e.outOf(s)
-	w := &WriteCmd{}
+	w := &WriteCmd{UnmodifiedSince: e.party(s).Stamp} // written only over the record as last observed
 	if v, ok := vals[FlagField]; ok {
 		b := v == "true"
 		w.Enabled = &b
@@ -640,6 +734,12 @@ func (e *Engine) Done(now time.Time, res Result) {
 			r = *res.Reading
 			r.Side = cmd.Side
 		}
+		if !r.Found && cmd.RecordID == "" && p.RecordID != "" {
+			// Looked up by co-sell id before the record was known; it is known now (a user may have
+			// cleared its co-sell id): read it by id rather than take it for deleted.
+			p.NeedRead = true
+			break
+		}
 		e.observe(now, r, true)
 		p.Observed = e.round()
 	case Stamp:
@@ -673,7 +773,12 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 	if p.Refused == nil {
 		p.Refused = map[string]string{}
 	}
+	acked := now // the party holds what it acknowledged at least until the answer came
+	if w.ModifiedAt.After(acked) {
+		acked = w.ModifiedAt
+	}
 	if cmd.Write.Create {
+		p.Sent = nil
 		p.RecordID = w.RecordID
 		p.Owner = w.Owner
 		e.clearIssue(s, "", vocab.IssueRegistration)
@@ -686,7 +791,7 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 			e.trackStage(now) // the pilot hears of the deal's stage before its registration
 			e.report(now, pilot.Registered, e.st.Origin)
 		}
-		p.Cells[FlagField] = Cell{Value: "true", Synced: "true"}
+		p.Cells[FlagField] = Cell{Value: "true", Synced: "true", Seen: acked}
 	}
 	for _, f := range sortedKeys(cmd.Write.Values) {
 		want := cmd.Write.Values[f]
@@ -699,7 +804,7 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 		if !ok {
 			stored = want
 		}
-		p.Cells[f] = Cell{Value: stored, Synced: want}
+		p.Cells[f] = Cell{Value: stored, Synced: want, Seen: acked}
 		delete(p.Refused, f)
 		e.clearIssue(s, f, vocab.IssueRejected)
 	}
@@ -710,7 +815,7 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 	}
 	if cmd.Write.Enabled != nil {
 		v := strconv.FormatBool(*cmd.Write.Enabled)
-		p.Cells[FlagField] = Cell{Value: v, Synced: v}
+		p.Cells[FlagField] = Cell{Value: v, Synced: v, Seen: acked}
 	}
 	if cmd.Write.PartnerOwner != nil {
 		p.Shown = *cmd.Write.PartnerOwner
@@ -770,6 +875,15 @@ func (e *Engine) failed(now time.Time, cmd Command, f Failure) {
 	case f.Kind == NotFound:
 		p.NeedRead = true // a fresh read decides whether the record was deleted or moved
 		return
+	case f.Kind == Modified && cmd.Kind == Write:
+		// The record changed after the look this write was decided on (a user's edit, nothing written):
+		// read it again and decide again, at once, so that edit takes part in the decision.
+		p.NeedRead = true
+		if e.raced(p) {
+			e.log("info", "record changed since it was read; reading it again", "side", string(s), "record", cmd.RecordID)
+			return
+		}
+		f.Message = "the record keeps changing between the deal's read and its write: " + f.text()
 	case f.Kind == Rejected && cmd.Kind == Write:
 		e.rejected(now, cmd, f)
 		return
@@ -786,6 +900,14 @@ func (e *Engine) failed(now time.Time, cmd Command, f Failure) {
 		e.log("warn", "cannot read the pilot's status; registering", "error", f.Message)
 		return
 	}
+	// The retry comes after a backoff: every look taken in this round is stale by then. Read the
+	// parties again first, so an edit made meanwhile takes part in the decision (and a create that
+	// was applied is found, not upserted over).
+	for _, s := range e.pol.sides() {
+		if q := e.party(s); q != nil {
+			q.Observed = 0
+		}
+	}
 	delay := 30 * time.Second
 	if e.st.RetryDelay > 0 {
 		delay = min(e.st.RetryDelay*2, 10*time.Minute)
@@ -797,6 +919,20 @@ func (e *Engine) failed(now time.Time, cmd Command, f Failure) {
 	e.st.RetryAt = now.Add(delay)
 	e.setIssue(now, s, "", vocab.IssueUnavailable, f.Message)
 	e.log("warn", "step failed; will retry", "side", string(s), "step", string(cmd.Kind), "retryIn", delay.String(), "error", f.Message)
+}
+
+// maxRaces bounds the writes to one party a round retries at once after a Modified failure; past it,
+// the record keeps changing under the deal's writes, and the retry waits out a backoff, shown.
+const maxRaces = 3
+
+// raced counts a write refused because its record changed since the engine's look, and reports whether
+// it may be retried at once.
+func (e *Engine) raced(p *Party) bool {
+	if p.RaceRound != e.st.Round {
+		p.Races, p.RaceRound = 0, e.st.Round
+	}
+	p.Races++
+	return p.Races <= maxRaces
 }
 
 // rejected handles a write the CRM refused. Blamed fields are set aside (and shown) so the rest is
@@ -945,5 +1081,12 @@ func Display(v string) string {
 //
 //workflowcheck:ignore
 func sortedKeys(m map[string]string) []string {
+	return slices.Sorted(maps.Keys(m))
+}
+
+// sortedFields returns the fields that have a wanted value, sorted (see sortedKeys).
+//
+//workflowcheck:ignore
+func sortedFields(m map[string]*Want) []string {
 	return slices.Sorted(maps.Keys(m))
 }

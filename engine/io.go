@@ -72,6 +72,11 @@ type WriteCmd struct {
 	PartnerOwner *vocab.Owner `json:"partnerOwner,omitempty"`
 	// SourceOwnerEmail is the e-mail of the origin's owner, mapped to pick a new mirror's owner.
 	SourceOwnerEmail string `json:"sourceOwnerEmail,omitempty"`
+	// UnmodifiedSince, on a write to a linked record, is the modification stamp of the engine's last
+	// observation of it (Party.Stamp), which the write was decided on. A CRM with conditional writes
+	// (Salesforce) refuses the write when the record was modified after it, and the result is a Modified
+	// failure; one without (HubSpot) writes anyway.
+	UnmodifiedSince time.Time `json:"unmodifiedSince,omitzero"`
 }
 
 // NoteCmd is a note to mirror. Body is empty when the engine no longer holds it (a note carried across
@@ -98,6 +103,9 @@ const (
 	Unavailable FailureKind = "unavailable"
 	// NotFound: the record a write addressed does not exist (deleted, or merged away).
 	NotFound FailureKind = "not_found"
+	// Modified: a conditional write (WriteCmd.UnmodifiedSince) was refused, and nothing written, because
+	// the record changed after the observation the write was decided on.
+	Modified FailureKind = "modified"
 )
 
 // Failure is why a command did not complete.

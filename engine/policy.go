@@ -47,6 +47,9 @@ type Policy struct {
 	OnDelete vocab.OnDelete `json:"onDelete,omitempty"`
 	// Pilot says the deal reports to its pairing's pilot and asks it before a registration.
 	Pilot bool `json:"pilot"`
+	// Version names this policy's content, so a deal can tell a change event sent under another one
+	// (the pairing file was edited) and load the policy again; empty when unknown.
+	Version string `json:"version,omitempty"`
 }
 
 // Name returns a party's display name.

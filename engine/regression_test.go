@@ -37,6 +37,11 @@ type regCRM struct {
 	failNext  string
 	refuse    bool // refuse creates (a validation error)
 	normalise func(string) string
+	// conditional makes writes to a record honour WriteCmd.UnmodifiedSince, as Salesforce does.
+	conditional bool
+	// beforeWrite, when set, runs as a write arrives, before the CRM applies it: a user's edit landing
+	// between the engine's read and its write.
+	beforeWrite func()
 }
 
 func newRegCRM(side vocab.Side, clock *time.Time) *regCRM {
@@ -122,6 +127,13 @@ func (c *regCRM) run(cmd Command) Result {
 		} else if r = c.recs[cmd.RecordID]; r == nil {
 			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: NotFound, Message: "no such record"}}
 		}
+		if c.beforeWrite != nil && !w.Create {
+			c.beforeWrite()
+		}
+		if c.conditional && !w.Create && !w.UnmodifiedSince.IsZero() && r.stamp.After(w.UnmodifiedSince) {
+			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Modified, CRM: "salesforce",
+				Code: "ENTITY_FAILED_IFLASTMODIFIED_ON_UPDATE_CHECK", Message: "the record was modified after If-Unmodified-Since"}}
+		}
 		stored := map[string]string{}
 		for k, v := range w.Values {
 			if c.normalise != nil {
@@ -196,6 +208,16 @@ func (d *regDeal) settle() {
 	d.t.Fatalf("the engine did not settle: %v", d.log[max(0, len(d.log)-10):])
 }
 
+// editBeforeWrite makes a user of party s edit record id as the deal's next write to it arrives, after
+// the deal's read: the read-then-write race.
+func (d *regDeal) editBeforeWrite(s vocab.Side, id string, vals map[string]string) {
+	c := d.crm[s]
+	c.beforeWrite = func() {
+		c.beforeWrite = nil
+		c.edit(id, vals)
+	}
+}
+
 // deliver hands the engine a feed's reading of a record.
 func (d *regDeal) deliver(s vocab.Side, id string) {
 	d.e.Receive(d.clock, Change{Side: s, RecordID: id, Reading: d.crm[s].reading(id)})
@@ -258,21 +280,36 @@ func TestRegressionStaleReadingNeverOverridesANewerOne(t *testing.T) {
 }
 
 func TestRegressionEditedCoSellIDIsRestoredAndWritesGoToTheRecord(t *testing.T) {
-	d, a, b := registered(t)
-	d.crm[vocab.B].recs[b].coSellID = "CS-TYPO"
-	d.crm[vocab.B].edit(b, map[string]string{"amount": "2000"})
-	d.deliver(vocab.B, b)
-	d.settle()
-	assert.Equal(t, "CS-1", d.crm[vocab.B].recs[b].coSellID, "the co-sell id is restored")
-	assert.True(t, hasIssue(d.st, vocab.IssueCoSellID), "and shown as a sync issue")
-	assert.Equal(t, "2000", d.crm[vocab.A].recs[a].values["amount"])
-	d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
-	d.crm[vocab.B].recs[b].coSellID = "CS-TYPO-AGAIN"
-	d.deliver(vocab.A, a)
-	d.settle()
-	assert.Equal(t, 1, d.crm[vocab.B].creates, "no second mirror: writes go to the linked record id")
-	assert.Len(t, d.crm[vocab.B].recs, 1)
-	assert.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+	// A user overwrites the id on the mirror, or empties it (the feed routes a record with no id to its
+	// deal by the record directory).
+	for _, tc := range []struct{ name, id, shown string }{
+		{"edited", "CS-TYPO", `was changed to "CS-TYPO"; it is restored to CS-1`},
+		{"cleared", "", "was cleared; it is restored to CS-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, a, b := registered(t)
+			d.crm[vocab.B].recs[b].coSellID = tc.id
+			d.crm[vocab.B].edit(b, map[string]string{"amount": "2000"})
+			d.deliver(vocab.B, b)
+			d.settle()
+			assert.Equal(t, "CS-1", d.crm[vocab.B].recs[b].coSellID, "the co-sell id is restored")
+			require.True(t, hasIssue(d.st, vocab.IssueCoSellID), "and shown as a sync issue")
+			for _, is := range d.st.Issues {
+				if is.Kind == vocab.IssueCoSellID {
+					assert.Contains(t, is.Message, tc.shown)
+				}
+			}
+			assert.Equal(t, "2000", d.crm[vocab.A].recs[a].values["amount"], "the edit saved with it crosses")
+			assert.Equal(t, []LinkedRecord{{vocab.A, a}, {vocab.B, b}}, d.e.Linked(), "the mirror stays the deal's")
+			d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+			d.crm[vocab.B].recs[b].coSellID = "CS-TYPO-AGAIN"
+			d.deliver(vocab.A, a)
+			d.settle()
+			assert.Equal(t, 1, d.crm[vocab.B].creates, "no second mirror: writes go to the linked record id")
+			assert.Len(t, d.crm[vocab.B].recs, 1)
+			assert.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+		})
+	}
 }
 
 func TestRegressionDeletedMirror(t *testing.T) {
@@ -299,6 +336,7 @@ func TestRegressionDeletedMirror(t *testing.T) {
 		require.NotNil(t, m, "the mirror is recreated")
 		assert.Equal(t, map[string]string{"name": "Initech", "stage": "proposal", "amount": "1000", "next_step": "call"}, m.values,
 			"with the whole mapped record, not only the field that changed last")
+		assert.Equal(t, []LinkedRecord{{vocab.A, a}, {vocab.B, m.id}}, d.e.Linked(), "the new mirror replaces the deleted one (%s)", b)
 	})
 }
 
@@ -424,6 +462,23 @@ func TestRegressionNoWriteWhenNothingChanged(t *testing.T) {
 	assert.Equal(t, writes, d.crm[vocab.A].writes+d.crm[vocab.B].writes)
 }
 
+func TestRegressionEditBetweenReadAndWriteIsNotOverwritten(t *testing.T) {
+	d, a, b := registered(t)
+	d.crm[vocab.A].conditional = true // Acme is on Salesforce, whose writes can be conditional
+	d.crm[vocab.B].edit(b, map[string]string{"next_step": "send quote"})
+	// The deal reads Acme's record before writing Globex's next step there; an Acme rep saves their own
+	// next step between that read and the write.
+	d.editBeforeWrite(vocab.A, a, map[string]string{"next_step": "legal review"})
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, "legal review", d.crm[vocab.A].recs[a].values["next_step"], "the rep's edit is not overwritten")
+	assert.Equal(t, "legal review", d.crm[vocab.B].recs[b].values["next_step"], "the later edit wins and crosses")
+	require.Len(t, d.st.Conflicts, 1, "the decision saw both edits: a logged conflict")
+	assert.Equal(t, vocab.A, d.st.Conflicts[0].Winner)
+	assert.Empty(t, d.st.Issues, "a write refused once is no sync issue")
+	assert.Zero(t, d.st.RetryDelay, "and waits out no backoff")
+}
+
 func hasIssue(st State, kind string) bool {
 	for _, is := range st.Issues {
 		if is.Kind == kind {
@@ -440,4 +495,84 @@ func hasNotice(st State, ev vocab.Event) bool {
 		}
 	}
 	return false
+}
+
+// The defects the model-based test (model_test.go) found in the engine, each as the smallest history
+// that showed it. (The last one was in a first version of the fix for a lost create answer.)
+
+func TestModelFoundEditsCrossingOnTheSameValueAreAConflict(t *testing.T) {
+	d, a, b := registered(t)
+	// Globex moves the deal to closed_won and the engine sees it; before that reaches Acme, an Acme rep
+	// types closed_won too, and Globex moves on to a stage outside the value map.
+	d.crm[vocab.B].edit(b, map[string]string{"stage": "closed_won"})
+	d.deliver(vocab.B, b)
+	d.crm[vocab.A].edit(a, map[string]string{"stage": "closed_won"})
+	d.deliver(vocab.A, a)
+	d.crm[vocab.B].edit(b, map[string]string{"stage": "??Review"})
+	d.settle()
+	// Globex's record was last known at closed_won before Acme's edit was known: the two edits crossed.
+	require.NotEmpty(t, d.st.Conflicts, "crossing edits of one field are a logged conflict")
+	assert.Equal(t, "stage", d.st.Conflicts[len(d.st.Conflicts)-1].Field)
+}
+
+func TestModelFoundUnflagWinsOverACrossingReflag(t *testing.T) {
+	d, a, b := registered(t)
+	// Both partners take the deal out of co-sell; Acme puts it back before the engine heard of Globex.
+	d.crm[vocab.A].recs[a].enabled = false
+	d.crm[vocab.A].edit(a, nil)
+	d.crm[vocab.B].recs[b].enabled = false
+	d.crm[vocab.B].edit(b, nil)
+	d.deliver(vocab.A, a)
+	d.crm[vocab.A].recs[a].enabled = true
+	d.crm[vocab.A].edit(a, nil)
+	d.settle()
+	assert.True(t, d.st.Paused, "out of co-sell wins when an unflag and a re-flag cross")
+	assert.False(t, d.crm[vocab.A].recs[a].enabled)
+	assert.False(t, d.crm[vocab.B].recs[b].enabled)
+	require.NotEmpty(t, d.st.Conflicts, "the crossing is a logged conflict")
+	assert.Equal(t, FlagField, d.st.Conflicts[len(d.st.Conflicts)-1].Field)
+}
+
+func TestModelFoundRecreateTakesTheFieldFromTheLivingParty(t *testing.T) {
+	d := newRegDeal(t)
+	d.pol.OnDelete = vocab.Recreate
+	d.pol.Rules[1].Conflict = vocab.PreferA // Acme's stage wins a conflict: but not once its record is gone
+	d.e = New(d.pol, &d.st)
+	// Acme's stage is outside the value map, so the mirror is made without one.
+	a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "??Review", "amount": "1000", "next_step": "call"})
+	d.deliver(vocab.A, a)
+	d.settle()
+	b := d.crm[vocab.B].byCoSellID("CS-1")
+	require.NotNil(t, b)
+	require.NotContains(t, b.values, "stage")
+	// Acme deletes its record; Globex sets a stage and renames the deal.
+	delete(d.crm[vocab.A].recs, a)
+	d.crm[vocab.B].edit(b.id, map[string]string{"stage": "proposal", "name": "Initech EMEA"})
+	d.deliver(vocab.B, b.id)
+	d.settle()
+	m := d.crm[vocab.A].byCoSellID("CS-1")
+	require.NotNil(t, m, "Acme's record is recreated")
+	assert.Equal(t, "proposal", m.values["stage"], "the deleted record's unmapped value went with it")
+}
+
+func TestModelFoundACreateAppliedWithoutAnAnswerIsNoEdit(t *testing.T) {
+	d := newRegDeal(t)
+	a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
+	// The mirror's create is applied, but its answer is lost; then Acme renames the deal, and the
+	// next create fails before it is applied.
+	d.crm[vocab.B].failNext = "after"
+	d.deliver(vocab.A, a)
+	for i := 0; i < 10 && d.crm[vocab.B].creates == 0; i++ {
+		if step := d.e.Next(d.clock); step.Kind == Run {
+			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+		}
+	}
+	require.Equal(t, 1, d.crm[vocab.B].creates)
+	d.crm[vocab.A].edit(a, map[string]string{"name": "Initech Renewal"})
+	d.deliver(vocab.A, a)
+	d.crm[vocab.B].failNext = "before"
+	d.settle()
+	assert.Equal(t, "Initech Renewal", d.crm[vocab.A].recs[a].values["name"], "the first create's values are no edit of the mirror")
+	assert.Equal(t, "Initech Renewal", d.crm[vocab.B].byCoSellID("CS-1").values["name"])
+	assert.Empty(t, d.st.Conflicts)
 }

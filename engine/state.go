@@ -18,6 +18,7 @@ const (
 	maxSLAHistory    = 50
 	maxNotesPerRound = 20
 	maxGone          = 5
+	maxSent          = 3
 )
 
 // State is everything a deal carries: it is the only memory of the engine, and what continue-as-new
@@ -84,6 +85,10 @@ type Party struct {
 	Stamp time.Time `json:"stamp,omitzero"`
 	// Observed is the round in which the record was last read or written.
 	Observed int `json:"observed"`
+	// Races counts the writes refused in round RaceRound because the record changed after the look they
+	// were decided on (a Modified failure); each is read again at once, up to maxRaces in a round.
+	Races     int `json:"races,omitempty"`
+	RaceRound int `json:"raceRound,omitempty"`
 	// NeedRead asks for a fresh read: a bare trigger, a stale reading that disagreed, a write that found
 	// no record.
 	NeedRead bool `json:"needRead,omitempty"`
@@ -95,6 +100,9 @@ type Party struct {
 	// Gone lists record ids the party deleted (the last few), so a late reading of one is not taken
 	// for the deal's record again.
 	Gone []string `json:"gone,omitempty"`
+	// Sent holds the values of the creates issued to this party and not yet acknowledged or observed
+	// (the last few: a create whose answer was lost may have been applied, and so may its retry).
+	Sent []Sent `json:"sent,omitempty"`
 	// Owner is the record's owner; Shown the partner owner the record shows.
 	Owner vocab.Owner `json:"owner"`
 	Shown vocab.Owner `json:"shown"`
@@ -106,6 +114,18 @@ type Party struct {
 type Cell struct {
 	Value  string `json:"v"`
 	Synced string `json:"s"`
+	// Seen is the latest time the party is known to have held Value: the time of the engine's own read
+	// or of a write's acknowledgement, or the stamp of a delivered reading. A party's next edit follows
+	// the wanted value only if it was known to hold it after the wanted value was set; otherwise the
+	// two edits may have crossed, and they are a conflict.
+	Seen time.Time `json:"t,omitzero"`
+}
+
+// Sent is a create the engine issued: the values it carried and when it was issued (the record holds
+// them at least from then, if it was applied).
+type Sent struct {
+	Values map[string]string `json:"values"`
+	At     time.Time         `json:"at"`
 }
 
 // Want is the value of a field every receiving party should hold, with the party whose edit set it and
@@ -114,6 +134,9 @@ type Want struct {
 	Value string     `json:"v"`
 	From  vocab.Side `json:"from"`
 	At    time.Time  `json:"at"`
+	// Known is when the engine learnt of that edit: the edit happened before it. A party known to hold
+	// the value only from an earlier time may have edited the field without having seen this one.
+	Known time.Time `json:"k,omitzero"`
 }
 
 // PendingNote is a shared note waiting to be mirrored to the other parties.

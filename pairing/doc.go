@@ -21,6 +21,10 @@
 //	                                # except HubSpot's midnight-UTC dates, which are never shifted
 //	    deal: { cosell_id: …, enabled: …, owner: …, partner_owner_name: …, partner_owner_email: … }
 //	                                # optional renames of the bookkeeping fields; see DefaultDealFields
+//	    route: { field: CoSell_Partner__c, values: [Globex] }
+//	                                # optional: a newly flagged deal of this connection starts in this
+//	                                # pairing only if the field holds one of the values (whole, any case);
+//	                                # required on every pairing that shares the connection (CheckShared)
 //	fields:                         # required, at least one
 //	  - name: stage                 # canonical name, [a-z][a-z0-9_]*, unique
 //	    type: picklist              # text (default) | number | date | picklist
@@ -72,11 +76,29 @@
 //	  lost_stages: [closed_lost]    # default closed_lost, lost; no stage in both
 //	  currency: USD                 # ISO 4217, default USD
 //	  managers: { a: [maria.manager@acme.example], b: [kim.manager@globex.example] }
+//	cosell:                         # optional; defaults: cosell.Defaults.WithDefaults, attribution.DefaultRules
+//	  model: partner_led            # partner_led (default) | vendor_led | true_cosell
+//	  motion: sell_with             # sell_with (default) | sell_through | sell_to
+//	  vendor: b                     # a | b; default: from who registers each deal
+//	  currency: EUR                 # optional ISO 4217: deals in another currency are refused; must match an
+//	                                # enabled pilot's
+//	  stages: { needs_analysis: discovery }   # keys: canonical stage values; values: the six playbook stages
+//	  split: { sourcing: 20%, selling: 40%, technical_validation: 25%, influence: 15% }
+//	                                # roles left out earn nothing; shares above 0, two decimals, total 100%
+//	  pool: { solo: 20%, cosell: 25%, true_cosell: 30% }   # co-sell rates at least solo, at most 100%
+//	  rules:
+//	    selling_stages: [discovery, proposal, close]      # playbook stages, each once
+//	    technical_validation: { kinds: [demo, technical_validation], min_touchpoints: 1 }
+//	    influence: { kinds: [intro, meeting, …], min_touchpoints: 1 }   # touchpoint kinds, each once
 //
 // # Validation
 //
 // Load and Parse check everything an admin can get wrong that does not need a CRM connection, and report
 // every problem at once as a *Problems error whose lines read file:line:col: message, with a hint below.
+// CheckShared checks a pairing against the others a worker serves (one id each; pairings sharing a CRM
+// connection agree on its kind and bookkeeping fields and route new deals by disjoint values), with the
+// same file:line:col problems, placed in the file that is refused.
+//
 // Checking the mapping against a live CRM schema (field and picklist value existence) is a separate step
 // that needs a connector, so it is not done here.
 //
@@ -85,6 +107,6 @@
 // Top-level sections are decoded in the order of the sections table in parse.go. A new section is one
 // table entry and one decode function that reads its node with the decoder's helpers (object, mapping,
 // str, list, choice, boolean, whole, percent, emails), which report unknown keys, wrong types and missing
-// keys with positions, and fills a new field on Pairing. sla, escalation, notifications and pilot were
-// added this way; pilot.go is the most recent.
+// keys with positions, and fills a new field on Pairing. sla, escalation, notifications, pilot and cosell
+// were added this way; cosell.go is the most recent.
 package pairing

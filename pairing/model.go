@@ -1,7 +1,9 @@
 package pairing
 
 import (
+	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/cosell"
 	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/sla"
 	"github.com/cosellsync/cosell/vocab"
@@ -71,10 +73,26 @@ type Pairing struct {
 	// Pilot.Enabled is true only when the section says `enabled: true`: then the worker starts the
 	// pairing's pilot on boot.
 	Pilot pilot.Config `json:"pilot"`
+	// CoSell holds the pairing's co-sell defaults (section cosell): the model and motion a new deal
+	// gets, which side plays the vendor, and how stage values map to the playbook's stages; always with
+	// the playbook's defaults filled in.
+	CoSell cosell.Defaults `json:"cosell"`
+	// Attribution holds the published attribution rules (section cosell): currency, role split,
+	// commission pool and role rules; always with the playbook's defaults filled in.
+	Attribution attribution.Rules `json:"attribution"`
 	// OnDelete says what a deal does when a partner deletes its record (section sync; default unlink).
 	OnDelete vocab.OnDelete `json:"onDelete"`
 	// Path is the file the pairing was loaded from, for messages.
 	Path string `json:"path,omitempty"`
+	// IDAt is where the pairing's id is written, for problems found across files (CheckShared).
+	IDAt Position `json:"-"`
+}
+
+// Position is where a key sits in a pairing file. Problems found across files (two pairings sharing a
+// connection) are reported at the position of the file that is refused and name the other's.
+type Position struct {
+	Line   int
+	Column int
 }
 
 // Partner is one company in the pairing and its CRM connection.
@@ -89,6 +107,30 @@ type Partner struct {
 	Timezone string `json:"timezone"`
 	// Deal names the co-sell bookkeeping fields, with defaults per CRM kind.
 	Deal connectors.DealFields `json:"deal"`
+	// Route, when set, says which newly flagged deals of this partner's connection start a deal in this
+	// pairing: those whose Field holds one of Values. Pairings that share a connection must each have
+	// one, on one field, with no value in common (CheckShared), so a new deal starts in exactly one.
+	Route *Route `json:"route,omitempty"`
+	// At is where the partner's keys are written, for problems found across files.
+	At PartnerPositions `json:"-"`
+}
+
+// PartnerPositions are the positions of a partner's keys that cross-file checks point at.
+type PartnerPositions struct {
+	Connection Position
+	// Deal is the deal: key, or the connection when the partner keeps the default bookkeeping fields.
+	Deal  Position
+	Route Position
+}
+
+// Route picks the newly flagged deals of a CRM connection that belong to one pairing, by the value of
+// one field of the deal (for example a picklist naming the partner).
+type Route struct {
+	// Field is the CRM field, read on every deal of the connection.
+	Field string `json:"field"`
+	// Values are the field's values that select this pairing, matched whole, ignoring case and the
+	// spaces around them.
+	Values []string `json:"values"`
 }
 
 // Field maps one canonical deal field to a field on each side.

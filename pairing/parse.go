@@ -38,7 +38,8 @@ var sections = []section{
 	{key: "sla", decode: decodeSLA},               // after fields: stage budgets name the stage field's values
 	{key: "escalation", decode: decodeEscalation}, // after sla: replaces its default ladder
 	{key: "notifications", decode: decodeNotifications},
-	{key: "pilot", decode: decodePilot}, // after fields: won and lost stages name the stage field's values
+	{key: "pilot", decode: decodePilot},   // after fields: won and lost stages name the stage field's values
+	{key: "cosell", decode: decodeCoSell}, // after fields and pilot: stages name the stage field's values; one currency
 	{key: "sync", decode: decodeSync},
 }
 
@@ -161,6 +162,7 @@ func decodeHeader(d *decoder, at, n *yaml.Node, p *Pairing) {
 		return
 	}
 	p.ID = d.str(o, "id", true, "give the pairing an id such as acme-globex")
+	p.IDAt = posOf(o.pos("id"))
 	if p.ID != "" && !pairingID.MatchString(p.ID) {
 		d.report(o.pos("id"), fmt.Sprintf("invalid pairing id %q", p.ID),
 			"use 2 to 63 lower-case letters, digits and hyphens, starting with a letter or digit, e.g. acme-globex; it becomes part of workflow ids")

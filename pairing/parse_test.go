@@ -177,7 +177,9 @@ func TestDemoPairing(t *testing.T) {
 	assert.Equal(t, "acme-globex", p.ID)
 	assert.Equal(t, "Acme × Globex", p.Name)
 	assert.Equal(t, pairing.Partner{Name: "Acme", CRM: pairing.Salesforce, Connection: "acme-sf", Timezone: "UTC",
-		Deal: pairing.DefaultDealFields(pairing.Salesforce)}, p.A)
+		Deal: pairing.DefaultDealFields(pairing.Salesforce), At: p.A.At}, p.A)
+	assert.Equal(t, pairing.Position{Line: 21, Column: 17}, p.A.At.Connection, "kept for problems found across files")
+	assert.Equal(t, p.A.At.Connection, p.A.At.Deal, "no deal: key, so the connection stands for it")
 	assert.Equal(t, "globex-hs", p.B.Connection)
 	assert.Equal(t, pairing.HubSpot, p.B.CRM)
 
@@ -277,7 +279,7 @@ func TestUnknownKeyFarFromAnyKnownListsThem(t *testing.T) {
 			found = true
 			assert.Equal(t, 2, p.Line)
 			assert.Equal(t, 1, p.Column)
-			assert.Equal(t, "the keys allowed here are version, pairing, partners, fields, owners, notes, sla, escalation, notifications, pilot or sync", p.Hint)
+			assert.Equal(t, "the keys allowed here are version, pairing, partners, fields, owners, notes, sla, escalation, notifications, pilot, cosell or sync", p.Hint)
 		}
 	}
 	assert.True(t, found, err.Error())

@@ -62,6 +62,10 @@ func (p *Pairing) DealFields(s Side) connectors.DealFields {
 			df.Mapped = append(df.Mapped, name)
 		}
 	}
+	// The route's field is read on every deal too: the feed picks a new deal's pairing by it.
+	if r := p.Partner(s).Route; r != nil && !slices.ContainsFunc(df.Mapped, func(m string) bool { return strings.EqualFold(m, r.Field) }) {
+		df.Mapped = append(df.Mapped, r.Field)
+	}
 	return df
 }
 
@@ -103,7 +107,7 @@ func loadZone(name string) (*time.Location, error) {
 var connectionName = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
 // partnerKeys are the keys of partners › a and partners › b.
-var partnerKeys = []string{"name", "crm", "connection", "timezone", "deal"}
+var partnerKeys = []string{"name", "crm", "connection", "timezone", "deal", "route"}
 
 // dealKeys are the keys of partners › x › deal, each naming one bookkeeping field.
 var dealKeys = []string{"cosell_id", "enabled", "owner", "partner_owner_name", "partner_owner_email"}
@@ -156,6 +160,11 @@ func (d *decoder) partner(at, n *yaml.Node, s Side) (Partner, *yaml.Node) {
 
 	part.Connection = d.str(o, "connection", true, "name the credential set the worker reads for this partner, e.g. acme-sf")
 	var conn *yaml.Node
+	part.At.Connection = posOf(o.pos("connection"))
+	part.At.Deal = part.At.Connection
+	if o.keys["deal"] != nil {
+		part.At.Deal = posOf(o.keys["deal"])
+	}
 	if part.Connection != "" {
 		if connectionName.MatchString(part.Connection) {
 			conn = o.pos("connection")
@@ -175,7 +184,63 @@ func (d *decoder) partner(at, n *yaml.Node, s Side) (Partner, *yaml.Node) {
 
 	part.Deal = DefaultDealFields(part.CRM)
 	d.deal(o, &part.Deal)
+	if o.keys["route"] != nil {
+		part.At.Route = posOf(o.keys["route"])
+		part.Route = d.route(o, part.Deal)
+	}
 	return part, conn
+}
+
+// routeKeys are the keys of partners › x › route.
+var routeKeys = []string{"field", "values"}
+
+// route decodes a partner's route: the field that picks a newly flagged deal's pairing, and the values
+// that pick this one.
+func (d *decoder) route(parent *object, df connectors.DealFields) *Route {
+	o := d.object(parent.keys["route"], parent.node("route"), parent.path+" › route", routeKeys...)
+	if o == nil {
+		return nil
+	}
+	r := &Route{Field: d.str(o, "field", true, "name the CRM field that says which partner a deal is co-sold with, e.g. CoSell_Partner__c")}
+	if key, ok := bookkeeping(df, r.Field); ok {
+		d.report(o.pos("field"), fmt.Sprintf("%s › field is the %s bookkeeping field", o.path, key),
+			"route by a field of its own that names the partner, e.g. CoSell_Partner__c")
+	}
+	seen := map[string]*yaml.Node{}
+	for _, n := range d.list(o, "values", true, "list the field's values that select this pairing, e.g. [Globex]") {
+		if n.Kind != yaml.ScalarNode || strings.TrimSpace(n.Value) == "" {
+			d.report(n, o.path+" › values holds an entry that is not a single value", "write each value as text, e.g. [Globex, \"Globex Inc\"]")
+			continue
+		}
+		v := strings.TrimSpace(n.Value)
+		if first, dup := seen[strings.ToLower(v)]; dup {
+			d.report(n, fmt.Sprintf("%s › values has %q twice (first on line %d)", o.path, v, first.Line), "remove one of them")
+			continue
+		}
+		seen[strings.ToLower(v)] = n
+		r.Values = append(r.Values, v)
+	}
+	if r.Field == "" || len(r.Values) == 0 {
+		return nil
+	}
+	return r
+}
+
+// Matches reports whether a deal whose route field holds v belongs to the route's pairing.
+func (r *Route) Matches(v any) bool {
+	if r == nil || v == nil {
+		return false
+	}
+	s := strings.TrimSpace(fmt.Sprint(v))
+	return slices.ContainsFunc(r.Values, func(want string) bool { return strings.EqualFold(want, s) })
+}
+
+// posOf is where a node sits.
+func posOf(n *yaml.Node) Position {
+	if n == nil {
+		return Position{}
+	}
+	return Position{Line: n.Line, Column: n.Column}
 }
 
 // deal applies a partner's deal: overrides to the defaults of its CRM kind.
@@ -221,10 +286,15 @@ func (d *decoder) deal(parent *object, df *connectors.DealFields) {
 // bookkeeping names the deal: key under which side s keeps CRM field name, if it is one of its
 // bookkeeping fields.
 func bookkeeping(df connectors.DealFields, name string) (string, bool) {
-	for i, v := range []string{df.CoSellID, df.Enabled, df.Owner, df.PartnerOwnerName, df.PartnerOwnerEmail} {
+	for i, v := range bookkeepingFields(df) {
 		if v != "" && strings.EqualFold(v, name) {
 			return dealKeys[i], true
 		}
 	}
 	return "", false
+}
+
+// bookkeepingFields lists a partner's bookkeeping fields in the order of dealKeys.
+func bookkeepingFields(df connectors.DealFields) []string {
+	return []string{df.CoSellID, df.Enabled, df.Owner, df.PartnerOwnerName, df.PartnerOwnerEmail}
 }

@@ -1,7 +1,6 @@
 package pairing_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
@@ -85,11 +84,7 @@ func TestPilotSectionParses(t *testing.T) {
 
 // Problems beyond the one-per-file broken set: each snippet appended to base gives exactly one problem.
 func TestPilotProblems(t *testing.T) {
-	cases := []struct {
-		name, yaml string
-		line       int // in the appended snippet, 1-based
-		msg, hint  string
-	}{
+	cases := []problemCase{
 		{"misspelt section", "pilt:\n  enabled: true\n", 1, "unknown key pilt in the file", "did you mean pilot?"},
 		{"section a list", "pilot:\n  - enabled: true\n", 2, "pilot must be a map, not a list", "remove the leading `- `"},
 		{"day zero", "pilot:\n  day: 0s\n", 2, "pilot › day must be longer than zero", "24h"},
@@ -130,32 +125,11 @@ func TestPilotProblems(t *testing.T) {
 		{"currency lower case", "pilot:\n  currency: eur\n", 2, `invalid currency "eur" in pilot`, "write it in upper case: EUR"},
 		{"currency a name", "pilot:\n  currency: dollars\n", 2, `invalid currency "dollars" in pilot`, "ISO 4217"},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := parseWith(t, c.yaml)
-			require.Error(t, err)
-			var ps *pairing.Problems
-			require.True(t, errors.As(err, &ps), err.Error())
-			require.Len(t, ps.List, 1, err.Error())
-			got := ps.List[0]
-			assert.Equal(t, baseLines+c.line, got.Line, got.String())
-			assert.Contains(t, got.Message, c.msg)
-			assert.Contains(t, got.Hint, c.hint)
-		})
-	}
+	checkProblems(t, cases)
 }
 
 func TestPilotStagesNeedAStagePicklist(t *testing.T) {
-	_, err := pairing.Parse("p.yaml", []byte(`version: 1
-pairing: { id: ab, name: A × B }
-partners:
-  a: { name: A, crm: salesforce, connection: a-sf }
-  b: { name: B, crm: hubspot, connection: b-hs }
-fields:
-  - { name: name, a: Name, b: dealname }
-owners:
-  fallback: { a: ops@a.example, b: ops@b.example }
-pilot:
+	_, err := pairing.Parse("p.yaml", []byte(noStageBase+`pilot:
   enabled: true
   won_stages: [closed_won]
 `))
@@ -164,16 +138,7 @@ pilot:
 
 	// Without won_stages or lost_stages, a pairing without a stage picklist still runs a pilot: won and
 	// lost events close its deals.
-	p, err := pairing.Parse("p.yaml", []byte(`version: 1
-pairing: { id: ab, name: A × B }
-partners:
-  a: { name: A, crm: salesforce, connection: a-sf }
-  b: { name: B, crm: hubspot, connection: b-hs }
-fields:
-  - { name: name, a: Name, b: dealname }
-owners:
-  fallback: { a: ops@a.example, b: ops@b.example }
-pilot: { enabled: true }
+	p, err := pairing.Parse("p.yaml", []byte(noStageBase+`pilot: { enabled: true }
 `))
 	require.NoError(t, err)
 	assert.True(t, p.Pilot.Enabled)

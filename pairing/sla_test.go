@@ -48,6 +48,44 @@ func parseWith(t *testing.T, sections string) (*pairing.Pairing, error) {
 	return pairing.Parse("p.yaml", []byte(base+sections))
 }
 
+// noStageBase is a valid pairing of 9 lines with no stage field, for the sections that need one.
+const noStageBase = `version: 1
+pairing: { id: ab, name: A × B }
+partners:
+  a: { name: A, crm: salesforce, connection: a-sf }
+  b: { name: B, crm: hubspot, connection: b-hs }
+fields:
+  - { name: name, a: Name, b: dealname }
+owners:
+  fallback: { a: ops@a.example, b: ops@b.example }
+`
+
+// problemCase is a snippet appended to base that must give exactly one problem.
+type problemCase struct {
+	name, yaml string
+	line       int // in the appended snippet, 1-based
+	msg, hint  string
+}
+
+// checkProblems parses base with each case's snippet and checks its one problem: its line, and that
+// its message and hint say what the case expects.
+func checkProblems(t *testing.T, cases []problemCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := parseWith(t, c.yaml)
+			require.Error(t, err)
+			var ps *pairing.Problems
+			require.True(t, errors.As(err, &ps), err.Error())
+			require.Len(t, ps.List, 1, err.Error())
+			got := ps.List[0]
+			assert.Equal(t, baseLines+c.line, got.Line, got.String())
+			assert.Contains(t, got.Message, c.msg)
+			assert.Contains(t, got.Hint, c.hint)
+		})
+	}
+}
+
 func TestSLASectionsAbsentGiveDefaults(t *testing.T) {
 	p, err := parseWith(t, "")
 	require.NoError(t, err)
@@ -147,11 +185,7 @@ func TestNotificationsParse(t *testing.T) {
 
 // Problems beyond the one-per-file broken set: each snippet appended to base gives exactly one problem.
 func TestSLAProblems(t *testing.T) {
-	cases := []struct {
-		name, yaml string
-		line       int // in the appended snippet, 1-based
-		msg, hint  string
-	}{
+	cases := []problemCase{
 		{"business hours without a dash", "sla:\n  business_hours: \"9 to 5\"\n", 2, `invalid business_hours "9 to 5" in sla: want opening-closing`, `"09:00-17:00"`},
 		{"business hours not a time", "sla:\n  business_hours: \"9am-5pm\"\n", 2, `business hours start: "9am" is not a time written HH:MM`, ""},
 		{"warn_at zero", "sla:\n  warn_at: 0\n", 2, `invalid warn_at "0"`, "between 0 and 1"},
@@ -187,32 +221,11 @@ func TestSLAProblems(t *testing.T) {
 		{"slack without a variable", "notifications:\n  slack:\n", 2, "notifications › slack › webhook_url_env is missing", "COSELL_SLACK_WEBHOOK_URL"},
 		{"unknown notifications key", "notifications:\n  email: true\n", 2, "unknown key email in notifications", ""},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			_, err := parseWith(t, c.yaml)
-			require.Error(t, err)
-			var ps *pairing.Problems
-			require.True(t, errors.As(err, &ps), err.Error())
-			require.Len(t, ps.List, 1, err.Error())
-			got := ps.List[0]
-			assert.Equal(t, baseLines+c.line, got.Line, got.String())
-			assert.Contains(t, got.Message, c.msg)
-			assert.Contains(t, got.Hint, c.hint)
-		})
-	}
+	checkProblems(t, cases)
 }
 
 func TestStagesNeedAStagePicklist(t *testing.T) {
-	_, err := pairing.Parse("p.yaml", []byte(`version: 1
-pairing: { id: ab, name: A × B }
-partners:
-  a: { name: A, crm: salesforce, connection: a-sf }
-  b: { name: B, crm: hubspot, connection: b-hs }
-fields:
-  - { name: name, a: Name, b: dealname }
-owners:
-  fallback: { a: ops@a.example, b: ops@b.example }
-sla:
+	_, err := pairing.Parse("p.yaml", []byte(noStageBase+`sla:
   stages:
     prospecting: 7d
 `))

@@ -15,15 +15,19 @@
 //	s.Apply(cfg, event)                       // for each deal event; redelivery is harmless
 //	s.Sample(cfg, day)                        // once a pilot day: pipeline value and open deals
 //	card := pilot.Score(cfg, id, name, s, solo, day, at)   // at each checkpoint; the last carries a Proposal
+//	card = pilot.ScoreAttributed(cfg, id, name, s, solo, records, day, at) // the same, with attributions
 //	card.Markdown(), card.HTML()              // what the scorecard activity publishes
 //	cfg = cfg.Raised(); s = s.Next(at)        // after "scale": the next window, targets raised
 //
 // A pilot day is Config.Day long (24 h; demos and tests shorten it), so a 90-day pilot can run in
 // minutes; durations such as a sales cycle are measured in pilot days.
 //
-// # What is not measured yet
+// # Attribution
 //
-// Role-based attribution splits and touchpoints are separate issues. Until they land, revenue
-// attributable to the partnership is the full amount of won co-sell deals, and the scorecard lists the
-// inputs it lacks (Scorecard.Lacking) instead of inventing numbers.
+// ScoreAttributed is Score given the window's attribution records (package attribution): revenue
+// attributable to the partnership is then the won deals both partners hold a part of the pool in, and
+// the dispute rate is disputed attributions over attributions (attribution.Summarize), in the pilot's
+// currency only. Without records (Score, or a nil list) revenue attributable to the partnership is the
+// full amount of won co-sell deals and the dispute rate counts dispute events over the deals tracked;
+// the scorecard then lists LackAttribution among the inputs it lacks instead of inventing numbers.
 package pilot

@@ -103,8 +103,14 @@ func (c Scorecard) disputeText() string {
 	if !m.DisputeRate.Valid {
 		return NoData
 	}
-	return percentOf(m.DisputeRate) + " (" + m.DisputeHealth + ", " + Count(m.DisputedDeals) + " of " +
-		plural(m.Deals, "deal", "deals") + ")"
+	of := plural(m.Deals, "deal", "deals")
+	if m.Attributions > 0 {
+		of = plural(m.Attributions, "attributed deal", "attributed deals")
+		if m.OpenDisputes > 0 {
+			of += ", " + Count(m.OpenDisputes) + " open"
+		}
+	}
+	return percentOf(m.DisputeRate) + " (" + m.DisputeHealth + ", " + Count(m.DisputedDeals) + " of " + of + ")"
 }
 
 // countsNote adds the counts behind a win rate: " (3 won, 2 lost)".

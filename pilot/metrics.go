@@ -83,8 +83,9 @@ type Metrics struct {
 	// to close, solo from creation to close (deals whose start is known).
 	JointCycleDays Ratio `json:"jointCycleDays"`
 	SoloCycleDays  Ratio `json:"soloCycleDays"`
-	// AttributableRevenue is revenue attributable to the partnership. Until attribution splits exist it
-	// is ClosedRevenue: won co-sell deals in full.
+	// AttributableRevenue is revenue attributable to the partnership: with attribution records
+	// (ScoreAttributed), the won deals in which both partners hold a part of the commission pool;
+	// without them, ClosedRevenue: won co-sell deals in full.
 	AttributableRevenue float64 `json:"attributableRevenue"`
 	// PipelineValue is the open co-sell pipeline now.
 	PipelineValue float64 `json:"pipelineValue"`
@@ -101,13 +102,18 @@ type Metrics struct {
 	SLABreaches int `json:"slaBreaches"`
 	Conflicts   int `json:"conflicts"`
 	// Deals counts every co-sell deal the window tracks (registered in it or carried over): the
-	// denominator of the dispute rate.
+	// denominator of the dispute rate when there are no attribution records.
 	Deals int `json:"deals"`
-	// DisputeRate is the share of those deals with an attribution dispute.
+	// Attributions counts the attribution records of deals won in the window (ScoreAttributed): when
+	// given, the denominator of the dispute rate, since only an attribution can be disputed.
+	Attributions int `json:"attributions,omitempty"`
+	// DisputeRate is the share of those deals (or attributions) with an attribution dispute.
 	DisputeRate   Ratio  `json:"disputeRate"`
 	DisputeHealth string `json:"disputeHealth"`
 	DisputedDeals int    `json:"disputedDeals"`
-	Touchpoints   int    `json:"touchpoints"`
+	// OpenDisputes counts the disputes of those attributions no approver has resolved yet.
+	OpenDisputes int `json:"openDisputes,omitempty"`
+	Touchpoints  int `json:"touchpoints"`
 }
 
 // Measure computes a window's metrics from its summary and the solo baseline, as of at. Solo deals

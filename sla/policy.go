@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/cosellsync/cosell/cosell"
 )
 
 // Policy defaults: the co-sell playbook's.
@@ -32,17 +34,15 @@ func DefaultLadder() []Level {
 
 // playbook is the stage plan of a 90-day co-sell (days 1–7 identification, 8–21 discovery, 22–35
 // solution presentation, 36–60 evaluation, 61–75 proposal and negotiation, 76–90 close) as a maximum
-// duration per stage, under the names CRMs commonly give those stages.
-var playbook = []struct {
-	names  []string
-	budget time.Duration
-}{
-	{[]string{"identification", "prospecting"}, 7 * Day},
-	{[]string{"discovery", "qualification"}, 14 * Day},
-	{[]string{"solution", "solution_presentation", "presentation"}, 14 * Day},
-	{[]string{"evaluation", "decision"}, 25 * Day},
-	{[]string{"proposal", "negotiation", "proposal_negotiation"}, 15 * Day},
-	{[]string{"close", "closing"}, 15 * Day},
+// duration per stage. The names CRMs commonly give those stages are cosell's (cosell.StageOf), so the
+// stage budgets and the stage leads always agree on which CRM stage is which.
+var playbook = map[cosell.Stage]time.Duration{
+	cosell.Identification: 7 * Day,
+	cosell.Discovery:      14 * Day,
+	cosell.Presentation:   14 * Day,
+	cosell.Evaluation:     25 * Day,
+	cosell.Proposal:       15 * Day,
+	cosell.Close:          15 * Day,
 }
 
 // DefaultStageBudget is the playbook's maximum duration for a canonical stage name, so a pairing that
@@ -54,10 +54,8 @@ func DefaultStageBudget(stage string) (time.Duration, bool) {
 	if ClosedStage(name) {
 		return 0, false
 	}
-	for _, p := range playbook {
-		if slices.Contains(p.names, name) {
-			return p.budget, true
-		}
+	if s, ok := cosell.StageOf(name); ok {
+		return playbook[s], true
 	}
 	return 0, false
 }
@@ -155,9 +153,9 @@ func (p Policy) Scaled(factor float64) Policy {
 	q.RegistrationAcceptance = scale(p.RegistrationAcceptance)
 	q.RequestResponse = scale(p.RequestResponse)
 	q.Stages = map[string]time.Duration{}
-	for _, pb := range playbook {
-		for _, name := range pb.names {
-			q.Stages[name] = scale(pb.budget)
+	for _, st := range cosell.Stages {
+		for _, name := range st.Names() {
+			q.Stages[name] = scale(playbook[st])
 		}
 	}
 	// The order of a map range cannot change the map it builds.

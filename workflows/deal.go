@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -43,9 +44,14 @@ type deal struct {
 	in  api.DealInput
 	st  api.DealState
 	eng *engine.Engine
+	// published is the deal's entry in the record directory as this run last set it (or was started
+	// with: continue-as-new carries search attributes).
+	published []string
 	// sending marks the notice channels whose courier runs; inFlight counts notice sends running.
 	sending  map[string]bool
 	inFlight int
+	// askedPolicy is the policy version a change event last made the deal load.
+	askedPolicy string
 	// steps counts the commands this run carried out; firstRound is the engine's round when it began.
 	steps      int
 	firstRound int
@@ -59,6 +65,7 @@ func (d *deal) run(ctx workflow.Context) error {
 	}
 	d.eng = engine.New(pol, &d.st)
 	d.firstRound = d.st.Round
+	d.published, _ = workflow.GetTypedSearchAttributes(ctx).GetKeywordList(api.CoSellRecords)
 	for {
 		d.drain(ctx, ch)
 		d.eng.Tick(workflow.Now(ctx))
@@ -150,12 +157,41 @@ func (d *deal) drain(ctx workflow.Context, ch workflow.ReceiveChannel) {
 }
 
 func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
+	d.reloadPolicy(ctx, ev.Policy)
 	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes})
 }
 
-// flush carries out the engine's effects (log lines, pilot reports) and starts a courier for every
-// notice channel with work.
+// policyReloadVersion gates reloading the policy mid-run: histories recorded before it never reload.
+const policyReloadVersion = "policy-reload"
+
+// reloadPolicy loads the pairing's policy again when a change event was sent under another version of
+// it (the pairing file was edited), before the change is decided on, so a running deal follows the
+// file from its next change on. Each version is asked for once: a worker that serves an older file
+// (during a rollout) does not make every change load the policy. A failed load keeps the policy the
+// deal has; the next change of another version tries again.
+func (d *deal) reloadPolicy(ctx workflow.Context, version string) {
+	if version == "" || version == d.eng.Policy().Version || version == d.askedPolicy {
+		return
+	}
+	if workflow.GetVersion(ctx, policyReloadVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	d.askedPolicy = version
+	var p activities.Policy
+	if err := workflow.ExecuteActivity(withCRM(ctx), a.LoadPolicy, activities.PolicyInput{PairingID: d.in.PairingID}).Get(ctx, &p); err != nil {
+		workflow.GetLogger(ctx).Warn("cannot load the edited pairing policy; deciding with the one loaded before", "deal", d.in.CoSellID, "error", err)
+		return
+	}
+	if p.Version != d.eng.Policy().Version {
+		workflow.GetLogger(ctx).Info("pairing policy reloaded", "deal", d.in.CoSellID, "pairing", d.in.PairingID, "version", p.Version)
+		d.eng.SetPolicy(p)
+	}
+}
+
+// flush carries out the engine's effects (log lines, pilot reports), publishes the records the deal is
+// linked to, and starts a courier for every notice channel with work.
 func (d *deal) flush(ctx workflow.Context) {
+	d.publish(ctx)
 	log := workflow.GetLogger(ctx)
 	for _, ef := range d.eng.TakeEffects() {
 		switch {
@@ -182,6 +218,36 @@ func (d *deal) flush(ctx workflow.Context) {
 	}
 }
 
+// directoryVersion gates the record directory: histories recorded before it upsert no search attribute.
+const directoryVersion = "record-directory"
+
+// publish keeps the deal's entry in the record directory (the CoSellRecords search attribute) equal to
+// the records the engine links, so a feed routes a record that lost its co-sell id here. The entry is
+// upserted in the workflow task that learns of a change (the task completing a mirror's create, say),
+// so it is visible to the feeds about as soon as the record is linked. A run replayed from a history
+// recorded before the directory existed publishes nothing; its next run does.
+func (d *deal) publish(ctx workflow.Context) {
+	var keys []string
+	for _, r := range d.eng.Linked() {
+		keys = append(keys, api.RecordKey(d.in.PairingID, r.Side, r.RecordID))
+	}
+	if slices.Equal(keys, d.published) {
+		return
+	}
+	if workflow.GetVersion(ctx, directoryVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	upd := api.CoSellRecords.ValueSet(keys)
+	if len(keys) == 0 {
+		upd = api.CoSellRecords.ValueUnset()
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, upd); err != nil {
+		workflow.GetLogger(ctx).Error("cannot publish the deal's records to the directory", "deal", d.in.CoSellID, "error", err)
+		return
+	}
+	d.published = keys
+}
+
 // execute carries out one command and translates its outcome for the engine.
 func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 	res := engine.Result{Seq: cmd.Seq}
@@ -194,14 +260,21 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 			PairingID: d.in.PairingID, Side: cmd.Side, RecordID: cmd.RecordID, CoSellID: cmd.CoSellID}).Get(ctx, &r)
 		res.Reading = &r
 	case engine.Stamp:
+		var out activities.StampResult
 		err = workflow.ExecuteActivity(actx, a.StampCoSellID, activities.StampInput{
-			PairingID: d.in.PairingID, Side: cmd.Side, RecordID: cmd.RecordID, CoSellID: cmd.CoSellID}).Get(ctx, nil)
+			PairingID: d.in.PairingID, Side: cmd.Side, RecordID: cmd.RecordID, CoSellID: cmd.CoSellID}).Get(ctx, &out)
+		if err == nil && out.Deal != nil {
+			// The record as the stamp left it reaches the engine as a reading, ordered by its CRM stamp
+			// like any other: the engine learns the stamp of its own write, so the next write's condition
+			// is not refused by it. (Histories from before carry no result, and replay as they ran.)
+			d.eng.Receive(workflow.Now(ctx), engine.Change{Side: cmd.Side, RecordID: cmd.RecordID, Reading: out.Deal})
+		}
 	case engine.Write:
 		w := cmd.Write
 		in := activities.WriteDealInput{PairingID: d.in.PairingID, Side: cmd.Side, CoSellID: cmd.CoSellID, Values: w.Values,
 			Enabled: w.Enabled, PartnerOwner: w.PartnerOwner, Create: w.Create, SourceOwnerEmail: w.SourceOwnerEmail}
 		if !w.Create {
-			in.RecordID = cmd.RecordID
+			in.RecordID, in.UnmodifiedSince = cmd.RecordID, w.UnmodifiedSince
 		}
 		var out activities.WriteDealResult
 		err = workflow.ExecuteActivity(actx, a.WriteDeal, in).Get(ctx, &out)
@@ -231,8 +304,11 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 // failure classifies an activity error for the engine.
 func failure(err error) engine.Failure {
 	if rej, ok := activities.RejectionOf(err); ok {
-		if rej.Code == activities.CodeNotFound {
+		switch rej.Code {
+		case activities.CodeNotFound:
 			return engine.Failure{Kind: engine.NotFound, CRM: rej.CRM, Code: rej.Code, Message: rej.Message}
+		case activities.CodeModified:
+			return engine.Failure{Kind: engine.Modified, CRM: rej.CRM, Code: rej.Code, Message: rej.Message}
 		}
 		return engine.Failure{Kind: engine.Rejected, CRM: rej.CRM, Code: rej.Code, Message: rej.Message, Fields: rej.Canonical}
 	}

@@ -2,7 +2,9 @@ package workflows
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +13,9 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/cosellsync/cosell/activities"
@@ -32,7 +37,9 @@ type dealSuite struct {
 	hs    *memory.CRM
 	slack *captured
 	tick  atomic.Int64
-	// reported are the events the deal sent its pairing's pilot; killed is the pilot status it sees.
+	// reported are the events the deal sent its pairing's pilot (signals sent in one workflow task reach
+	// the mock from concurrent goroutines: mu guards it); killed is the pilot status it sees.
+	mu       sync.Mutex
 	reported []pilot.DealEvent
 	killed   bool
 }
@@ -57,7 +64,9 @@ func (s *dealSuite) SetupTest() {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.SetStartTime(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)) // a Monday
 	s.slack = &captured{}
+	s.mu.Lock()
 	s.reported, s.killed = nil, false
+	s.mu.Unlock()
 	acts := s.activities()
 	Register(s.env, acts)
 	s.mockPilot(s.env, acts)
@@ -68,6 +77,8 @@ func (s *dealSuite) SetupTest() {
 func (s *dealSuite) mockPilot(env *testsuite.TestWorkflowEnvironment, acts *activities.Activities) {
 	env.OnSignalExternalWorkflow(mock.Anything, api.PilotWorkflowID(s.p.ID), "", api.PilotEventSignal, mock.Anything).Return(
 		func(_, _, _, _ string, arg interface{}) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
 			s.reported = append(s.reported, arg.(pilot.DealEvent))
 			return nil
 		}).Maybe()
@@ -77,9 +88,17 @@ func (s *dealSuite) mockPilot(env *testsuite.TestWorkflowEnvironment, acts *acti
 		}).Maybe()
 }
 
+// events returns a copy of what the deal reported to its pilot.
+func (s *dealSuite) events() []pilot.DealEvent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reported)
+}
+
 func (s *dealSuite) activities() *activities.Activities {
 	return &activities.Activities{
-		Pairings: map[string]*activities.Connection{s.p.ID: {Pairing: s.p, CRM: map[pairing.Side]connectors.CRM{pairing.A: s.sf, pairing.B: s.hs}, Slack: s.slack}},
+		// Salesforce's writes by record id can be conditional; HubSpot's cannot.
+		Pairings: map[string]*activities.Connection{s.p.ID: {Pairing: s.p, CRM: map[pairing.Side]connectors.CRM{pairing.A: memory.Conditional(s.sf), pairing.B: s.hs}, Slack: s.slack}},
 	}
 }
 
@@ -156,6 +175,29 @@ func (s *dealSuite) TestFlaggedOpportunityIsMirroredAndRegistered() {
 	s.Empty(v.Issues)
 }
 
+// TestLinkedRecordsArePublishedToTheDirectory: the deal keeps its CoSellRecords search attribute equal to
+// the records it is linked to, as it learns of them, so a feed can route a record that lost its co-sell
+// id to it.
+func (s *dealSuite) TestLinkedRecordsArePublishedToTheDirectory() {
+	var published [][]string
+	s.env.OnUpsertTypedSearchAttributes(mock.Anything).Return(nil).Run(func(args mock.Arguments) {
+		v, ok := args.Get(0).(temporal.SearchAttributes).GetKeywordList(api.CoSellRecords)
+		s.True(ok, "only the directory is upserted")
+		published = append(published, v)
+	})
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() { s.trigger(pairing.A, rec) }) // nothing new to publish
+	s.run(id, 3*time.Second)
+
+	m := s.mirror(id)
+	s.Equal([][]string{
+		{api.RecordKey(s.p.ID, pairing.A, rec)},
+		{api.RecordKey(s.p.ID, pairing.A, rec), api.RecordKey(s.p.ID, pairing.B, m.RecordID)},
+	}, published, "the origin as soon as it is delivered, the mirror once created, each once")
+}
+
 func (s *dealSuite) TestEchoesWriteNothing() {
 	rec := s.flagOnSalesforce()
 	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
@@ -220,6 +262,50 @@ func (s *dealSuite) TestConcurrentEdits() {
 	s.Equal("decision", v.Conflicts[0].ValueB)
 	s.Equal(pairing.B, v.Conflicts[0].Winner)
 	s.Equal(pairing.LastWriterWins, v.Conflicts[0].Policy)
+}
+
+func (s *dealSuite) TestSalesforceEditBetweenReadAndWriteIsNotOverwritten() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	raced := false
+	s.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+		var in activities.WriteDealInput
+		if raced || info.ActivityType.Name != "WriteDeal" || args.Get(&in) != nil {
+			return
+		}
+		if in.Side == pairing.A && in.Values["next_step"] == "Send the proposal" {
+			// An Acme rep saves after the deal read the opportunity, before its write arrives.
+			raced = true
+			s.NotZero(in.UnmodifiedSince, "the write is conditioned on the deal's last look")
+			s.sf.Put(rec, map[string]any{"NextStep": "Legal review first"})
+		}
+	})
+	refusals := 0
+	s.env.SetOnActivityCompletedListener(func(_ *activity.Info, _ converter.EncodedValue, err error) {
+		if rej, ok := activities.RejectionOf(err); ok && rej.Code == activities.CodeModified {
+			refusals++
+		}
+	})
+	var v api.DealView
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() {
+		s.Zero(refusals, "registration's own stamp does not refuse its next write: the stamp's read-back keeps the look current")
+		m := s.mirror(id)
+		s.hs.Put(m.RecordID, map[string]any{"hs_next_step": "Send the proposal"})
+		s.trigger(pairing.B, m.RecordID)
+	})
+	s.at(3*time.Second, func() { v = s.view() })
+	s.run(id, 4*time.Second)
+
+	s.Require().True(raced, "the rep's edit landed between the read and the write")
+	s.Equal(1, refusals, "Salesforce refused the write decided before it, once")
+	src, _ := s.sf.Deal(rec)
+	s.Equal("Legal review first", src.Fields["NextStep"], "the rep's edit is not overwritten")
+	s.Equal("Legal review first", s.mirror(id).Fields["hs_next_step"], "the later edit wins and crosses")
+	s.Require().Len(v.Conflicts, 1, "the decision saw both edits")
+	s.Equal("next_step", v.Conflicts[0].Field)
+	s.Equal(pairing.A, v.Conflicts[0].Winner)
+	s.Empty(v.Issues)
 }
 
 func (s *dealSuite) TestUnmappedStageIsAnIssueAndTheRestSyncs() {
@@ -323,18 +409,19 @@ func (s *dealSuite) TestDealReportsToItsPilot() {
 	})
 	s.run(id, 2*time.Hour)
 	var kinds []string
-	for _, e := range s.reported {
+	for _, e := range s.events() {
 		s.Equal(id, e.CoSellID)
 		kinds = append(kinds, string(e.Kind)+":"+e.Stage)
 	}
 	// Signals sent in one workflow task reach the test environment's mock in no fixed order.
 	s.ElementsMatch([]string{"stage_changed:qualification", "registered:qualification", "stage_changed:closed_won"}, kinds)
-	for _, e := range s.reported {
+	for _, e := range s.events() {
 		if e.Kind == pilot.Registered {
 			s.Equal("a", e.Side, "Acme registered it")
 		}
 	}
-	s.Equal(140000.0, s.reported[len(s.reported)-1].Amount)
+	ev := s.events()
+	s.Equal(140000.0, ev[len(ev)-1].Amount)
 }
 
 func (s *dealSuite) TestKilledPairingRefusesNewRegistrations() {

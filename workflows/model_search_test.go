@@ -10,8 +10,8 @@ import (
 )
 
 // The randomized search over the whole vocabulary of the workflow model test (model_test.go). It is
-// behind the model tag, with the engine's own model test, while it still finds the engine defects
-// listed in CHANGELOG.md; `make model` runs both.
+// behind the model tag while it still finds the engine defects listed in CHANGELOG.md; `make model`
+// runs it after the engine's model test.
 
 // wmSearchChecks is the number of histories TestWorkflowModel plays (a fifth with -short);
 // -rapid.checks or RAPID_CHECKS change it.

@@ -1,6 +1,6 @@
 // Package workflows holds the deterministic orchestration of the sync: one DealWorkflow per co-sold deal
-// and one ChangeFeedWorkflow per side of each pairing. Decisions that need no Temporal (the three-way
-// merge, value mapping) live in pure packages; side effects live in activities.
+// and one ChangeFeedWorkflow per CRM connection, for every pairing that uses it. Decisions that need no
+// Temporal (the three-way merge, value mapping) live in pure packages; side effects live in activities.
 //
 // See ARCHITECTURE.md beside this file for how a change travels from one CRM to the other.
 package workflows

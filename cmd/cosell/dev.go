@@ -37,9 +37,14 @@ func runDev(ctx context.Context, args []string, out io.Writer) error {
 	slackAddr := getenv("COSELL_DEV_SLACK_ADDR", demo.SlackAddr)
 	temporalAddr := getenv("TEMPORAL_ADDRESS", demo.TemporalAddr)
 	uiPort := getenv("COSELL_DEV_TEMPORAL_UI_PORT", demo.TemporalUIPort)
-	pairingFile := getenv("COSELL_PAIRING_FILE", demo.PairingFile)
-	if _, err := os.Stat(pairingFile); err != nil {
-		return configError(fmt.Errorf("demo pairing %s not found: run `make run` from the repository root, or set COSELL_PAIRING_FILE", pairingFile))
+	// The demo serves the pairings directory examples/demo (one file), unless the operator names a
+	// directory or a single file of their own.
+	pairings, pairingsVar := getenv("COSELL_PAIRINGS_DIR", demo.PairingsDir), "COSELL_PAIRINGS_DIR"
+	if f := os.Getenv("COSELL_PAIRING_FILE"); f != "" {
+		pairings, pairingsVar = f, "COSELL_PAIRING_FILE"
+	}
+	if _, err := os.Stat(pairings); err != nil {
+		return configError(fmt.Errorf("demo pairings %s not found: run `make run` from the repository root, or set COSELL_PAIRINGS_DIR", pairings))
 	}
 
 	sf := sfmock.New(demo.SalesforceOptions())
@@ -82,11 +87,25 @@ func runDev(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer tsrv.Stop()
 
-	demoEnv := demoEnvironment(temporalAddr, pairingFile, sfBound, hsBound, slackBound)
+	demoEnv := demoEnvironment(temporalAddr, sfBound, hsBound, slackBound, sf.OrgID())
+	demoEnv[pairingsVar] = pairings
 	env := envconfig.MultiLookuper(envconfig.OsLookuper(), envconfig.MapLookuper(demoEnv))
 	cfg, err := config.Load(ctx, env)
 	if err != nil {
 		return configError(err)
+	}
+	feeds := "polling every " + cfg.PollInterval.String()
+	if cfg.Webhooks {
+		hsHooks, sfHooks := demo.Webhooks(cfg.HTTPAddr)
+		if err := hs.SetWebhooks(hsHooks); err != nil {
+			return err
+		}
+		if err := sf.SetWebhooks(sfHooks); err != nil {
+			return err
+		}
+		defer hs.Close()
+		defer sf.Close()
+		feeds = "webhooks (HubSpot v3-signed, Salesforce Outbound Messages) with a poll every " + cfg.WebhookPollInterval.String() + " as the safety net"
 	}
 	uiHost, _, _ := net.SplitHostPort(temporalAddr)
 	fmt.Fprintf(out, `
@@ -99,7 +118,7 @@ CoSell Sync demo is up. Where to look:
   Worker health                                        http://%s/healthz  /readyz
 
   Temporal gRPC %s · Salesforce OAuth %s / %s · HubSpot token %s
-  Pairing %s · polling every %s · SLAs run %s× fast (a day per minute) · Temporal log %s
+  Pairings %s · changes by %s · SLAs run %s× fast (a day per minute) · Temporal log %s
 
 Within a few seconds "Initech rollout" (Salesforce) appears in HubSpot and "Hooli expansion" (HubSpot)
 appears in Salesforce. The README shows how to flag another deal, move a stage and read a deal's state
@@ -109,7 +128,7 @@ a minute per level. The pairing's 90-day pilot runs at %s a day: scorecards at d
 ('bin/cosell pilot status %s', 'bin/cosell pilot report %s --html scorecard.html'). Ctrl-C stops everything.
 
 `, uiHost, uiPort, sfBound, hsBound, slackBound, cfg.HTTPAddr, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
-		demo.HubSpotToken, pairingFile, cfg.PollInterval, demo.SLATimeScale, logPath, demo.PilotDay, demo.PairingID, demo.PairingID)
+		demo.HubSpotToken, pairings, feeds, demo.SLATimeScale, logPath, demo.PilotDay, demo.PairingID, demo.PairingID)
 	return serve(ctx, cfg, env)
 }
 
@@ -118,23 +137,27 @@ func quietSlog() *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
-// demoEnvironment is the demo's configuration: the fakes' addresses and credentials, a 2 s poll, SLAs at a
-// day per minute and a 10 s pilot day. The operator's own environment overrides any of it.
-func demoEnvironment(temporalAddr, pairingFile, sfBound, hsBound, slackBound string) map[string]string {
+// demoEnvironment is the demo's configuration: the fakes' addresses and credentials, webhooks from both
+// fakes with a 30 s safety-net poll (2 s with COSELL_WEBHOOKS=false), SLAs at a day per minute and a 10 s
+// pilot day. The operator's own environment overrides any of it. The pairings to serve are set beside it.
+func demoEnvironment(temporalAddr, sfBound, hsBound, slackBound, orgID string) map[string]string {
 	return map[string]string{
-		"TEMPORAL_ADDRESS":         temporalAddr,
-		"COSELL_PAIRING_FILE":      pairingFile,
-		"COSELL_POLL_INTERVAL":     "2s",
-		"COSELL_POLL_OVERLAP":      "5s",
-		"COSELL_HTTP_ADDR":         demo.WorkerAddr,
-		"COSELL_SLA_TIME_SCALE":    demo.SLATimeScale,
-		"COSELL_PILOT_DAY":         demo.PilotDay,
-		"COSELL_SLACK_WEBHOOK_URL": "http://" + slackBound + slackmock.DefaultWebhookPath,
+		"TEMPORAL_ADDRESS":             temporalAddr,
+		"COSELL_POLL_INTERVAL":         "2s",
+		"COSELL_WEBHOOKS":              "true",
+		"COSELL_WEBHOOK_POLL_INTERVAL": demo.WebhookPollInterval,
+		"COSELL_POLL_OVERLAP":          "5s",
+		"COSELL_HTTP_ADDR":             demo.WorkerAddr,
+		"COSELL_SLA_TIME_SCALE":        demo.SLATimeScale,
+		"COSELL_PILOT_DAY":             demo.PilotDay,
+		"COSELL_SLACK_WEBHOOK_URL":     "http://" + slackBound + slackmock.DefaultWebhookPath,
 		config.ConnectionPrefix(demo.SalesforceConnection) + "URL":           "http://" + sfBound,
 		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_ID":     demo.SalesforceClientID,
 		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_SECRET": demo.SalesforceClientSecret,
+		config.ConnectionPrefix(demo.SalesforceConnection) + "ORG_ID":        orgID,
 		config.ConnectionPrefix(demo.HubSpotConnection) + "URL":              "http://" + hsBound,
 		config.ConnectionPrefix(demo.HubSpotConnection) + "TOKEN":            demo.HubSpotToken,
 		config.ConnectionPrefix(demo.HubSpotConnection) + "APP_URL":          "http://" + hsBound,
+		config.ConnectionPrefix(demo.HubSpotConnection) + "APP_SECRET":       demo.HubSpotAppSecret,
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/demo"
 )
 
 func exitCode(err error) int {
@@ -77,6 +78,13 @@ func TestMappingValidate(t *testing.T) {
 	assert.Contains(t, err.Error(), "1 of 2 pairing files have problems")
 	assert.Regexp(t, `several-problems\.yaml:\d+:\d+: `, out.String(), "every problem with file:line:col")
 	assert.Contains(t, out.String(), "hint: ")
+
+	// Checked together as a worker's directory: a second file with the same id is refused at its line.
+	out.Reset()
+	err = run(context.Background(), []string{"mapping", "validate", "../../examples/demo/pairing.yaml", "../../examples/demo/pairing.yaml"}, &out, &out)
+	assert.Equal(t, 2, exitCode(err))
+	assert.Contains(t, err.Error(), "1 of 2 pairing files have problems")
+	assert.Regexp(t, `pairing\.yaml:\d+:\d+: pairing id acme-globex is already served from \.\./\.\./examples/demo/pairing\.yaml:\d+`, out.String())
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -87,10 +95,12 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestDemoEnvironmentIsWhatTheREADMEPromises(t *testing.T) {
-	env := demoEnvironment("127.0.0.1:7233", "examples/demo/pairing.yaml", "127.0.0.1:8701", "127.0.0.1:8702", "127.0.0.1:8703")
+	env := demoEnvironment("127.0.0.1:7233", "127.0.0.1:8701", "127.0.0.1:8702", "127.0.0.1:8703", "00D5g0000000C0SEAU")
 	cfg, err := config.Load(context.Background(), envconfig.MapLookuper(env))
 	require.NoError(t, err)
 	assert.Equal(t, 2*time.Second, cfg.PollInterval)
+	assert.True(t, cfg.Webhooks, "the demo mirrors by webhook")
+	assert.Equal(t, 30*time.Second, cfg.WebhookPollInterval, "with a poll as the safety net")
 	assert.Equal(t, 1440.0, cfg.SLATimeScale, "a day of SLA time per minute")
 	assert.Equal(t, 10*time.Second, cfg.PilotDay, "the 90-day pilot in 15 minutes")
 	assert.Equal(t, "127.0.0.1:8080", cfg.HTTPAddr)
@@ -98,7 +108,16 @@ func TestDemoEnvironmentIsWhatTheREADMEPromises(t *testing.T) {
 	sf, err := config.LoadConnection(context.Background(), envconfig.MapLookuper(env), "acme-sf")
 	require.NoError(t, err)
 	assert.NoError(t, sf.Check("acme-sf", "salesforce"))
+	assert.True(t, sf.ReceivesWebhooks("salesforce"))
 	hs, err := config.LoadConnection(context.Background(), envconfig.MapLookuper(env), "globex-hs")
 	require.NoError(t, err)
 	assert.Equal(t, "http://127.0.0.1:8702", hs.AppURL, "notice links open the fake's pages")
+	assert.True(t, hs.ReceivesWebhooks("hubspot"))
+
+	hsHooks, sfHooks := demo.Webhooks(cfg.HTTPAddr)
+	assert.Equal(t, "http://127.0.0.1:8080/webhooks/hubspot/globex-hs", hsHooks.URL)
+	assert.Equal(t, demo.HubSpotAppSecret, hsHooks.Secret)
+	assert.Equal(t, "http://127.0.0.1:8080/webhooks/salesforce/acme-sf/outbound", sfHooks.URL)
+	h, _ := demo.Webhooks("0.0.0.0:9000")
+	assert.Equal(t, "http://127.0.0.1:9000/webhooks/hubspot/globex-hs", h.URL)
 }

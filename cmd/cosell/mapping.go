@@ -9,14 +9,23 @@ import (
 )
 
 // runMappingValidate checks each pairing file and prints every problem; it fails (exit 2) when any file
-// has one, so CI can gate a pairing change.
+// has one, so CI can gate a pairing change. Files are also checked together, as a worker serving them
+// from one directory would (pairing.CheckShared, in the order given): one id each, and pairings that
+// share a connection agreeing on it, so `cosell mapping validate pairings/*.yaml` tells what the worker
+// would refuse (but for credentials, which only the worker's environment holds).
 func runMappingValidate(files []string, out io.Writer) error {
 	if len(files) == 0 {
 		return usageError("usage: cosell mapping validate FILE...")
 	}
 	bad := 0
+	var valid []*pairing.Pairing
 	for _, f := range files {
 		p, err := pairing.Load(f)
+		if err == nil {
+			if shared := pairing.CheckShared(p, valid); len(shared) > 0 {
+				err = &pairing.Problems{List: shared}
+			}
+		}
 		if err != nil {
 			bad++
 			var ps *pairing.Problems
@@ -27,6 +36,7 @@ func runMappingValidate(files []string, out io.Writer) error {
 			}
 			continue
 		}
+		valid = append(valid, p)
 		fmt.Fprintf(out, "%s: ok (pairing %s, %s on %s ↔ %s on %s, %d fields)\n", f, p.ID, p.A.Name, p.A.CRM, p.B.Name, p.B.CRM, len(p.Fields))
 	}
 	if bad > 0 {

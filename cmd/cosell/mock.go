@@ -12,6 +12,7 @@ import (
 
 	"github.com/cosellsync/cosell/internal/demo"
 	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
+	"github.com/cosellsync/cosell/mocks/mockkit"
 	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
 	slackmock "github.com/cosellsync/cosell/mocks/slack"
 )
@@ -20,7 +21,7 @@ import (
 // container in docker-compose.
 func runMock(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 || (args[0] != "salesforce" && args[0] != "hubspot" && args[0] != "slack") {
-		return usageError("usage: cosell mock salesforce|hubspot|slack [--addr HOST:PORT] [--seed FILE] [--demo]")
+		return usageError("usage: cosell mock salesforce|hubspot|slack [--addr HOST:PORT] [--seed FILE] [--demo] [--webhooks URL [--webhook-secret S] [--webhook-mode outbound|callout]]")
 	}
 	kind := args[0]
 	fs := flag.NewFlagSet("mock "+kind, flag.ContinueOnError)
@@ -28,6 +29,10 @@ func runMock(ctx context.Context, args []string, out io.Writer) error {
 	addr := fs.String("addr", defAddr, "listen address")
 	seed := fs.String("seed", "", "JSON seed file (the fake's /__admin/seed shape)")
 	withDemo := fs.Bool("demo", false, "seed the demo pairing's users, owners and deals")
+	var hooks mockkit.WebhookKnobs
+	fs.StringVar(&hooks.URL, "webhooks", "", "send change notifications to this URL (HubSpot webhooks, Salesforce Outbound Messages)")
+	fs.StringVar(&hooks.Secret, "webhook-secret", "", "the secret that signs them (HubSpot: the app's client secret; Salesforce callout mode)")
+	fs.StringVar(&hooks.Mode, "webhook-mode", "", "Salesforce: outbound (default) or callout")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError("%v", err)
 	}
@@ -40,6 +45,10 @@ func runMock(ctx context.Context, args []string, out io.Writer) error {
 				return fmt.Errorf("seed demo: %w", err)
 			}
 		}
+		if err := srv.SetWebhooks(hooks); err != nil {
+			return usageError("--webhooks: %v", err)
+		}
+		defer srv.Close()
 		if *seed != "" {
 			d, err := sfmock.ReadSeedFile(*seed)
 			if err == nil {
@@ -57,6 +66,13 @@ func runMock(ctx context.Context, args []string, out io.Writer) error {
 				return fmt.Errorf("seed demo: %w", err)
 			}
 		}
+		if hooks.Secret == "" && *withDemo {
+			hooks.Secret = demo.HubSpotAppSecret
+		}
+		if err := srv.SetWebhooks(hooks); err != nil {
+			return usageError("--webhooks: %v", err)
+		}
+		defer srv.Close()
 		if *seed != "" {
 			if err := srv.LoadSeedFile(*seed); err != nil {
 				return configError(err)

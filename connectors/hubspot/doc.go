@@ -43,6 +43,13 @@
 // not shown yet. Point reads (GetDeal, FindDealByCoSellID) and the reads inside CreateNote avoid search
 // for the same reason.
 //
+// # No conditional writes
+//
+// HubSpot's objects API has no conditional update (no If-Unmodified-Since or ETag precondition on a
+// deal's PATCH), so this connector does not implement connectors.ConditionalUpdater and UpdateDeal writes
+// whatever changed since the caller's read. The deal engine narrows that read-then-write race by reading
+// a deal before it writes there; see workflows/ARCHITECTURE.md, "Conditional writes".
+//
 // # Notes
 //
 // HubSpot keeps hs_note_body as HTML. ChangedNotes returns Body as plain text (block ends and <br> become

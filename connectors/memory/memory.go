@@ -215,11 +215,21 @@ func (c *CRM) UpsertDeal(_ context.Context, coSellID string, fields map[string]a
 
 // UpdateDeal implements connectors.CRM.
 func (c *CRM) UpdateDeal(_ context.Context, recordID string, fields map[string]any) error {
+	return c.update(recordID, fields, time.Time{})
+}
+
+// update writes fields to a deal, unless since is set and the deal was modified after it.
+func (c *CRM) update(recordID string, fields map[string]any, since time.Time) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	op := "update deal " + recordID
 	d, ok := c.deals[recordID]
 	if !ok {
-		return &connectors.Error{CRM: c.kind, Op: "update deal " + recordID, Status: 404, Code: "NOT_FOUND", Message: "no such deal", NotFound: true}
+		return &connectors.Error{CRM: c.kind, Op: op, Status: 404, Code: "NOT_FOUND", Message: "no such deal", NotFound: true}
+	}
+	if !since.IsZero() && d.ModifiedAt.After(since) {
+		return &connectors.Error{CRM: c.kind, Op: op, Status: 412, Code: "ENTITY_FAILED_IFLASTMODIFIED_ON_UPDATE_CHECK",
+			Message: "the deal was modified after " + since.Format(time.RFC3339Nano), Modified: true}
 	}
 	if err := c.check(fields); err != nil {
 		return err
@@ -227,6 +237,19 @@ func (c *CRM) UpdateDeal(_ context.Context, recordID string, fields map[string]a
 	c.writes++
 	c.apply(d, fields)
 	return nil
+}
+
+// ConditionalCRM is a CRM with Salesforce's conditional update (connectors.ConditionalUpdater), for
+// tests of the write path of a CRM that offers one. Stamps compare exactly: this package's are finer
+// than Salesforce's whole seconds.
+type ConditionalCRM struct{ *CRM }
+
+// Conditional wraps c with conditional updates; c stays usable for edits and inspection.
+func Conditional(c *CRM) ConditionalCRM { return ConditionalCRM{c} }
+
+// UpdateDealIfUnmodifiedSince implements connectors.ConditionalUpdater.
+func (c ConditionalCRM) UpdateDealIfUnmodifiedSince(_ context.Context, recordID string, fields map[string]any, since time.Time) error {
+	return c.update(recordID, fields, since)
 }
 
 // ChangedNotes implements connectors.CRM.

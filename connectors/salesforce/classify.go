@@ -58,6 +58,10 @@ func (c *Connector) classify(op string, status int, header http.Header, body []b
 	switch {
 	case status == http.StatusNotFound:
 		e.NotFound = true
+	case status == http.StatusPreconditionFailed:
+		// A conditional write (If-Unmodified-Since) found the record modified after its date: nothing was
+		// written, and the same write would fail again. The status decides, whatever the body says.
+		e.Modified = true
 	case status == http.StatusForbidden && e.Code == "REQUEST_LIMIT_EXCEEDED":
 		e.Retryable = true
 		e.RetryAfter = max(delay, c.cfg.LimitRetryAfter)

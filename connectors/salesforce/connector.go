@@ -177,9 +177,10 @@ func bindContext(ctx context.Context, ex *exchange) gosf.RequestOption {
 	return func(r *http.Request) { *r = *r.WithContext(withExchange(ctx, ex)) }
 }
 
-// call sends one REST request (uri below /services/data/vXX.X) through go-salesforce. An expired session is
-// renewed at the login URL and the request repeated once; every other failure comes back classified.
-func (c *Connector) call(ctx context.Context, op, method, uri string, body any, idempotent bool) (response, error) {
+// call sends one REST request (uri below /services/data/vXX.X) through go-salesforce, with opts (headers)
+// applied to it. An expired session is renewed at the login URL and the request repeated once; every
+// other failure comes back classified.
+func (c *Connector) call(ctx context.Context, op, method, uri string, body any, idempotent bool, opts ...gosf.RequestOption) (response, error) {
 	var payload []byte
 	if body != nil {
 		var err error
@@ -196,7 +197,7 @@ func (c *Connector) call(ctx context.Context, op, method, uri string, body any, 
 			return response{}, err
 		}
 		ex := &exchange{idempotent: idempotent}
-		resp, err := sess.sf.DoRequest(method, uri, payload, bindContext(ctx, ex))
+		resp, err := sess.sf.DoRequest(method, uri, payload, append([]gosf.RequestOption{bindContext(ctx, ex)}, opts...)...)
 		if err == nil {
 			data, rerr := io.ReadAll(resp.Body)
 			_ = resp.Body.Close()

@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
+
+	gosf "github.com/k-capehart/go-salesforce/v3"
 
 	"github.com/cosellsync/cosell/connectors"
 )
@@ -187,14 +190,39 @@ func (c *Connector) UpsertDeal(ctx context.Context, coSellID string, fields map[
 
 // UpdateDeal is PATCH /sobjects/Opportunity/{id}.
 func (c *Connector) UpdateDeal(ctx context.Context, recordID string, fields map[string]any) error {
+	return c.UpdateDealIfUnmodifiedSince(ctx, recordID, fields, time.Time{})
+}
+
+// UpdateDealIfUnmodifiedSince is PATCH /sobjects/Opportunity/{id} with If-Unmodified-Since: Salesforce
+// refuses it with 412 Precondition Failed, writing nothing, when the record's SystemModstamp is after
+// since; the error then matches connectors.ErrModified.
+//
+// An HTTP-date carries whole seconds, as SystemModstamp does, so a stamp read from Salesforce travels
+// exactly. A finer stamp is rounded up, never down: rounded down, the record's own stamp would fail its
+// own condition. A resend by the transport after a lost answer fails the condition on the write it
+// resends (the record now carries that write's stamp): the caller reads the record and finds its values.
+func (c *Connector) UpdateDealIfUnmodifiedSince(ctx context.Context, recordID string, fields map[string]any, since time.Time) error {
 	op := "update Opportunity " + recordID
 	if !validID(recordID) {
 		e := invalid(op, "not a Salesforce record id")
 		e.NotFound = true
 		return e
 	}
-	_, err := c.call(ctx, op, http.MethodPatch, "/sobjects/Opportunity/"+recordID, writeBody(fields), true)
+	var opts []gosf.RequestOption
+	if !since.IsZero() {
+		opts = append(opts, gosf.WithHeader("If-Unmodified-Since", httpDate(since)))
+	}
+	_, err := c.call(ctx, op, http.MethodPatch, "/sobjects/Opportunity/"+recordID, writeBody(fields), true, opts...)
 	return err
+}
+
+// httpDate renders t as an HTTP-date (RFC 1123, GMT), rounding a fraction of a second up.
+func httpDate(t time.Time) string {
+	s := t.UTC().Truncate(time.Second)
+	if s.Before(t) {
+		s = s.Add(time.Second)
+	}
+	return s.Format(http.TimeFormat)
 }
 
 // DealUpsert is one deal of a batch upsert.

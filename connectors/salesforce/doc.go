@@ -36,6 +36,9 @@
 //     MALFORMED_QUERY, DUPLICATE_VALUE, FIELD_CUSTOM_VALIDATION_EXCEPTION, REQUIRED_FIELD_MISSING, 403
 //     INSUFFICIENT_ACCESS, ...) are Retryable false: no retry can fix them, an admin must;
 //   - 404 NOT_FOUND is NotFound (errors.Is(err, connectors.ErrNotFound)) and not retryable;
+//   - 412 Precondition Failed, the answer to UpdateDealIfUnmodifiedSince when the record was modified after
+//     the write's If-Unmodified-Since date, is Modified (errors.Is(err, connectors.ErrModified)) and not
+//     retryable: nothing was written, and the caller reads the record again before it decides anew;
 //   - 403 REQUEST_LIMIT_EXCEEDED (the org's rolling 24-hour API allocation is spent) is never retried in
 //     the transport: it is Retryable true with RetryAfter Config.LimitRetryAfter (default 5 min), so the
 //     workflow pauses instead of burning the budget it is waiting for;

@@ -27,12 +27,29 @@ type Config struct {
 	TaskQueue string `env:"COSELL_TASK_QUEUE, default=cosell"`
 	// HTTPAddr serves /healthz and /readyz.
 	HTTPAddr string `env:"COSELL_HTTP_ADDR, default=127.0.0.1:8080"`
-	// PairingFile is the pairing YAML file the worker serves.
+	// PairingsDir is the directory of pairing files the worker serves, one pairing per *.yaml or *.yml
+	// file; files added, changed and removed are picked up while it runs.
+	PairingsDir string `env:"COSELL_PAIRINGS_DIR"`
+	// PairingFile serves a single pairing file instead (the setting before directories), watched the
+	// same way. Set one of the two.
 	PairingFile string `env:"COSELL_PAIRING_FILE"`
+	// ReloadInterval is how often the worker looks at the pairing files for changes.
+	ReloadInterval time.Duration `env:"COSELL_RELOAD_INTERVAL, default=5s"`
 	// PollInterval between change-feed polls of each CRM connection.
 	PollInterval time.Duration `env:"COSELL_POLL_INTERVAL, default=10s"`
 	// PollOverlap is how far behind its cursor each poll re-reads, to catch late commits.
 	PollOverlap time.Duration `env:"COSELL_POLL_OVERLAP, default=5s"`
+	// Webhooks turns webhook ingress on: the CRMs push changes to the worker's HTTP server, and polling
+	// becomes the safety net at WebhookPollInterval, for each side whose connection has its webhook
+	// secret (HubSpot) or organization id (Salesforce) set. A side without them keeps PollInterval.
+	Webhooks bool `env:"COSELL_WEBHOOKS, default=false"`
+	// WebhookPollInterval is the poll interval of a side that receives webhooks; 0 turns its polling
+	// off, so only webhooks (and the polls a webhook asks for) bring changes in.
+	WebhookPollInterval time.Duration `env:"COSELL_WEBHOOK_POLL_INTERVAL, default=5m"`
+	// WebhookBaseURL is the scheme and host the CRMs call (https://cosell.example.com), which HubSpot's
+	// signature covers; empty takes the request's own Host, with https behind a proxy that says
+	// X-Forwarded-Proto: https.
+	WebhookBaseURL string `env:"COSELL_WEBHOOK_BASE_URL"`
 	// PageSize bounds one change query.
 	PageSize int `env:"COSELL_PAGE_SIZE, default=200"`
 	// SLATimeScale compresses every SLA duration by this factor (1440 turns a day into a minute), for
@@ -89,6 +106,39 @@ type Connection struct {
 	// AppURL is where links to HubSpot deals point (default https://app.hubspot.com, or the account's
 	// own UI domain).
 	AppURL string `env:"APP_URL"`
+
+	// AppSecret is the client secret of the HubSpot app (public or private) whose webhooks reach the
+	// worker: HubSpot signs every webhook with it (X-HubSpot-Signature-v3). It defaults to ClientSecret,
+	// which is the same secret for an OAuth app.
+	AppSecret     string `env:"APP_SECRET"`
+	AppSecretFile string `env:"APP_SECRET_FILE"`
+	// OrgID is the Salesforce organization id (00D…, 15 or 18 characters) that Outbound Messages and
+	// signed callouts must come from.
+	OrgID string `env:"ORG_ID"`
+	// CalloutSecret signs the JSON callout a Salesforce Flow sends (X-CoSell-Signature).
+	CalloutSecret     string `env:"CALLOUT_SECRET"`
+	CalloutSecretFile string `env:"CALLOUT_SECRET_FILE"`
+}
+
+// WebhookSecret is the HubSpot app secret webhooks are signed with: AppSecret, else the OAuth client
+// secret.
+func (c Connection) WebhookSecret() string {
+	if c.AppSecret != "" {
+		return c.AppSecret
+	}
+	return c.ClientSecret
+}
+
+// ReceivesWebhooks reports whether a connection of this CRM kind has what its webhook endpoints check
+// requests with: a HubSpot app secret, or a Salesforce organization id.
+func (c Connection) ReceivesWebhooks(kind string) bool {
+	switch kind {
+	case "hubspot":
+		return c.WebhookSecret() != ""
+	case "salesforce":
+		return c.OrgID != ""
+	}
+	return false
 }
 
 // Load reads and checks the process settings. The error lists every problem, each naming its variable.
@@ -104,8 +154,19 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	if c.PollInterval <= 0 {
 		bad("COSELL_POLL_INTERVAL", "must be positive, got %s", c.PollInterval)
 	}
+	if c.WebhookPollInterval < 0 {
+		bad("COSELL_WEBHOOK_POLL_INTERVAL", "must not be negative (0 turns polling off), got %s", c.WebhookPollInterval)
+	}
+	if c.WebhookBaseURL != "" {
+		if u, err := url.Parse(c.WebhookBaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			bad("COSELL_WEBHOOK_BASE_URL", "must be a scheme and host such as https://cosell.example.com, got %q", c.WebhookBaseURL)
+		}
+	}
 	if c.PollOverlap < 0 {
 		bad("COSELL_POLL_OVERLAP", "must not be negative, got %s", c.PollOverlap)
+	}
+	if c.ReloadInterval <= 0 {
+		bad("COSELL_RELOAD_INTERVAL", "must be positive, got %s", c.ReloadInterval)
 	}
 	if c.PageSize < 1 || c.PageSize > 2000 {
 		bad("COSELL_PAGE_SIZE", "must be between 1 and 2000, got %d", c.PageSize)
@@ -141,15 +202,22 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	return c, nil
 }
 
-// RequirePairing reports a missing pairing file, which only the worker needs.
+// RequirePairing reports a missing pairings directory or file, which only the worker needs, or both
+// set at once.
 func (c Config) RequirePairing() error {
-	if c.PairingFile == "" {
-		return errors.New("invalid configuration: COSELL_PAIRING_FILE: required (the pairing YAML the worker serves; see examples/)")
+	switch {
+	case c.PairingsDir == "" && c.PairingFile == "":
+		return errors.New("invalid configuration: COSELL_PAIRINGS_DIR: required (the directory of pairing YAML files the worker serves, one per pairing; see examples/), or COSELL_PAIRING_FILE for a single file")
+	case c.PairingsDir != "" && c.PairingFile != "":
+		return errors.New("invalid configuration: COSELL_PAIRINGS_DIR and COSELL_PAIRING_FILE are both set: set one (a directory serves every pairing file in it; move the single file there and unset COSELL_PAIRING_FILE)")
 	}
 	return nil
 }
 
-var connName = regexp.MustCompile(`[^A-Z0-9]+`)
+var (
+	connName = regexp.MustCompile(`[^A-Z0-9]+`)
+	orgID    = regexp.MustCompile(`^00D[0-9A-Za-z]{12}([0-9A-Za-z]{3})?$`)
+)
 
 // ConnectionPrefix returns the variable prefix of a named connection: "acme-sf" → "COSELL_CONN_ACME_SF_".
 func ConnectionPrefix(name string) string {
@@ -173,6 +241,8 @@ func LoadConnection(ctx context.Context, l envconfig.Lookuper, name string) (Con
 		{&c.SecurityToken, c.SecurityTokenFile, "SECURITY_TOKEN_FILE"},
 		{&c.Token, c.TokenFile, "TOKEN_FILE"},
 		{&c.RefreshToken, c.RefreshTokenFile, "REFRESH_TOKEN_FILE"},
+		{&c.AppSecret, c.AppSecretFile, "APP_SECRET_FILE"},
+		{&c.CalloutSecret, c.CalloutSecretFile, "CALLOUT_SECRET_FILE"},
 	} {
 		if *s.value == "" && s.file != "" {
 			v, err := readSecret(s.file)
@@ -200,6 +270,12 @@ func (c Connection) Check(name, kind string) error {
 		}
 		if c.ClientID == "" || (c.ClientSecret == "" && c.Password == "") {
 			return fmt.Errorf("connection %s: set %sCLIENT_ID and %sCLIENT_SECRET (client credentials), optionally with %sUSERNAME and %sPASSWORD (password flow)", name, p, p, p, p)
+		}
+		if c.OrgID != "" && !orgID.MatchString(c.OrgID) {
+			return fmt.Errorf("connection %s: %sORG_ID: want the organization id, 00D followed by 12 or 15 letters and digits, got %q", name, p, c.OrgID)
+		}
+		if c.CalloutSecret != "" && c.OrgID == "" {
+			return fmt.Errorf("connection %s: %sCALLOUT_SECRET is set without %sORG_ID: the callout endpoint checks both", name, p, p)
 		}
 	case "hubspot":
 		if c.Token == "" && (c.ClientID == "" || c.ClientSecret == "") {

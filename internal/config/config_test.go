@@ -20,6 +20,16 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, "cosell", c.TaskQueue)
 	assert.Equal(t, 10*time.Second, c.PollInterval)
 	assert.Error(t, c.RequirePairing())
+	assert.Equal(t, 5*time.Second, c.ReloadInterval)
+}
+
+func TestOnePairingsSourceIsRequired(t *testing.T) {
+	assert.NoError(t, Config{PairingsDir: "pairings"}.RequirePairing())
+	assert.NoError(t, Config{PairingFile: "pairing.yaml"}.RequirePairing(), "the single file of earlier setups still works")
+	err := Config{PairingsDir: "pairings", PairingFile: "pairing.yaml"}.RequirePairing()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "set one")
+	assert.Contains(t, Config{}.RequirePairing().Error(), "COSELL_PAIRINGS_DIR: required")
 }
 
 func TestInvalidValuesNameTheirVariable(t *testing.T) {
@@ -59,4 +69,50 @@ func TestConnectionReadsPrefixedVariablesAndSecretFiles(t *testing.T) {
 		"COSELL_CONN_ACME_SF_TOKEN_FILE": filepath.Join(dir, "missing"),
 	}), "acme-sf")
 	assert.ErrorContains(t, err, "COSELL_CONN_ACME_SF_TOKEN_FILE")
+}
+
+func TestWebhookSettings(t *testing.T) {
+	c, err := Load(context.Background(), envconfig.MapLookuper(nil))
+	require.NoError(t, err)
+	assert.False(t, c.Webhooks, "webhooks are off unless asked for")
+	assert.Equal(t, 5*time.Minute, c.WebhookPollInterval)
+
+	c, err = Load(context.Background(), envconfig.MapLookuper(map[string]string{
+		"COSELL_WEBHOOKS": "true", "COSELL_WEBHOOK_POLL_INTERVAL": "0", "COSELL_WEBHOOK_BASE_URL": "https://cosell.example.com",
+	}))
+	require.NoError(t, err)
+	assert.True(t, c.Webhooks)
+	assert.Zero(t, c.WebhookPollInterval, "0 turns polling off")
+
+	for name, env := range map[string]map[string]string{
+		"COSELL_WEBHOOK_POLL_INTERVAL": {"COSELL_WEBHOOK_POLL_INTERVAL": "-1s"},
+		"COSELL_WEBHOOK_BASE_URL":      {"COSELL_WEBHOOK_BASE_URL": "cosell.example.com/hooks"},
+	} {
+		_, err := Load(context.Background(), envconfig.MapLookuper(env))
+		assert.ErrorContains(t, err, name)
+	}
+}
+
+func TestConnectionWebhookSecrets(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	require.NoError(t, os.WriteFile(secret, []byte("app-secret\n"), 0o600))
+	hs, err := LoadConnection(context.Background(), envconfig.MapLookuper(map[string]string{
+		"COSELL_CONN_GLOBEX_HS_TOKEN": "t", "COSELL_CONN_GLOBEX_HS_APP_SECRET_FILE": secret,
+	}), "globex-hs")
+	require.NoError(t, err)
+	assert.Equal(t, "app-secret", hs.WebhookSecret())
+	assert.True(t, hs.ReceivesWebhooks("hubspot"))
+	assert.Equal(t, "oauth-secret", Connection{ClientSecret: "oauth-secret"}.WebhookSecret(), "an OAuth app signs with its client secret")
+	assert.False(t, Connection{Token: "t"}.ReceivesWebhooks("hubspot"), "a private app without its secret cannot check signatures")
+
+	sf := Connection{URL: "https://acme.my.salesforce.com", ClientID: "id", ClientSecret: "s"}
+	assert.False(t, sf.ReceivesWebhooks("salesforce"))
+	sf.OrgID = "00D5g0000000C0SEAU"
+	assert.NoError(t, sf.Check("acme-sf", "salesforce"))
+	assert.True(t, sf.ReceivesWebhooks("salesforce"))
+	sf.OrgID = "005g0000000C0SE"
+	assert.ErrorContains(t, sf.Check("acme-sf", "salesforce"), "COSELL_CONN_ACME_SF_ORG_ID")
+	sf.OrgID, sf.CalloutSecret = "", "s"
+	assert.ErrorContains(t, sf.Check("acme-sf", "salesforce"), "CALLOUT_SECRET is set without")
 }

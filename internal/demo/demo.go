@@ -4,7 +4,11 @@
 package demo
 
 import (
+	"net"
+	"strings"
+
 	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
+	"github.com/cosellsync/cosell/mocks/mockkit"
 	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
 )
 
@@ -20,9 +24,15 @@ const (
 	SalesforceClientID     = "demo-sf-client"
 	SalesforceClientSecret = "demo-sf-secret"
 	HubSpotToken           = "demo-hubspot-token"
+	// HubSpotAppSecret is the client secret of Globex's HubSpot app, which signs its webhooks.
+	HubSpotAppSecret = "demo-hubspot-app-secret"
+	// WebhookPollInterval is the demo's safety-net poll while webhooks bring the changes in.
+	WebhookPollInterval = "30s"
 
-	// PairingFile is the demo pairing, relative to the repository root.
+	// PairingFile is the demo pairing, relative to the repository root; PairingsDir the directory the
+	// demo serves, which holds it alone.
 	PairingFile = "examples/demo/pairing.yaml"
+	PairingsDir = "examples/demo"
 	// SLATimeScale makes the demo's SLAs minute-scale: a day of SLA time passes in a minute, so a request
 	// left unanswered warns after 48 s, breaches at 1 min and climbs one escalation level a minute.
 	SLATimeScale = "1440"
@@ -90,4 +100,19 @@ func HubSpot() hsmock.SeedData {
 			"amount": "310000", "closedate": "2027-01-20", "hubspot_owner_id": "71002", "cosell_enabled": "true",
 		}}},
 	}
+}
+
+// Webhooks points the fakes' webhooks at a worker listening on workerAddr (host:port; an unspecified
+// host means this machine): Globex's HubSpot app posts signed webhooks, Acme's org Outbound Messages.
+func Webhooks(workerAddr string) (hubspot, salesforce mockkit.WebhookKnobs) {
+	host, port, err := net.SplitHostPort(workerAddr)
+	if err != nil {
+		host, port = workerAddr, "80"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	base := "http://" + net.JoinHostPort(strings.Trim(host, "[]"), port) + "/webhooks/"
+	return mockkit.WebhookKnobs{URL: base + "hubspot/" + HubSpotConnection, Secret: HubSpotAppSecret},
+		mockkit.WebhookKnobs{URL: base + "salesforce/" + SalesforceConnection + "/outbound"}
 }

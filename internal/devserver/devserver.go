@@ -15,7 +15,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
+
+	"github.com/cosellsync/cosell/api"
 )
 
 // Version is the pinned Temporal CLI version; the Makefile builds it into .tools/temporal-<Version>/.
@@ -73,7 +76,8 @@ type Options struct {
 	Log    io.Writer
 }
 
-// Start launches the dev server and waits until it accepts clients.
+// Start launches the dev server, with every search attribute the worker needs registered, and waits
+// until it accepts clients.
 func Start(ctx context.Context, o Options) (*testsuite.DevServer, error) {
 	bin, err := FindBinary()
 	if err != nil {
@@ -94,8 +98,10 @@ func Start(ctx context.Context, o Options) (*testsuite.DevServer, error) {
 		EnableUI:      o.UI,
 		UIPort:        o.UIPort,
 		LogLevel:      "error",
-		Stdout:        out,
-		Stderr:        out,
+		// The record directory the feeds query (api.CoSellRecords); a cluster registers it once (README).
+		SearchAttributes: temporal.NewSearchAttributes(api.CoSellRecords.ValueSet(nil)),
+		Stdout:           out,
+		Stderr:           out,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("start temporal dev server (%s): %w", bin, err)

@@ -1,6 +1,8 @@
-// Package worker assembles the running product: it loads the pairing file, builds a connector per CRM
-// connection, dials Temporal, registers the workflows and activities, starts each pairing's change
-// feeds (idempotently), and serves /healthz and /readyz.
+// Package worker assembles the running product: it loads the pairings directory (and reloads it while
+// running), builds one connector per CRM connection, dials Temporal, registers the workflows and
+// activities, starts one change feed per connection and each pairing's pilot (idempotently), and serves
+// /healthz, /readyz and, with webhooks on, the CRMs' webhook endpoints (package ingress), one set per
+// connection.
 package worker
 
 import (
@@ -10,64 +12,55 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"os"
+	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
-	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/cosellsync/cosell/activities"
-	"github.com/cosellsync/cosell/api"
-	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/notify"
-	"github.com/cosellsync/cosell/pairing"
 	"github.com/cosellsync/cosell/workflows"
 )
 
 // ErrConfig marks an error in the operator's configuration (exit code 2).
 var ErrConfig = errors.New("configuration error")
 
-// Prepare loads the pairing file and builds its connectors. Every problem is a configuration error.
-func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger) (*activities.Connection, error) {
+// Prepare loads the pairings (COSELL_PAIRINGS_DIR, or the single COSELL_PAIRING_FILE) and builds a
+// connector per CRM connection. With a directory, a file refused is logged with its problems and the
+// others are served; a single file that is refused, or a directory that cannot be read, is a
+// configuration error.
+func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger) (*Pairings, error) {
 	if err := cfg.RequirePairing(); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
-	p, err := pairing.Load(cfg.PairingFile)
+	if cfg.PairingFile != "" {
+		if info, err := os.Stat(cfg.PairingFile); err == nil && info.IsDir() {
+			return nil, fmt.Errorf("%w: COSELL_PAIRING_FILE names the directory %s: set COSELL_PAIRINGS_DIR=%s instead, to serve every pairing file in it", ErrConfig, cfg.PairingFile, cfg.PairingFile)
+		}
+	}
+	ps := NewPairings(cfg.PairingsDir, cfg.PairingFile, env, httpClient, log)
+	rep, err := ps.Load(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: pairing file rejected:\n%v", ErrConfig, err)
+		return nil, fmt.Errorf("%w: COSELL_PAIRINGS_DIR %s: %v", ErrConfig, cfg.PairingsDir, err)
 	}
-	conn := &activities.Connection{Pairing: p, CRM: map[pairing.Side]connectors.CRM{}}
-	for _, s := range []pairing.Side{pairing.A, pairing.B} {
-		partner := p.Partner(s)
-		cc, err := config.LoadConnection(ctx, env, partner.Connection)
-		if err == nil {
-			err = cc.Check(partner.Connection, partner.CRM)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrConfig, err)
-		}
-		crm, err := Connect(partner.CRM, cc, p.DealFields(s), httpClient, log.With("pairing", p.ID, "side", string(s)))
-		if err != nil {
-			return nil, fmt.Errorf("%w: connection %s: %v", ErrConfig, partner.Connection, err)
-		}
-		conn.CRM[s] = crm
+	if cfg.PairingsDir == "" && len(rep.Refused) > 0 {
+		return nil, fmt.Errorf("%w: pairing file rejected:\n%v", ErrConfig, errors.Join(rep.Refused...))
 	}
-	if name := p.Notifications.SlackWebhookURLEnv; name != "" {
-		url, ok := env.Lookup(name)
-		if !ok || url == "" {
-			log.Warn("the pairing sends notices to Slack, but its webhook variable is not set; Slack notices are off", "pairing", p.ID, "variable", name)
-		} else {
-			conn.Slack = notify.NewSlack(url, httpClient)
-		}
+	rep.log(log)
+	if len(ps.Catalog().Pairings) == 0 {
+		log.Warn("the pairings directory serves no pairing yet; the worker picks up files as they are added", "dir", cfg.PairingsDir)
 	}
-	return conn, nil
+	return ps, nil
 }
 
 // Dial connects to Temporal with the configured address, namespace, TLS and API key.
@@ -112,30 +105,50 @@ func Dial(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Clie
 
 // Worker is the running worker.
 type Worker struct {
-	cfg    config.Config
-	log    *slog.Logger
-	client client.Client
-	conn   *activities.Connection
-	ready  atomic.Bool
-	http   *http.Server
+	cfg      config.Config
+	log      *slog.Logger
+	client   client.Client
+	pairings *Pairings
+	ready    atomic.Bool
+	http     *http.Server
+	ln       net.Listener
+	// warned holds the connections already said to take no webhooks for want of credentials.
+	warned sync.Map
 }
 
-// New builds a worker over a dialed client and a prepared pairing connection.
-func New(cfg config.Config, log *slog.Logger, c client.Client, conn *activities.Connection) *Worker {
-	return &Worker{cfg: cfg, log: log, client: c, conn: conn}
+// New builds a worker over a dialed client and prepared pairings.
+func New(cfg config.Config, log *slog.Logger, c client.Client, pairings *Pairings) *Worker {
+	return &Worker{cfg: cfg, log: log, client: c, pairings: pairings}
 }
 
-// Run serves until ctx is done: it registers and starts the Temporal worker, ensures the pairing's
-// change feeds run, and serves the health endpoints.
+// Listen binds the HTTP address (COSELL_HTTP_ADDR) and returns the address bound, so a caller can tell
+// the CRMs where to send webhooks before Run; Run binds it itself otherwise.
+func (w *Worker) Listen() (net.Addr, error) {
+	if w.ln == nil {
+		ln, err := net.Listen("tcp", w.cfg.HTTPAddr)
+		if err != nil {
+			return nil, fmt.Errorf("%w: COSELL_HTTP_ADDR %s: %v", ErrConfig, w.cfg.HTTPAddr, err)
+		}
+		w.ln = ln
+	}
+	return w.ln.Addr(), nil
+}
+
+// Run serves until ctx is done: it checks the namespace has the record directory, registers and starts
+// the Temporal worker, ensures a change feed runs for each CRM connection and a pilot for each pairing
+// that has one, serves the health endpoints, and reloads the pairings every COSELL_RELOAD_INTERVAL.
 func (w *Worker) Run(ctx context.Context) error {
-	p := w.conn.Pairing
+	if err := checkDirectory(ctx, w.client.OperatorService(), w.cfg.Temporal.Namespace, w.log); err != nil {
+		return err
+	}
 	acts := &activities.Activities{
-		Pairings:     map[string]*activities.Connection{p.ID: w.conn},
+		Served:       w.pairings.Served(),
 		Client:       w.client,
 		TaskQueue:    w.cfg.TaskQueue,
 		Overlap:      w.cfg.PollOverlap,
 		PageSize:     w.cfg.PageSize,
 		PollInterval: w.cfg.PollInterval,
+		FeedSettings: w.feedSettings,
 		SLAScale:     w.cfg.SLATimeScale,
 		PilotDay:     w.cfg.PilotDay,
 		Log:          notify.NewLog(w.log),
@@ -143,11 +156,12 @@ func (w *Worker) Run(ctx context.Context) error {
 	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{})
 	workflows.Register(tw, acts)
 
-	ln, err := net.Listen("tcp", w.cfg.HTTPAddr)
+	addr, err := w.Listen()
 	if err != nil {
-		return fmt.Errorf("%w: COSELL_HTTP_ADDR %s: %v", ErrConfig, w.cfg.HTTPAddr, err)
+		return err
 	}
-	w.http = &http.Server{Handler: w.routes(), ReadHeaderTimeout: 5 * time.Second}
+	ln := w.ln
+	w.http = &http.Server{Handler: w.routes(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	go func() {
 		if err := w.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			w.log.Error("health server stopped", "error", err)
@@ -163,49 +177,51 @@ func (w *Worker) Run(ctx context.Context) error {
 		return fmt.Errorf("start temporal worker on %s: %w", w.cfg.TaskQueue, err)
 	}
 	defer tw.Stop()
-	if err := w.startFeeds(ctx); err != nil {
+	cat := w.pairings.Catalog()
+	if err := w.startFeeds(ctx, nil, cat); err != nil {
 		return err
 	}
 	w.ready.Store(true)
-	w.log.Info("worker ready", "pairing", p.ID, "taskQueue", w.cfg.TaskQueue, "http", ln.Addr().String(),
-		"a", p.A.Name+" ("+p.A.CRM+")", "b", p.B.Name+" ("+p.B.CRM+")", "pollInterval", w.cfg.PollInterval)
-	<-ctx.Done()
+	w.log.Info("worker ready", "pairings", slices.Sorted(maps.Keys(cat.Pairings)), "connections", slices.Sorted(maps.Keys(cat.Feeds)),
+		"taskQueue", w.cfg.TaskQueue, "http", addr.String(), "pollInterval", w.cfg.PollInterval, "webhooks", w.receiver().Paths())
+	w.reload(ctx, cat)
 	w.ready.Store(false)
 	w.log.Info("worker stopping")
 	return nil
 }
 
-// startFeeds starts each side's change feed, and the pilot when the pairing declares one, unless they
-// already run: the id is fixed per pairing and
-// side, and a running feed is reused, so restarts and several workers never start two.
-func (w *Worker) startFeeds(ctx context.Context) error {
-	p := w.conn.Pairing
-	for _, s := range []pairing.Side{pairing.A, pairing.B} {
-		id := api.ChangeFeedWorkflowID(p.ID, s)
-		_, err := w.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID:                       id,
-			TaskQueue:                w.cfg.TaskQueue,
-			WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-			WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		}, api.ChangeFeedWorkflowName, api.FeedInput{PairingID: p.ID, Side: s, PollInterval: w.cfg.PollInterval})
-		if err != nil {
-			return fmt.Errorf("start change feed %s: %w", id, err)
+// reload reads the pairing files every COSELL_RELOAD_INTERVAL until ctx is done, and starts and stops
+// feeds and pilots to match what it serves.
+func (w *Worker) reload(ctx context.Context, served *activities.Catalog) {
+	t := time.NewTicker(w.cfg.ReloadInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
-	}
-	if p.Pilot.Enabled {
-		id := api.PilotWorkflowID(p.ID)
-		_, err := w.client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-			ID: id, TaskQueue: w.cfg.TaskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		}, api.PilotWorkflowName, api.PilotInput{PairingID: p.ID})
+		rep, err := w.pairings.Load(ctx)
 		if err != nil {
-			return fmt.Errorf("start pilot %s: %w", id, err)
+			w.log.Error("cannot read the pairings; serving what was loaded before", "error", err)
+			continue
 		}
+		rep.log(w.log)
+		cat := w.pairings.Catalog()
+		if cat == served {
+			continue
+		}
+		if err := w.startFeeds(ctx, served, cat); err != nil {
+			w.log.Error("cannot start the feeds of the reloaded pairings; trying again at the next reload", "error", err)
+			continue // the next look starts them: served stays the old catalog
+		}
+		served = cat
 	}
-	return nil
 }
 
 func (w *Worker) routes() http.Handler {
 	mux := http.NewServeMux()
+	w.receiver().Mount(mux)
 	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))

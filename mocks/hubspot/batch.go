@@ -62,10 +62,12 @@ type snapshot struct {
 	t       *objectType
 	created []string
 	before  map[string]object
+	// hooks is how many webhook events were queued before the batch: a rollback takes back the rest.
+	hooks int
 }
 
 func (s *Server) newSnapshot(t *objectType) *snapshot {
-	return &snapshot{t: t, before: map[string]object{}}
+	return &snapshot{t: t, before: map[string]object{}, hooks: len(s.pendingHooks)}
 }
 
 func (sn *snapshot) touch(o *object) {
@@ -77,6 +79,7 @@ func (sn *snapshot) touch(o *object) {
 }
 
 func (s *Server) rollback(sn *snapshot) {
+	s.pendingHooks = s.pendingHooks[:sn.hooks]
 	for _, id := range sn.created {
 		delete(s.objects[sn.t], id)
 		s.reindex(sn.t, id, nil)

@@ -33,6 +33,12 @@
 //     does for deals, a record with a new id (Options.MergeKeepsPrimaryID keeps the primary's) whose
 //     hs_merged_object_ids lists both; both old ids then answer reads and writes as it, and leave list
 //     and search. Server.Archive and Server.Merge do the same for tests.
+//   - Webhooks (webhooks.go): with Options.Webhooks set, the app's target URL receives what HubSpot sends
+//     an app subscribed to deal and note events — deal.creation, deal.propertyChange per changed
+//     property, deal.deletion, deal.merge, and object.creation for notes (objectTypeId 0-46) — batched up
+//     to 100, signed with X-HubSpot-Signature-v3 and retried with attemptNumber counting up. Seeds send
+//     nothing; a batch rolled back sends nothing. Delivery faults (delay, duplication, reordering, loss)
+//     are mockkit.WebhookKnobs, also at GET/POST /__admin/webhooks.
 //   - GET /account-info/v3/details answers the portal id (Options.PortalID) and uiDomain, which clients use
 //     to build links into HubSpot's app.
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -42,6 +43,7 @@ func (s *Server) Merge(objectType, primaryID, otherID string) (string, error) {
 	if t == nil {
 		return "", fmt.Errorf("unknown object type %q", objectType)
 	}
+	defer s.sendHooks()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, e := s.merge(t, primaryID, otherID)
@@ -57,6 +59,7 @@ func (s *Server) Archive(objectType, id string) error {
 	if t == nil {
 		return fmt.Errorf("unknown object type %q", objectType)
 	}
+	defer s.sendHooks()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if o, ok := s.objects[t][id]; !ok || o.archived {
@@ -127,5 +130,14 @@ func (s *Server) merge(t *objectType, primaryID, otherID string) (*object, *apiE
 		}
 	}
 	s.reindex(t, merged.id, merged)
+	if t == dealType {
+		s.event("deal.merge", t, primaryID, now, func(e *webhookEvent) {
+			e.PrimaryObjectID = e.ObjectID
+			if n, err := strconv.ParseInt(otherID, 10, 64); err == nil {
+				e.MergedObjectIDs = []int64{n}
+			}
+			e.NewObjectID, _ = strconv.ParseInt(merged.id, 10, 64)
+		})
+	}
 	return merged, nil
 }

@@ -297,6 +297,12 @@ func (s *Server) archive(t *objectType, id string) {
 		now := s.now()
 		o.archived, o.archivedAt, o.updatedAt = true, now, now
 		s.reindex(t, id, o)
+		switch t {
+		case dealType:
+			s.event("deal.deletion", t, id, now, nil)
+		case noteType:
+			s.event("object.deletion", t, id, now, nil)
+		}
 	}
 }
 

@@ -85,6 +85,8 @@ func (s *Server) LoadSeedFile(path string) error {
 func (s *Server) Seed(d SeedData) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	hooks := len(s.pendingHooks)
+	defer func() { s.pendingHooks = s.pendingHooks[:hooks] }() // seeded records predate the app: no webhooks
 	types := make([]string, 0, len(d.Properties))
 	for name := range d.Properties {
 		types = append(types, name)

@@ -49,6 +49,13 @@ type Options struct {
 	// fails here first.
 	MergeKeepsPrimaryID bool
 
+	// Webhooks sends the app's webhooks (see webhooks.go): the target URL, the app's client secret that
+	// signs them, and delivery faults. The zero value sends none. SetWebhooks and /__admin/webhooks
+	// change them on a running fake.
+	Webhooks mockkit.WebhookKnobs
+	// AppID is the app id webhook events carry; default 7654321.
+	AppID int
+
 	// PortalID is the account (hub) id shown in error bodies, rate-limit group names, the account details
 	// (GET /account-info/v3/details) and the record pages' paths (/contacts/{portalId}/record/0-3/{id}).
 	PortalID int
@@ -81,6 +88,9 @@ func (o Options) withDefaults() Options {
 	if o.PortalID == 0 {
 		o.PortalID = 24681357
 	}
+	if o.AppID == 0 {
+		o.AppID = 7654321
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -109,6 +119,11 @@ type Server struct {
 	index    *searchIndex
 	// mergedInto maps the ids of merged-away records to the record they now answer as.
 	mergedInto map[*objectType]map[string]string
+
+	hooks *mockkit.Webhooks[webhookEvent]
+	// pendingHooks are the webhook events of the request under way, sent when it is over.
+	pendingHooks []webhookEvent
+	eventSeq     int64
 }
 
 // route is one API operation: its counter name and whether it writes, and whether it is a search
@@ -131,12 +146,14 @@ func New(opts Options) *Server {
 		bootTime: opts.Now().UTC().Truncate(time.Millisecond),
 	}
 	s.limiter = newRateLimiter(opts)
+	s.hooks = mockkit.NewWebhooks(webhookFormat(), opts.Webhooks)
 	s.resetData()
 	s.registerRoutes()
 
 	mux := http.NewServeMux()
 	s.admin.Mount(mux, s.SeedJSON, s.resetData)
 	mux.HandleFunc("POST /__admin/oauth/expire", s.handleAdminExpire)
+	mockkit.MountWebhooks(mux, s.hooks)
 	mockkit.MountDelay(mux, "/__admin/search-index", mockkit.Delay{Get: s.SearchIndexLag, Set: s.SetSearchIndexLag, Flush: s.FlushSearchIndex})
 	mux.HandleFunc("GET /__admin/deals", s.handleAdminRecords(dealType))
 	mux.HandleFunc("GET /__admin/notes", s.handleAdminRecords(noteType))
@@ -177,6 +194,7 @@ func (s *Server) resetData() {
 	}
 	s.index = newSearchIndex(lag)
 	s.owners = nil
+	s.pendingHooks = nil
 	s.nextID = 10_000_000_000
 	s.tokens = map[string]*accessToken{}
 	s.limiter.reset()
@@ -293,4 +311,5 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.api.ServeHTTP(w, r)
+	s.sendHooks()
 }

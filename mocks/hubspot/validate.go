@@ -3,6 +3,7 @@ package hubspot
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"sort"
@@ -240,6 +241,7 @@ func (s *Server) findByProperty(t *objectType, name, value string) *object {
 
 // apply stores a validated write on o and stamps its modification time.
 func (s *Server) apply(t *objectType, o *object, w write, now time.Time) {
+	created, before := o.updatedAt.IsZero(), maps.Clone(o.props)
 	for name, v := range w {
 		if name == t.created {
 			if v != nil {
@@ -257,4 +259,5 @@ func (s *Server) apply(t *objectType, o *object, w write, now time.Time) {
 	}
 	o.updatedAt = now
 	s.reindex(t, o.id, o)
+	s.changed(t, o, before, created, now)
 }

@@ -89,6 +89,7 @@ func (s *Server) mountAdmin(mux *http.ServeMux) {
 		s.ExpireTokens()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mockkit.MountWebhooks(mux, s.hooks)
 	mockkit.MountDelay(mux, "/__admin/commit-delay", mockkit.Delay{Get: s.CommitDelay, Set: s.SetCommitDelay, Flush: s.CommitAll})
 	mux.HandleFunc("GET /__admin/limits", func(w http.ResponseWriter, _ *http.Request) {
 		used, max := s.APIUsage()

@@ -223,6 +223,9 @@ func (s *Server) byID(req apiReq, o *objectDef, id string) apiResp {
 		if !ok {
 			return apiErrResp(s.missing(id))
 		}
+		if notModifiedSince(row, req.header) {
+			return apiResp{status: http.StatusNotModified}
+		}
 		cols, err := s.fieldsParam(o, req)
 		if err != nil {
 			return apiErrResp(err)
@@ -231,6 +234,9 @@ func (s *Server) byID(req apiReq, o *objectDef, id string) apiResp {
 	case http.MethodPatch:
 		in, err := decodeObject(req.body, o.Name)
 		if err != nil {
+			return apiErrResp(err)
+		}
+		if err := s.unmodifiedSince(o, id, req.header); err != nil {
 			return apiErrResp(err)
 		}
 		if err := s.update(o, id, in, s.wctx(req)); err != nil {

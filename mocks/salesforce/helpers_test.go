@@ -42,6 +42,8 @@ type org struct {
 	http  *httptest.Server
 	clock *clock
 	token string
+	// headers are sent on the next calls as well (conditional requests).
+	headers map[string]string
 }
 
 func newOrg(t *testing.T, opts Options) *org {
@@ -130,6 +132,9 @@ func (o *org) call(method, path string, body any) answer {
 	require.NoError(o.t, err)
 	req.Header.Set("Authorization", "Bearer "+o.token)
 	req.Header.Set("Content-Type", "application/json")
+	for k, v := range o.headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(o.t, err)
 	defer resp.Body.Close()

@@ -126,6 +126,8 @@ func opportunityObject() *objectDef {
 		{Name: "CoSell_Enabled__c", Label: "Co-Sell Enabled", Type: tBoolean, Createable: true, Updateable: true, Default: false, Custom: true},
 		{Name: "CoSell_Partner_Owner_Name__c", Label: "Partner Owner Name", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Partner_Owner_Email__c", Label: "Partner Owner Email", Type: tEmail, Length: 80, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		// The partner a deal is co-sold with, which pairings sharing this org route new deals by.
+		{Name: "CoSell_Partner__c", Label: "Co-Sell Partner", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 	}
 	return newObject("Opportunity", "Opportunity", "Opportunities", prefixOpportunity, append(fields, systemFields(true)...)...)
 }

@@ -64,6 +64,10 @@ type Options struct {
 	CommitDelay time.Duration `json:"commitDelayMs,omitempty"`
 	// Now is the org's clock, so tests can expire sessions and cursors without sleeping. Default time.Now.
 	Now func() time.Time `json:"-"`
+	// Webhooks sends the org's change notifications (webhooks.go): Outbound Messages, or with Mode
+	// "callout" the signed JSON callout of a Flow, to URL, with delivery faults. The zero value sends
+	// none. SetWebhooks and /__admin/webhooks change them on a running org.
+	Webhooks mockkit.WebhookKnobs `json:"-"`
 }
 
 func (o *Options) defaults() {
@@ -129,6 +133,7 @@ type Server struct {
 	commitDelay     time.Duration
 	// txStart is when the API call under way started: its transaction's stamp.
 	txStart time.Time
+	hooks   *mockkit.Webhooks[change]
 
 	all, login, instance, instanceNoOAuth http.Handler
 }
@@ -153,6 +158,7 @@ func New(opts Options) *Server {
 		nowFn:       opts.Now,
 		instanceURL: opts.InstanceURL,
 		commitDelay: opts.CommitDelay,
+		hooks:       mockkit.NewWebhooks(webhookFormat(), opts.Webhooks),
 	}
 	s.resetData()
 	s.all = s.handler(roleAll)
@@ -538,7 +544,9 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.data.visibleAt, s.data.ownFrom = now.Add(s.commitDelay), s.data.seq
 	}
 	defer func() { s.txStart, s.data.visibleAt = time.Time{}, time.Time{} }()
+	s.data.watch()
 	resp := s.dispatch(apiReq{method: r.Method, version: version, path: sub, query: r.URL.Query(), body: body, userID: userID, header: r.Header})
+	s.hooks.Notify(s.saved(s.baseURL(r, s.instanceURL))...)
 	for k, v := range resp.header {
 		w.Header().Set(k, v)
 	}

@@ -48,6 +48,11 @@ type store struct {
 	// ownFrom is the last sequence number before the API call under way: a transaction sees its own
 	// writes, so queries inside it see pending writes numbered above it.
 	ownFrom uint64
+	// watched holds, during an API call, each row it wrote as it was before (nil: it did not exist),
+	// in watchOrder; notifications counts the change notifications minted (webhooks.go).
+	watched       map[string]record
+	watchOrder    []string
+	notifications uint64
 }
 
 func newStore(sc *schema) *store {
@@ -87,6 +92,7 @@ func (st *store) byUnique(object, field, value string) (string, bool) {
 
 func (st *store) record(object, id string) {
 	prev, ok := st.rows[object][id]
+	st.noteWrite(object, id, prev, ok)
 	seq := st.track(object, id, prev)
 	if st.txDepth == 0 {
 		return
