@@ -49,6 +49,8 @@ const (
 	ErrTypeThrottled = "CRMThrottled"
 	// CodeNotFound is the Rejection code of a record that does not exist (deleted, or merged away).
 	CodeNotFound = "NOT_FOUND"
+	// CodeSourceNoteGone is the Rejection code of a note to mirror whose source note no longer exists.
+	CodeSourceNoteGone = "SOURCE_NOTE_GONE"
 	// CodeModified is the Rejection code of a conditional write the CRM refused, writing nothing, because
 	// the record changed after the stamp the write was conditioned on (WriteDealInput.UnmodifiedSince).
 	CodeModified = "RECORD_MODIFIED"

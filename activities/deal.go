@@ -384,6 +384,14 @@ func (a *Activities) noteBody(ctx context.Context, pairingID string, side pairin
 		return "", err
 	}
 	n, err := crm.GetNote(ctx, noteID)
+	if errors.Is(err, connectors.ErrNotFound) {
+		// The source note is gone (deleted, or its deal with it): the mirror can never be written. That is
+		// a rejection of this note, not a missing record on the side being written, which NOT_FOUND means
+		// to the engine (it would read that side again and retry the note forever).
+		msg := fmt.Sprintf("note %s on %s no longer exists", noteID, side)
+		return "", temporal.NewNonRetryableApplicationError(msg, ErrTypeRejected, nil,
+			Rejection{CRM: crm.Kind(), Code: CodeSourceNoteGone, Message: msg})
+	}
 	if err != nil {
 		return "", classify(fmt.Sprintf("read note %s on %s", noteID, side), err)
 	}

@@ -70,6 +70,25 @@ func (c *CRM) Put(recordID string, fields map[string]any) string {
 	return recordID
 }
 
+// Delete removes a deal as a user would, with its notes and tasks: afterwards it is not found by id nor
+// by co-sell id, and an upsert by its co-sell id creates a new record.
+func (c *CRM) Delete(recordID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.deals, recordID)
+	delete(c.created, recordID)
+	for id, n := range c.notes {
+		if n.DealRecordID == recordID {
+			delete(c.notes, id)
+		}
+	}
+	for id, t := range c.tasks {
+		if t.DealRecordID == recordID {
+			delete(c.tasks, id)
+		}
+	}
+}
+
 // AddNote writes a note on a deal as a user would.
 func (c *CRM) AddNote(dealRecordID, body, authorID string) string {
 	c.mu.Lock()
