@@ -267,19 +267,31 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 		p.Cells = map[string]Cell{}
 	}
 	c, had := p.Cells[field]
-	if !had && len(p.Sent) > 0 {
-		// The first look at a mirror whose create we issued but never saw acknowledged: judge its value
-		// as if that create's answer had come (the cell holds what we sent), so our own create is no
-		// edit. Which of the creates was applied shows in the value; any other is the party's edit,
-		// made after the earliest of them.
-		c = Cell{Value: p.Sent[len(p.Sent)-1].Values[field], Seen: p.Sent[0].At}
+	if (!had || c.Value != v) && len(p.Sent) > 0 {
+		// A look at a record after writes whose answers never came: a value one of them carried is our
+		// own write (the answer was lost, not the write), judged as if its answer had come, so it is no
+		// edit of the party's. On the first look at a mirror we created, any other value is the party's
+		// edit, made after the earliest of our creates.
+		var creates []Sent
 		for _, sent := range p.Sent {
-			if v0, ok := sent.Values[field]; ok && v0 == v {
-				c = Cell{Value: v0, Seen: sent.At}
+			if sent.Create {
+				creates = append(creates, sent)
 			}
 		}
-		c.Synced, had = c.Value, true
-		p.Cells[field] = c
+		if !had && len(creates) > 0 {
+			c, had = Cell{Value: creates[len(creates)-1].Values[field], Seen: creates[0].At}, true
+		}
+		for _, sent := range p.Sent {
+			// An unflag is never assumed to be ours: taken for the party's own, it keeps the deal out of
+			// co-sell, the safe side of the doubt.
+			if v0, ok := sent.Values[field]; ok && v0 == v && (field != FlagField || v != "false") {
+				c, had = Cell{Value: v0, Seen: sent.At}, true
+			}
+		}
+		if had {
+			c.Synced = c.Value
+			p.Cells[field] = c
+		}
 	}
 	if had && c.Value == v {
 		if asOf.After(c.Seen) {
@@ -302,11 +314,7 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 			// Whether the others still hold it is not known from before: look again, so an edit they
 			// made meanwhile is judged against this one.
 			*w = Want{Value: v, From: s, At: at, Known: now}
-			for _, o := range e.pol.sides() {
-				if q := e.party(o); o != s && q.RecordID != "" && !q.Unlinked && q.Cells[field].Seen.Before(now) {
-					q.NeedRead = true
-				}
-			}
+			e.verifyHolders(now, s, field, v)
 		}
 		return // the party now holds the wanted value
 	}
@@ -318,6 +326,7 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 	}
 	if (had && c.Synced == w.Value && !c.Seen.Before(w.Known)) || w.From == s {
 		*w = Want{Value: v, From: s, At: at, Known: now}
+		e.verifyHolders(now, s, field, v)
 		e.acted(now, s, field)
 		return
 	}
@@ -330,7 +339,23 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 	e.conflict(now, rule, s, v, w.From, w.Value, winner, details)
 	if winner == s {
 		*w = Want{Value: v, From: s, At: at, Known: now}
+		e.verifyHolders(now, s, field, v)
 		e.acted(now, s, field)
+	}
+}
+
+// verifyHolders asks for a look at every other party that already holds a new wanted value but is not
+// known to have held it since now: it needs no write, so without a look an edit it makes next would be
+// judged against what it held before, and taken for a crossing edit.
+func (e *Engine) verifyHolders(now time.Time, s vocab.Side, field, v string) {
+	for _, o := range e.pol.sides() {
+		q := e.party(o)
+		if o == s || q == nil || q.RecordID == "" || q.Unlinked {
+			continue
+		}
+		if c, ok := q.Cells[field]; ok && c.Synced == v && c.Seen.Before(now) {
+			q.NeedRead = true
+		}
 	}
 }
 
@@ -504,14 +529,19 @@ func (e *Engine) Next(now time.Time) Step {
 		cmd.RecordID = p.RecordID
 	}
 	e.inflight = &cmd
-	if cmd.Kind == Write && cmd.Write.Create {
+	if cmd.Kind == Write {
 		p := e.party(cmd.Side)
 		vals := maps.Clone(cmd.Write.Values)
 		if vals == nil {
 			vals = map[string]string{}
 		}
-		vals[FlagField] = "true"
-		p.Sent = append(p.Sent, Sent{Values: vals, At: now})
+		switch {
+		case cmd.Write.Create:
+			vals[FlagField] = "true"
+		case cmd.Write.Enabled != nil:
+			vals[FlagField] = strconv.FormatBool(*cmd.Write.Enabled)
+		}
+		p.Sent = append(p.Sent, Sent{Seq: cmd.Seq, Create: cmd.Write.Create, Values: vals, At: now})
 		if len(p.Sent) > maxSent {
 			p.Sent = p.Sent[len(p.Sent)-maxSent:]
 		}
@@ -777,6 +807,7 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 	if w.ModifiedAt.After(acked) {
 		acked = w.ModifiedAt
 	}
+	p.Sent = slices.DeleteFunc(p.Sent, func(sent Sent) bool { return sent.Seq == cmd.Seq }) // answered
 	if cmd.Write.Create {
 		p.Sent = nil
 		p.RecordID = w.RecordID

@@ -576,3 +576,25 @@ func TestModelFoundACreateAppliedWithoutAnAnswerIsNoEdit(t *testing.T) {
 	assert.Equal(t, "Initech Renewal", d.crm[vocab.B].byCoSellID("CS-1").values["name"])
 	assert.Empty(t, d.st.Conflicts)
 }
+
+func TestModelFoundAnUpdateAppliedWithoutAnAnswerIsNoEdit(t *testing.T) {
+	// Found by the workflow model: Globex renames the deal twice; the write of the first name lands in
+	// Acme's CRM but its answer is lost; after the backoff the engine must not take that name for
+	// Acme's edit and write it back over Globex's newer one.
+	d, a, b := registered(t)
+	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech EMEA"})
+	d.deliver(vocab.B, b)
+	d.crm[vocab.A].failNext = "after"
+	for i := 0; i < 10 && d.crm[vocab.A].recs[a].values["name"] != "Initech EMEA"; i++ {
+		if step := d.e.Next(d.clock); step.Kind == Run {
+			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+		}
+	}
+	require.Equal(t, "Initech EMEA", d.crm[vocab.A].recs[a].values["name"], "the write landed; its answer was lost")
+	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech Europe"})
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, "Initech Europe", d.crm[vocab.A].recs[a].values["name"])
+	assert.Equal(t, "Initech Europe", d.crm[vocab.B].recs[b].values["name"], "Globex's newer edit stands")
+	assert.Empty(t, d.st.Conflicts)
+}

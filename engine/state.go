@@ -18,7 +18,7 @@ const (
 	maxSLAHistory    = 50
 	maxNotesPerRound = 20
 	maxGone          = 5
-	maxSent          = 3
+	maxSent          = 4
 )
 
 // State is everything a deal carries: it is the only memory of the engine, and what continue-as-new
@@ -102,8 +102,9 @@ type Party struct {
 	// Gone lists record ids the party deleted (the last few), so a late reading of one is not taken
 	// for the deal's record again.
 	Gone []string `json:"gone,omitempty"`
-	// Sent holds the values of the creates issued to this party and not yet acknowledged or observed
-	// (the last few: a create whose answer was lost may have been applied, and so may its retry).
+	// Sent holds the values of the writes issued to this party whose answer never came and that no
+	// look at the record has settled since (the last few: a write whose answer was lost may have been
+	// applied, and so may its retry).
 	Sent []Sent `json:"sent,omitempty"`
 	// Owner is the record's owner; Shown the partner owner the record shows.
 	Owner vocab.Owner `json:"owner"`
@@ -123,9 +124,11 @@ type Cell struct {
 	Seen time.Time `json:"t,omitzero"`
 }
 
-// Sent is a create the engine issued: the values it carried and when it was issued (the record holds
-// them at least from then, if it was applied).
+// Sent is a write the engine issued and has not seen the outcome of: the values it carried and when it
+// was issued (the record holds them at least from then, if it was applied).
 type Sent struct {
+	Seq    int64             `json:"seq,omitempty"`
+	Create bool              `json:"create,omitempty"`
 	Values map[string]string `json:"values"`
 	At     time.Time         `json:"at"`
 }
