@@ -10,16 +10,25 @@ type Rule struct {
 	Field     string          `json:"field"`
 	Direction vocab.Direction `json:"direction"`
 	Conflict  vocab.Policy    `json:"conflict"`
+	// Derived marks a field the engine writes itself (vocab.EngineFields): it flows into every party
+	// and from none, so a user's edit of it is reverted.
+	Derived bool `json:"derived,omitempty"`
 }
 
 // FlowsFrom reports whether an edit on party p reaches the other parties.
 func (r Rule) FlowsFrom(p vocab.Side) bool {
+	if r.Derived {
+		return false
+	}
 	src := r.Direction.Source()
 	return src == "" || src == p
 }
 
 // FlowsInto reports whether party p receives the field's value from the others.
 func (r Rule) FlowsInto(p vocab.Side) bool {
+	if r.Derived {
+		return true
+	}
 	src := r.Direction.Source()
 	return src == "" || src != p
 }
@@ -47,6 +56,9 @@ type Policy struct {
 	OnDelete vocab.OnDelete `json:"onDelete,omitempty"`
 	// Pilot says the deal reports to its pairing's pilot and asks it before a registration.
 	Pilot bool `json:"pilot"`
+	// CoSell is the pairing's co-sell section (models, stage leads, attribution). Nil in a policy
+	// recorded before it existed: such a run plans, writes and attributes nothing of it.
+	CoSell *CoSellPolicy `json:"cosell,omitempty"`
 }
 
 // Name returns a party's display name.

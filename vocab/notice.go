@@ -25,6 +25,8 @@ const (
 	Unflagged Event = "unflagged"
 	// Deleted: a partner deleted its record of the deal.
 	Deleted Event = "deleted"
+	// LeadChanged: a stage change made another partner (or both) the lead; the new lead is told.
+	LeadChanged Event = "lead_changed"
 )
 
 // Actionable reports whether the event asks someone to act (a warning, a breach, an escalation), as
