@@ -100,7 +100,7 @@ func (e *Engine) coSellTrack(now time.Time) {
 		}
 	}
 	if cs.Lead != "" {
-		e.want(now, vocab.FieldCoSellLead, e.leadName(cs.Lead))
+		e.want(now, vocab.FieldCoSellLead, e.LeadName(cs.Lead))
 	}
 	switch {
 	case stage != "" && slices.Contains(e.pol.CoSell.WonStages, stage):
@@ -121,8 +121,8 @@ func (e *Engine) want(now time.Time, field, v string) {
 	e.st.Fields[field] = &Want{Value: v, At: now, Known: now}
 }
 
-// leadName is how the CRMs show a lead: the partner's name, or both for a joint stage.
-func (e *Engine) leadName(l cosell.Lead) string {
+// LeadName is how the CRMs show a lead: the partner's name, or both for a joint stage.
+func (e *Engine) LeadName(l cosell.Lead) string {
 	if l == cosell.JointLead {
 		return "joint: " + e.pol.Name(vocab.A) + " and " + e.pol.Name(vocab.B)
 	}
@@ -134,7 +134,7 @@ func (e *Engine) leadChanged(now time.Time, stage cosell.Stage, previous, lead c
 	key := fmt.Sprintf("%s/lead/%s/%s", e.st.CoSellID, stage, lead)
 	e.queue(now, vocab.Notice{
 		Key: key, Event: vocab.LeadChanged, Subject: string(stage), At: now,
-		Message: fmt.Sprintf("The deal is in %s: %s leads it now (%s led before).", stage, e.leadName(lead), e.leadName(previous)),
+		Message: fmt.Sprintf("The deal is in %s: %s leads it now (%s led before).", stage, e.LeadName(lead), e.LeadName(previous)),
 	}, true, sla.Clock{})
 	for i := range e.st.Outbox {
 		it := &e.st.Outbox[i]

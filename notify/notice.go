@@ -25,6 +25,7 @@ const (
 	PilotDecision  = vocab.PilotDecision
 	Unflagged      = vocab.Unflagged
 	Deleted        = vocab.Deleted
+	LeadChanged    = vocab.LeadChanged
 )
 
 // Notice is one notification about a co-sold deal (see vocab.Notice).

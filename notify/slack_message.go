@@ -241,6 +241,8 @@ func eventTitle(n Notice) string {
 		return "SLA escalated"
 	case SLAResolved:
 		return "SLA resolved"
+	case LeadChanged:
+		return "New stage lead"
 	}
 	if n.Event == "" {
 		return "Co-sell notice"
