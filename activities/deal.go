@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/engine"
 	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/vocab"
 )
 
 // PolicyInput names the pairing whose sync policy a deal workflow needs.
@@ -57,8 +59,16 @@ func (a *Activities) policy(c *Connection) Policy {
 		Slack:     c.Slack != nil, CRMTasks: p.Notifications.CRMTasks,
 		OnDelete: p.OnDelete, Pilot: true,
 	}
+	pilotCfg := p.Pilot.WithDefaults()
+	currency := p.Attribution.Currency
+	if currency == "" {
+		currency = pilotCfg.Currency
+	}
+	out.CoSell = &engine.CoSellPolicy{Defaults: p.CoSell, Rules: p.Attribution, Currency: currency,
+		WonStages: pilotCfg.WonStages, LostStages: pilotCfg.LostStages}
 	for _, f := range p.Fields {
-		out.Rules = append(out.Rules, engine.Rule{Field: f.Name, Direction: f.Direction, Conflict: f.Conflict})
+		out.Rules = append(out.Rules, engine.Rule{Field: f.Name, Direction: f.Direction, Conflict: f.Conflict,
+			Derived: slices.Contains(vocab.EngineFields, f.Name)})
 		if f.Name == pairing.StageField {
 			out.StageField = f.Name
 		}

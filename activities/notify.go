@@ -150,6 +150,8 @@ func taskSubject(n notify.Notice) string {
 		s += "SLA breached"
 	case notify.SLAEscalated:
 		s += fmt.Sprintf("Escalated to L%d", n.Level)
+	case notify.LeadChanged:
+		s += "You lead " + n.Subject
 	default:
 		s += string(n.Event)
 	}

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/connectors/budget"
+	"github.com/cosellsync/cosell/cosell"
 	"github.com/cosellsync/cosell/engine"
 	"github.com/cosellsync/cosell/vocab"
 )
@@ -149,6 +151,25 @@ type DealView struct {
 	// Paused is set while the deal is out of co-sell; Registered once its first mirror exists.
 	Paused     bool `json:"paused,omitempty"`
 	Registered bool `json:"registered,omitempty"`
+	// CoSell is the deal's co-sell plan, current lead, attribution and loss (issue #9); nil for a deal
+	// registered without one.
+	CoSell *CoSellView `json:"cosell,omitempty"`
+}
+
+// CoSellView is a deal's co-sell plan and outcome as `cosell deal show` and `cosell deal attribution`
+// print them.
+type CoSellView struct {
+	Model  cosell.Model  `json:"model"`
+	Motion cosell.Motion `json:"motion"`
+	Vendor vocab.Side    `json:"vendor"`
+	// Stage is the current playbook stage, Lead who leads it and LeadName how both CRMs show that.
+	Stage    cosell.Stage       `json:"stage,omitempty"`
+	Lead     cosell.Lead        `json:"lead,omitempty"`
+	LeadName string             `json:"leadName,omitempty"`
+	Leads    []cosell.StageLead `json:"leads"`
+	// Attribution is the result at close-won, the audit trail; nil before.
+	Attribution *attribution.Result `json:"attribution,omitempty"`
+	Loss        *attribution.Loss   `json:"loss,omitempty"`
 }
 
 // FeedInput starts (or continues) a change feed: of a CRM connection (Connection set), for every

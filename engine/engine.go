@@ -262,6 +262,10 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 	if !ok {
 		return
 	}
+	if rule.Derived {
+		e.applyDerived(now, s, rule, v, asOf) // cosell.go
+		return
+	}
 	p := e.party(s)
 	if p.Cells == nil {
 		p.Cells = map[string]Cell{}
@@ -625,6 +629,9 @@ func (e *Engine) plan() (Command, bool) {
 	if e.st.Paused || e.st.RoundNotes >= maxNotesPerRound {
 		return Command{}, false
 	}
+	if cmd, ok := e.planCoSellNote(); ok { // cosell.go
+		return cmd, true
+	}
 	for _, n := range e.st.PendingNotes {
 		for _, t := range sides {
 			tp := e.party(t)
@@ -821,6 +828,7 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 			e.startSLA(now, sla.Registration, "registration", string(s), e.pol.SLA.RegistrationAcceptance)
 			e.trackStage(now) // the pilot hears of the deal's stage before its registration
 			e.report(now, pilot.Registered, e.st.Origin)
+			e.coSellRegistered(now) // cosell.go
 		}
 		p.Cells[FlagField] = Cell{Value: "true", Synced: "true", Seen: acked}
 	}
@@ -868,6 +876,7 @@ func (e *Engine) origin(s vocab.Side) vocab.Side {
 }
 
 func (e *Engine) noteDone(key string, target vocab.Side) {
+	e.coSellNoteDone(key, target) // cosell.go
 	for i := range e.st.PendingNotes {
 		n := &e.st.PendingNotes[i]
 		if n.Key != key {
@@ -1024,6 +1033,7 @@ func (e *Engine) completeRound(now time.Time) {
 	e.clearIssues(vocab.IssueBudget)
 	e.st.LastSyncAt = now
 	e.trackStage(now)
+	e.coSellTrack(now) // cosell.go
 	e.reportAmountChange(now)
 }
 

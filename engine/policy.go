@@ -10,16 +10,25 @@ type Rule struct {
 	Field     string          `json:"field"`
 	Direction vocab.Direction `json:"direction"`
 	Conflict  vocab.Policy    `json:"conflict"`
+	// Derived marks a field the engine writes itself (vocab.EngineFields): it flows into every party
+	// and from none, so a user's edit of it is reverted.
+	Derived bool `json:"derived,omitempty"`
 }
 
 // FlowsFrom reports whether an edit on party p reaches the other parties.
 func (r Rule) FlowsFrom(p vocab.Side) bool {
+	if r.Derived {
+		return false
+	}
 	src := r.Direction.Source()
 	return src == "" || src == p
 }
 
 // FlowsInto reports whether party p receives the field's value from the others.
 func (r Rule) FlowsInto(p vocab.Side) bool {
+	if r.Derived {
+		return true
+	}
 	src := r.Direction.Source()
 	return src == "" || src != p
 }
@@ -50,6 +59,9 @@ type Policy struct {
 	// Version names this policy's content, so a deal can tell a change event sent under another one
 	// (the pairing file was edited) and load the policy again; empty when unknown.
 	Version string `json:"version,omitempty"`
+	// CoSell is the pairing's co-sell section (models, stage leads, attribution). Nil in a policy
+	// recorded before it existed: such a run plans, writes and attributes nothing of it.
+	CoSell *CoSellPolicy `json:"cosell,omitempty"`
 }
 
 // Name returns a party's display name.

@@ -57,6 +57,9 @@ type State struct {
 	Outbox         []OutboxItem `json:"outbox,omitempty"`
 	NoticesSent    int          `json:"noticesSent"`
 	NoticesRefused int          `json:"noticesRefused"`
+	// CoSell is the deal's co-sell plan, current lead, attribution and loss (cosell.go); nil for a deal
+	// registered without a cosell policy.
+	CoSell *CoSellState `json:"cosell,omitempty"`
 	// ReportedAmount is the amount last reported to the pairing's pilot.
 	ReportedAmount float64 `json:"reportedAmount,omitempty"`
 

@@ -26,6 +26,7 @@ const (
 	Unflagged      = vocab.Unflagged
 	Deleted        = vocab.Deleted
 	BudgetPaused   = vocab.BudgetPaused
+	LeadChanged    = vocab.LeadChanged
 )
 
 // Notice is one notification about a co-sold deal (see vocab.Notice).

@@ -243,6 +243,8 @@ func eventTitle(n Notice) string {
 		return "SLA resolved"
 	case BudgetPaused:
 		return "API budget share used"
+	case LeadChanged:
+		return "New stage lead"
 	}
 	if n.Event == "" {
 		return "Co-sell notice"

@@ -1,6 +1,7 @@
 package pairing_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -161,4 +162,22 @@ func TestReadmeAttributionExample(t *testing.T) {
 		assert.True(t, strings.Contains(string(readme), line), "examples/README.md lacks the line %q", line)
 	}
 	assert.Equal(t, []int64{1_800_000, 1_200_000}, []int64{r.Parts[0].AmountMinor, r.Parts[1].AmountMinor})
+}
+
+// The fields the worker writes itself map like any field, but take no direction or conflict.
+func TestCoSellEngineFieldsTakeNoDirection(t *testing.T) {
+	mapped := strings.Replace(base, "owners:\n", "  - { name: cosell_model, a: CoSell_Model__c, b: cosell_model }\n  - { name: cosell_lead, a: CoSell_Lead__c, b: cosell_lead, direction: a_to_b }\nowners:\n", 1)
+	_, err := pairing.Parse("p.yaml", []byte(mapped))
+	require.Error(t, err)
+	var ps *pairing.Problems
+	require.True(t, errors.As(err, &ps), err.Error())
+	require.Len(t, ps.List, 1, err.Error())
+	assert.Contains(t, ps.List[0].Message, "field cosell_lead is written by CoSell Sync itself, so it has no direction")
+	assert.Equal(t, 19, ps.List[0].Line, "the cosell_lead line")
+
+	p, err := pairing.Parse("p.yaml", []byte(strings.Replace(mapped, ", direction: a_to_b", "", 1)))
+	require.NoError(t, err)
+	f, ok := p.Field(vocab.FieldCoSellModel)
+	require.True(t, ok)
+	assert.Equal(t, "CoSell_Model__c", f.A)
 }

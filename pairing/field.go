@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/cosellsync/cosell/vocab"
 )
 
 // On returns the CRM field that carries f on side s, so code handling either side never branches on it.
@@ -139,6 +141,14 @@ func (d *decoder) field(n *yaml.Node, i int, p *Pairing) (decodedField, bool) {
 
 	f.Direction = Direction(d.choice(o, "direction", string(Both), directions))
 	f.Conflict = Policy(d.choice(o, "conflict", string(LastWriterWins), policies))
+	if slices.Contains(vocab.EngineFields, f.Name) {
+		for _, key := range []string{"direction", "conflict"} {
+			if o.keys[key] != nil {
+				d.report(o.pos(key), fmt.Sprintf("field %s is written by CoSell Sync itself, so it has no %s", f.Name, key),
+					"remove "+key+": the worker writes it to both partners, and reverts a user's edit of it")
+			}
+		}
+	}
 	if loser, ok := oneWayLoser(f.Direction); ok && f.Conflict == preferOf(loser) {
 		d.report(o.pos("conflict"), fmt.Sprintf("conflict %s cannot apply to field %s: it flows %s, so side %s's changes never reach side %s",
 			f.Conflict, f.Name, f.Direction, loser, loser.Other()),

@@ -28,6 +28,8 @@ const (
 	// BudgetPaused: the product's share of a partner's CRM API budget is used; work on that connection
 	// waits and resumes by itself.
 	BudgetPaused Event = "budget_paused"
+	// LeadChanged: a stage change made another partner (or both) the lead; the new lead is told.
+	LeadChanged Event = "lead_changed"
 )
 
 // Actionable reports whether the event asks someone to act (a warning, a breach, an escalation), as

@@ -74,7 +74,26 @@ const (
 	FieldAmount    = "amount"
 	FieldCloseDate = "close_date"
 	FieldNextStep  = "next_step"
+	// FieldCurrency, when a pairing maps it, is the ISO 4217 code of the deal's amount; without it a
+	// deal's amount is in the pairing's currency (cosell › currency, else the pilot's).
+	FieldCurrency = "currency"
+	// FieldLossReason, when a pairing maps it, is why a deal was lost: what a close-lost records.
+	FieldLossReason = "loss_reason"
 )
+
+// Canonical fields the deal engine writes itself (issue #9): the deal's co-sell model, its motion, the
+// lead of its current stage, and its attribution at close-won. A pairing maps them to CRM fields like
+// any other, but no partner is their source: the engine writes them to both parties, and a user's edit
+// is reverted as a one-way field's is.
+const (
+	FieldCoSellModel       = "cosell_model"
+	FieldCoSellMotion      = "cosell_motion"
+	FieldCoSellLead        = "cosell_lead"
+	FieldCoSellAttribution = "cosell_attribution"
+)
+
+// EngineFields lists the fields the deal engine writes.
+var EngineFields = []string{FieldCoSellModel, FieldCoSellMotion, FieldCoSellLead, FieldCoSellAttribution}
 
 // Owner is a deal owner as both partners see it.
 type Owner struct {
@@ -104,4 +123,5 @@ const (
 	IssueDeleted      = "deleted"        // a partner deleted its record of the deal
 	IssueUnflagged    = "unflagged"      // a partner took the deal out of co-sell
 	IssueBudget       = "budget"         // the product's share of a CRM's API budget is used; the deal waits
+	IssueAttribution  = "attribution"    // attribution at close-won was refused (a currency, an amount)
 )

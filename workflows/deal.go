@@ -378,6 +378,13 @@ func (d *deal) view() api.DealView {
 		Stage: d.st.Stage, SLAs: d.st.SLAs, SLAHistory: d.st.SLAHistory, Outbox: d.st.Outbox, NoticesSent: d.st.NoticesSent,
 		Paused: d.st.Paused, Registered: d.st.Registered,
 	}
+	if cs := d.st.CoSell; cs != nil {
+		v.CoSell = &api.CoSellView{Model: cs.Plan.Model, Motion: cs.Plan.Motion, Vendor: cs.Plan.Vendor,
+			Stage: cs.Stage, Lead: cs.Lead, Leads: cs.Plan.Leads(), Attribution: cs.Attribution, Loss: cs.Loss}
+		if d.eng != nil && cs.Lead != "" {
+			v.CoSell.LeadName = d.eng.LeadName(cs.Lead)
+		}
+	}
 	for _, s := range workflow.DeterministicKeys(d.st.Parties) {
 		p := d.st.Parties[s]
 		sh := api.SideShadow{RecordID: p.RecordID, Values: map[string]string{}, ModifiedAt: p.Stamp, Unlinked: p.Unlinked}

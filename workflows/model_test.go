@@ -588,6 +588,7 @@ func (w *wmWorld) checkAlways() {
 				valid[api.NoteKey(w.id, n.side, n.id)] = true
 			}
 		}
+		valid[engine.AttributionNoteKey(w.id, s)] = true // the engine's own note at close-won (issue #9)
 		for _, d := range w.mem[s].Deals() {
 			for _, n := range w.mem[s].Notes(d.RecordID) {
 				if n.Key != "" && !valid[n.Key] {

@@ -16,42 +16,84 @@ import (
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/worker"
+	"github.com/cosellsync/cosell/money"
 	"github.com/cosellsync/cosell/pairing"
 )
 
 // runDealShow prints a deal's sync state from its workflow's query: the values on each side, the last
 // sync, the conflict log and the open sync issues.
 func runDealShow(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("deal show", flag.ContinueOnError)
+	v, output, err := queryDeal(ctx, "show", args)
+	if err != nil {
+		return err
+	}
+	if output == "json" {
+		return writeJSON(out, v)
+	}
+	printDeal(out, v)
+	return nil
+}
+
+// runDealAttribution prints a won deal's attribution from its workflow's query: the pool, each
+// partner's part and the calculation behind every amount, as the CRM note shows it.
+func runDealAttribution(ctx context.Context, args []string, out io.Writer) error {
+	v, output, err := queryDeal(ctx, "attribution", args)
+	if err != nil {
+		return err
+	}
+	if v.CoSell == nil || v.CoSell.Attribution == nil {
+		why := "it has no co-sell plan (registered before attribution existed)"
+		if v.CoSell != nil {
+			why = "it is not won yet"
+			if v.Stage != "" {
+				why += " (stage " + v.Stage + ")"
+			}
+		}
+		for _, is := range v.Issues {
+			if is.Kind == "attribution" {
+				why = is.Message
+			}
+		}
+		return fmt.Errorf("deal %s has no attribution: %s", v.CoSellID, why)
+	}
+	res := v.CoSell.Attribution
+	if output == "json" {
+		return writeJSON(out, res)
+	}
+	for _, line := range res.Calculation {
+		fmt.Fprintln(out, line)
+	}
+	return nil
+}
+
+// queryDeal reads a deal's view from its workflow: `cosell deal VERB CO-SELL-ID [--output json]`.
+func queryDeal(ctx context.Context, verb string, args []string) (api.DealView, string, error) {
+	fs := flag.NewFlagSet("deal "+verb, flag.ContinueOnError)
 	output := fs.String("output", "text", "text or json")
 	id, rest := splitID(args)
 	if err := fs.Parse(rest); err != nil {
-		return usageError("%v", err)
+		return api.DealView{}, "", usageError("%v", err)
 	}
 	if id == "" && fs.NArg() == 1 {
 		id = fs.Arg(0)
 	}
 	if id == "" {
-		return usageError("usage: cosell deal show CO-SELL-ID [--output json]")
+		return api.DealView{}, "", usageError("usage: cosell deal %s CO-SELL-ID [--output json]", verb)
 	}
 	c, _, err := dialTemporal(ctx, *output)
 	if err != nil {
-		return err
+		return api.DealView{}, "", err
 	}
 	defer c.Close()
 	res, err := c.QueryWorkflow(ctx, api.DealWorkflowID(id), "", api.DealQuery)
 	if err != nil {
-		return fmt.Errorf("deal %s: %w", id, err)
+		return api.DealView{}, "", fmt.Errorf("deal %s: %w", id, err)
 	}
 	var v api.DealView
 	if err := res.Get(&v); err != nil {
-		return fmt.Errorf("deal %s: %w", id, err)
+		return api.DealView{}, "", fmt.Errorf("deal %s: %w", id, err)
 	}
-	if *output == "json" {
-		return writeJSON(out, v)
-	}
-	printDeal(out, v)
-	return nil
+	return v, *output, nil
 }
 
 // splitID takes a leading positional id so flags may follow it (cosell deal show CS-1 --output json).
@@ -68,7 +110,9 @@ func printDeal(out io.Writer, v api.DealView) {
 	if !v.LastSyncAt.IsZero() {
 		last = v.LastSyncAt.UTC().Format(time.RFC3339)
 	}
-	fmt.Fprintf(out, "Last sync: %s   rounds: %d   notes mirrored: %d\n\n", last, v.Rounds, v.NotesSynced)
+	fmt.Fprintf(out, "Last sync: %s   rounds: %d   notes mirrored: %d\n", last, v.Rounds, v.NotesSynced)
+	printCoSell(out, v.CoSell)
+	fmt.Fprintln(out)
 	a, b := v.Sides[pairing.A], v.Sides[pairing.B]
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "FIELD\tA (%s)\tB (%s)\n", orDash(a.RecordID), orDash(b.RecordID))
@@ -180,4 +224,33 @@ func dialTemporal(ctx context.Context, output string) (client.Client, config.Con
 	}
 	c, err := worker.Dial(ctx, cfg, quietSlog())
 	return c, cfg, err
+}
+
+// printCoSell shows the deal's model, motion and current lead, and its outcome when it closed.
+func printCoSell(out io.Writer, cs *api.CoSellView) {
+	if cs == nil {
+		return
+	}
+	lead := orDash(cs.LeadName)
+	if cs.Stage != "" {
+		lead += " (" + string(cs.Stage) + ")"
+	}
+	fmt.Fprintf(out, "Co-sell: model %s, motion %s, vendor side %s; lead: %s\n", cs.Model, cs.Motion, cs.Vendor, lead)
+	if r := cs.Attribution; r != nil {
+		var parts []string
+		for _, p := range r.Parts {
+			parts = append(parts, fmt.Sprintf("%s %s", p.Partner, money.Amount{Currency: r.Currency, Minor: p.AmountMinor}))
+		}
+		fmt.Fprintf(out, "Attribution: pool %s of %s: %s (cosell deal attribution %s)\n", r.PoolAmount(), r.Amount(), strings.Join(parts, ", "), r.CoSellID)
+	}
+	if l := cs.Loss; l != nil {
+		reason := string(l.Reason)
+		if reason == "" {
+			reason = "no reason given"
+		}
+		if l.Detail != "" {
+			reason += ": " + l.Detail
+		}
+		fmt.Fprintf(out, "Lost: %s\n", reason)
+	}
 }

@@ -5,6 +5,7 @@
 //	cosell mapping validate FILE...    check pairing files; every problem with file:line:col and a hint
 //	cosell deal show CO-SELL-ID        print a deal's sync state (fields per side, conflicts, issues)
 //	cosell status [PAIRING]            each CRM connection's API budget and what waits on it
+//	cosell deal attribution CO-SELL-ID print a won deal's attribution and the calculation behind it
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
 //
@@ -42,7 +43,8 @@ commands:
   worker                         run the worker; settings come from the environment (see README)
   dev                            run the local demo: dev Temporal, both fake CRMs, the worker
   mapping validate FILE...       check pairing files and report every problem with file:line:col
-  deal show CO-SELL-ID           print a deal's sync state [--output json]
+  deal show CO-SELL-ID           print a deal's sync state, model, motion and stage lead [--output json]
+  deal attribution CO-SELL-ID    print a won deal's attribution and its calculation [--output json]
   status [PAIRING]               each CRM connection's API budget and what waits on it [--deals N] [--output json]
   pilot start|status|report|decide PAIRING   drive a pairing's 90-day pilot (see cosell pilot)
   mock salesforce|hubspot|slack  run a fake as a process [--addr HOST:PORT] [--seed FILE] [--demo]
@@ -79,10 +81,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return runMappingValidate(args[2:], stdout)
 	case "deal":
-		if len(args) < 2 || args[1] != "show" {
-			return usageError("usage: cosell deal show CO-SELL-ID [--output json]")
+		switch {
+		case len(args) >= 2 && args[1] == "show":
+			return runDealShow(ctx, args[2:], stdout)
+		case len(args) >= 2 && args[1] == "attribution":
+			return runDealAttribution(ctx, args[2:], stdout)
 		}
-		return runDealShow(ctx, args[2:], stdout)
+		return usageError("usage: cosell deal show|attribution CO-SELL-ID [--output json]")
 	case "status":
 		return runStatus(ctx, args[1:], stdout)
 	case "mock":

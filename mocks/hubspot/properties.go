@@ -261,6 +261,11 @@ func CoSellProperties() map[string][]Property {
 			custom("cosell_enabled", "Co-sell with partner", "bool", "booleancheckbox", withOptions(boolOptions()...)),
 			custom("cosell_partner_owner_name", "Partner owner name", "string", "text"),
 			custom("cosell_partner_owner_email", "Partner owner e-mail", "string", "text"),
+			custom("cosell_model", "Co-sell model", "string", "text"),
+			custom("cosell_motion", "Co-sell motion", "string", "text"),
+			custom("cosell_lead", "Co-sell stage lead", "string", "text"),
+			custom("cosell_attribution", "Co-sell attribution", "string", "text"),
+			custom("cosell_loss_reason", "Co-sell loss reason", "string", "text"),
 		},
 		"notes": {
 			custom("cosell_note_key", "Co-sell note key", "string", "text"),

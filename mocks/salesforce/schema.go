@@ -128,6 +128,13 @@ func opportunityObject() *objectDef {
 		{Name: "CoSell_Partner_Owner_Email__c", Label: "Partner Owner Email", Type: tEmail, Length: 80, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		// The partner a deal is co-sold with, which pairings sharing this org route new deals by.
 		{Name: "CoSell_Partner__c", Label: "Co-Sell Partner", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		// The fields CoSell Sync writes itself (issue #9): model, motion, the current stage's lead, the
+		// attribution at close-won; and the loss reason users enter at close-lost.
+		{Name: "CoSell_Model__c", Label: "Co-Sell Model", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Motion__c", Label: "Co-Sell Motion", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Lead__c", Label: "Co-Sell Stage Lead", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Attribution__c", Label: "Co-Sell Attribution", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Loss_Reason__c", Label: "Co-Sell Loss Reason", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 	}
 	return newObject("Opportunity", "Opportunity", "Opportunities", prefixOpportunity, append(fields, systemFields(true)...)...)
 }
