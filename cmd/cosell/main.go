@@ -6,6 +6,8 @@
 //	cosell deal show CO-SELL-ID        print a deal's sync state (fields per side, conflicts, issues)
 //	cosell status [PAIRING]            each CRM connection's API budget and what waits on it
 //	cosell deal attribution CO-SELL-ID print a won deal's attribution and the calculation behind it
+//	cosell deal register ...           register a co-sell deal (CLI twin of the HTTP API)
+//	cosell conflict list|resolve       registration conflicts on one account
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
 //
@@ -45,6 +47,10 @@ commands:
   mapping validate FILE...       check pairing files and report every problem with file:line:col
   deal show CO-SELL-ID           print a deal's sync state, model, motion and stage lead [--output json]
   deal attribution CO-SELL-ID    print a won deal's attribution and its calculation [--output json]
+  deal register --pairing P --partner a|b --name N --domain D --amount X --currency C --close-date D
+                                 register a co-sell deal [--account NAME] [--model M] [--request-id ID]
+  conflict list [--pairing P]    registration conflicts waiting for an admin [--all] [--output json]
+  conflict resolve CO-SELL-ID --resolution keep|merge|reject --by EMAIL   settle one
   status [PAIRING]               each CRM connection's API budget and what waits on it [--deals N] [--output json]
   pilot start|status|report|decide PAIRING   drive a pairing's 90-day pilot (see cosell pilot)
   mock salesforce|hubspot|slack  run a fake as a process [--addr HOST:PORT] [--seed FILE] [--demo]
@@ -86,10 +92,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return runDealShow(ctx, args[2:], stdout)
 		case len(args) >= 2 && args[1] == "attribution":
 			return runDealAttribution(ctx, args[2:], stdout)
+		case len(args) >= 2 && args[1] == "register":
+			return runDealRegister(ctx, args[2:], stdout) // register.go
 		}
 		return usageError("usage: cosell deal show|attribution CO-SELL-ID [--output json]")
 	case "status":
 		return runStatus(ctx, args[1:], stdout)
+	case "conflict":
+		return runConflict(ctx, args[1:], stdout) // conflict.go
 	case "mock":
 		return runMock(ctx, args[1:], stdout)
 	case "pilot":

@@ -262,6 +262,8 @@ func CoSellProperties() map[string][]Property {
 			custom("cosell_partner_owner_name", "Partner owner name", "string", "text"),
 			custom("cosell_partner_owner_email", "Partner owner e-mail", "string", "text"),
 			custom("cosell_model", "Co-sell model", "string", "text"),
+			custom("cosell_account_domain", "Co-sell account domain", "string", "text"),
+			custom("cosell_account_name", "Co-sell account name", "string", "text"),
 			custom("cosell_motion", "Co-sell motion", "string", "text"),
 			custom("cosell_lead", "Co-sell stage lead", "string", "text"),
 			custom("cosell_attribution", "Co-sell attribution", "string", "text"),
