@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -151,12 +152,7 @@ type PairingView struct {
 func (s *Server) listPairings(w http.ResponseWriter, _ *http.Request, c caller) {
 	out := []PairingView{}
 	ps := s.Pairings()
-	ids := make([]string, 0, len(ps))
-	for id := range ps {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(ps)) {
 		p := ps[id]
 		if side, ok := sideOf(p, c.partner); ok {
 			out = append(out, PairingView{ID: id, Name: p.Name, Side: side, Partner: p.Partner(side.Other()).Name})
