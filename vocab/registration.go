@@ -17,3 +17,11 @@ const (
 	FieldAccountDomain = "account_domain"
 	FieldAccountName   = "account_name"
 )
+
+// The registration's answer, as both CRMs hold it: CoSell_Status__c / cosell_status is pending, accepted
+// or declined, with CoSell_Decline_Reason__c / cosell_decline_reason. Only the other partner's answer
+// ends the acceptance SLA.
+const (
+	FieldCoSellStatus  = "cosell_status"
+	FieldDeclineReason = "cosell_decline_reason"
+)
