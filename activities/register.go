@@ -136,6 +136,7 @@ func registrationValues(p *pairing.Pairing, reg registration.Registration) (map[
 	if reg.Model != "" {
 		values[vocab.FieldCoSellModel] = string(reg.Model)
 	}
+	values[vocab.FieldCoSellStatus] = "pending" // as the deal starts it, so the record and the deal agree from the start
 	for name := range values {
 		if _, ok := p.Field(name); !ok {
 			delete(values, name) // a field the pairing does not map is not written

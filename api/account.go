@@ -2,7 +2,9 @@ package api
 
 import (
 	"github.com/cosellsync/cosell/account"
+	"github.com/cosellsync/cosell/engine"
 	"github.com/cosellsync/cosell/registration"
+	"github.com/cosellsync/cosell/vocab"
 )
 
 // Workflow type names of registration and conflict detection (issue #9, items 1 and 2).
@@ -68,6 +70,41 @@ type ResolveInput struct {
 type AccountView struct {
 	Ledger registration.Ledger `json:"ledger"`
 }
+
+// RegistrationView is a deal's registration as `cosell deal show` prints it.
+type RegistrationView struct {
+	engine.RegistrationState
+	// Origin is the registering partner; the other one answers.
+	Origin vocab.Side `json:"origin"`
+	// Account is the deal's claim on its account (primary, or a conflict pointing at the primary), when
+	// this run of the deal made it.
+	Account *registration.Entry `json:"account,omitempty"`
+}
+
+// AnswerInput is the other partner's answer to a registration, from the CLI or the API.
+type AnswerInput struct {
+	// PairingID, when set, must be the deal's pairing (the API checks the caller's pairing so).
+	PairingID string     `json:"pairingId,omitempty"`
+	CoSellID  string     `json:"coSellId"`
+	Partner   vocab.Side `json:"partner"` // who answers: the partner that did not register
+	Accept    bool       `json:"accept"`
+	Reason    string     `json:"reason,omitempty"` // required to decline
+	// Source is "cli" or "api".
+	Source string `json:"source"`
+}
+
+// AnswerResult says what the answering partner's CRM now holds.
+type AnswerResult struct {
+	CoSellID string `json:"coSellId"`
+	RecordID string `json:"recordId"`
+	Status   string `json:"status"`
+}
+
+// AnswerWorkflowName writes one answer to the answering partner's CRM and hands it to the deal.
+const AnswerWorkflowName = "AnswerWorkflow"
+
+// AnswerWorkflowID keys an answer by deal, so two answers to one deal never run at once.
+func AnswerWorkflowID(coSellID string) string { return "cosell-answer/" + coSellID }
 
 // RegisterInput is a submitted registration: the request as the partner typed it, where it came from
 // ("cli", "api") and the request id it is deduplicated by.

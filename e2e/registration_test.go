@@ -62,7 +62,12 @@ func (s *stack) waitAPI(base string) {
 func apiRegister(t testing.TB, base, token, pairingID string, req registration.Request) (int, string) {
 	body, err := json.Marshal(req)
 	require.NoError(t, err)
-	r, err := http.NewRequest(http.MethodPost, base+"/api/v1/pairings/"+pairingID+"/registrations", bytes.NewReader(body))
+	return apiPost(t, base+"/api/v1/pairings/"+pairingID+"/registrations", token, body)
+}
+
+// apiPost posts JSON to the worker's API with a token ("" sends none).
+func apiPost(t testing.TB, url, token string, body []byte) (int, string) {
+	r, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	require.NoError(t, err)
 	r.Header.Set("Content-Type", "application/json")
 	if token != "" {
@@ -71,7 +76,8 @@ func apiRegister(t testing.TB, base, token, pairingID string, req registration.R
 	res, err := (&http.Client{Timeout: 90 * time.Second}).Do(r)
 	require.NoError(t, err)
 	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	b, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
 	return res.StatusCode, string(b)
 }
 
@@ -336,4 +342,44 @@ func TestRegistrationRefusals(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &res))
 	eventually(t, 60*time.Second, func() bool { return len(s.hsDealsByCoSellID(res.CoSellID)) == 1 }, "the registered deal is mirrored to Globex")
 	assert.Equal(t, "refusal.example", s.sfUser.get("Opportunity", res.RecordID)["CoSell_Account_Website__c"])
+
+	// The registrant cannot answer its own registration; the other partner declines it through the API
+	// with a reason: both CRMs show it declined and closed lost, and nothing more mirrors.
+	_, stderr, err = cosellErr(s, "deal", "accept", res.CoSellID, "--partner", "a")
+	require.Error(t, err)
+	assert.Contains(t, stderr, "the other partner accepts or declines it")
+	answer := func(token, verb, body string) (int, string) {
+		return apiPost(t, base+"/api/v1/pairings/"+s.pairingID+"/deals/"+res.CoSellID+"/"+verb, token, []byte(body))
+	}
+	code, body = answer(globexToken, "decline", `{}`)
+	assert.Equal(t, http.StatusBadRequest, code, "a decline needs a reason: %s", body)
+	code, body = answer(globexToken, "decline", `{"reason": "Globex already works this account"}`)
+	require.Equal(t, http.StatusOK, code, body)
+	hsID := s.hsDealsByCoSellID(res.CoSellID)[0].ID
+	defer func() {
+		if t.Failed() {
+			dv, _ := s.deal(res.CoSellID)
+			b, _ := json.MarshalIndent(dv, "", " ")
+			t.Logf("deal: %s", b)
+		}
+	}()
+	eventually(t, 60*time.Second, func() bool {
+		opp, deal := s.sfUser.get("Opportunity", res.RecordID), s.hsDealsByCoSellID(res.CoSellID)[0].Properties
+		return opp["StageName"] == "Closed Lost" && deal["dealstage"] == "closedlost" && opp["CoSell_Status__c"] == "declined" && deal["cosell_status"] == "declined"
+	}, "the declined deal is closed lost on both sides")
+	assert.Equal(t, "Globex already works this account", s.sfUser.get("Opportunity", res.RecordID)["CoSell_Decline_Reason__c"])
+	assert.Equal(t, "Globex already works this account", s.hsDealsByCoSellID(res.CoSellID)[0].Properties["cosell_decline_reason"])
+	var view api.DealView
+	eventually(t, 30*time.Second, func() bool {
+		v, err := s.deal(res.CoSellID)
+		view = v
+		return err == nil && v.Registration != nil && v.Registration.Closed
+	}, "the deal is closed")
+	assert.Equal(t, "Globex already works this account", view.Registration.Reason)
+	code, body = answer(globexToken, "accept", ``)
+	assert.Equal(t, http.StatusUnprocessableEntity, code, body)
+	assert.Contains(t, body, "already declined")
+	s.sfUser.update("Opportunity", res.RecordID, map[string]any{"NextStep": "try again"})
+	s.waitFeedPolls(3, 30*time.Second) // the edit is read, and a mirror would follow within a poll
+	assert.NotEqual(t, "try again", s.hsUser.getDeal(hsID)["hs_next_step"], "a declined deal mirrors nothing more")
 }

@@ -21,6 +21,7 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -77,9 +78,79 @@ type Server struct {
 //
 //	GET  /api/v1/pairings                             the caller's pairings
 //	POST /api/v1/pairings/{pairing}/registrations     register a deal (registration.Request as JSON)
+//	POST /api/v1/pairings/{pairing}/deals/{id}/accept  accept the other partner's registration
+//	POST /api/v1/pairings/{pairing}/deals/{id}/decline decline it: {"reason": "..."}
 func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/pairings", s.auth(s.listPairings))
 	mux.Handle("POST /api/v1/pairings/{pairing}/registrations", s.auth(s.pairing(s.register)))
+	mux.Handle("POST /api/v1/pairings/{pairing}/deals/{id}/accept", s.auth(s.pairing(s.answer(true))))
+	mux.Handle("POST /api/v1/pairings/{pairing}/deals/{id}/decline", s.auth(s.pairing(s.answer(false))))
+}
+
+// answer accepts or declines a registration as the caller's side of the pairing.
+func (s *Server) answer(accept bool) pairingHandler {
+	return func(w http.ResponseWriter, r *http.Request, c caller, p *pairing.Pairing, side vocab.Side) {
+		var body struct {
+			Reason string `json:"reason"`
+		}
+		if r.ContentLength != 0 {
+			dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&body); err != nil && !errors.Is(err, io.EOF) {
+				problem(w, http.StatusBadRequest, "the body is not an answer: "+err.Error())
+				return
+			}
+		}
+		if !accept && strings.TrimSpace(body.Reason) == "" {
+			problem(w, http.StatusBadRequest, "a decline needs a reason: {\"reason\": \"...\"}")
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), s.timeout())
+		defer cancel()
+		res, err := Answer(ctx, s.Client, s.TaskQueue, api.AnswerInput{PairingID: p.ID, CoSellID: r.PathValue("id"), Partner: side,
+			Accept: accept, Reason: body.Reason, Source: "api"})
+		if err != nil {
+			s.failed(w, p, c, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, res)
+	}
+}
+
+// Answer runs an answer through the AnswerWorkflow and waits for it: the one path of the CLI and the API.
+func Answer(ctx context.Context, c client.Client, taskQueue string, in api.AnswerInput) (api.AnswerResult, error) {
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: api.AnswerWorkflowID(in.CoSellID), TaskQueue: taskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, api.AnswerWorkflowName, in)
+	if err != nil {
+		return api.AnswerResult{}, fmt.Errorf("start answer: %w", err)
+	}
+	var out api.AnswerResult
+	if err := run.Get(ctx, &out); err != nil {
+		return api.AnswerResult{}, fmt.Errorf("answer: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Server) timeout() time.Duration {
+	if s.Timeout == 0 {
+		return 30 * time.Second
+	}
+	return s.Timeout
+}
+
+// failed answers a registration or an answer that did not go through: 422 with the reason for a
+// refusal, 503 (send again) for anything else.
+func (s *Server) failed(w http.ResponseWriter, p *pairing.Pairing, c caller, err error) {
+	if msg, ok := Refusal(err); ok {
+		problem(w, http.StatusUnprocessableEntity, msg)
+		return
+	}
+	if s.Log != nil {
+		s.Log.Error("request failed", "pairing", p.ID, "partner", c.partner, "error", err)
+	}
+	problem(w, http.StatusServiceUnavailable, "the request could not be completed now; send it again (with the same Idempotency-Key for a registration)")
 }
 
 // caller is an authenticated partner.
@@ -184,22 +255,11 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request, c caller, p *p
 	if requestID == "" {
 		requestID = NewRequestID()
 	}
-	timeout := s.Timeout
-	if timeout == 0 {
-		timeout = 30 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	ctx, cancel := context.WithTimeout(r.Context(), s.timeout())
 	defer cancel()
 	res, err := Register(ctx, s.Client, s.TaskQueue, api.RegisterInput{Request: req, Source: "api", RequestID: requestID})
 	if err != nil {
-		if msg, ok := Refusal(err); ok {
-			problem(w, http.StatusUnprocessableEntity, msg)
-			return
-		}
-		if s.Log != nil {
-			s.Log.Error("registration failed", "pairing", p.ID, "partner", c.partner, "error", err)
-		}
-		problem(w, http.StatusServiceUnavailable, "the registration could not be completed now; send it again with the same Idempotency-Key")
+		s.failed(w, p, c, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, res)

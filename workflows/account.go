@@ -170,17 +170,23 @@ func noteSuffix(note string) string {
 	return " (" + note + ")"
 }
 
-// RegistrationWorkflow registers one deal submitted through the CLI or the HTTP API: CreateRegistration
-// checks it and creates it in the registering partner's CRM, then hands it to its deal workflow, which
-// goes on as for a deal flagged in the CRM. A refusal is final and leaves nothing written.
-func RegistrationWorkflow(ctx workflow.Context, in api.RegisterInput) (api.RegisterResult, error) {
-	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+// withRequest is how a partner's request (a registration, an answer) calls its one activity: a few
+// retries of what may pass, none of a refusal, so the CLI or API caller hears the reason at once.
+func withRequest(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 30 * time.Second, MaximumAttempts: 5,
 			NonRetryableErrorTypes: []string{activities.ErrTypeRefused, activities.ErrTypeRejected, activities.ErrTypeConfig},
 		},
 	})
+}
+
+// RegistrationWorkflow registers one deal submitted through the CLI or the HTTP API: CreateRegistration
+// checks it and creates it in the registering partner's CRM, then hands it to its deal workflow, which
+// goes on as for a deal flagged in the CRM. A refusal is final and leaves nothing written.
+func RegistrationWorkflow(ctx workflow.Context, in api.RegisterInput) (api.RegisterResult, error) {
+	actx := withRequest(ctx)
 	var out api.RegisterResult
 	err := workflow.ExecuteActivity(actx, a.CreateRegistration, in).Get(ctx, &out)
 	return out, err
@@ -250,4 +256,13 @@ func sourceOf(s string) string {
 		return s
 	}
 	return "crm"
+}
+
+// AnswerWorkflow writes one partner's answer to a registration (AnswerRegistration) from the CLI or the
+// API; the deal takes it from there as an edit in that partner's CRM.
+func AnswerWorkflow(ctx workflow.Context, in api.AnswerInput) (api.AnswerResult, error) {
+	actx := withRequest(ctx)
+	var out api.AnswerResult
+	err := workflow.ExecuteActivity(actx, a.AnswerRegistration, in).Get(ctx, &out)
+	return out, err
 }

@@ -395,6 +395,12 @@ func (d *deal) view() api.DealView {
 			v.CoSell.LeadName = d.eng.LeadName(cs.Lead)
 		}
 	}
+	if r := d.st.Registration; r != nil || d.claim != nil {
+		v.Registration = &api.RegistrationView{Origin: d.st.Origin, Account: d.claim}
+		if r != nil {
+			v.Registration.RegistrationState = *r
+		}
+	}
 	for _, s := range workflow.DeterministicKeys(d.st.Parties) {
 		p := d.st.Parties[s]
 		sh := api.SideShadow{RecordID: p.RecordID, Values: map[string]string{}, ModifiedAt: p.Stamp, Unlinked: p.Unlinked}

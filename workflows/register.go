@@ -25,5 +25,6 @@ func Register(w Registrar, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(PilotWorkflow, workflow.RegisterOptions{Name: api.PilotWorkflowName})
 	w.RegisterWorkflowWithOptions(AccountWorkflow, workflow.RegisterOptions{Name: api.AccountWorkflowName})
 	w.RegisterWorkflowWithOptions(RegistrationWorkflow, workflow.RegisterOptions{Name: api.RegistrationWorkflowName})
+	w.RegisterWorkflowWithOptions(AnswerWorkflow, workflow.RegisterOptions{Name: api.AnswerWorkflowName})
 	w.RegisterActivity(acts)
 }

@@ -112,6 +112,7 @@ func printDeal(out io.Writer, v api.DealView) {
 	}
 	fmt.Fprintf(out, "Last sync: %s   rounds: %d   notes mirrored: %d\n", last, v.Rounds, v.NotesSynced)
 	printCoSell(out, v.CoSell)
+	printRegistration(out, v.Registration) // answer.go
 	fmt.Fprintln(out)
 	a, b := v.Sides[pairing.A], v.Sides[pairing.B]
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)

@@ -7,6 +7,7 @@
 //	cosell status [PAIRING]            each CRM connection's API budget and what waits on it
 //	cosell deal attribution CO-SELL-ID print a won deal's attribution and the calculation behind it
 //	cosell deal register ...           register a co-sell deal (CLI twin of the HTTP API)
+//	cosell deal accept|decline ID      answer the other partner's registration
 //	cosell conflict list|resolve       registration conflicts on one account
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
@@ -49,6 +50,7 @@ commands:
   deal attribution CO-SELL-ID    print a won deal's attribution and its calculation [--output json]
   deal register --pairing P --partner a|b --name N --domain D --amount X --currency C --close-date D
                                  register a co-sell deal [--account NAME] [--model M] [--request-id ID]
+  deal accept|decline CO-SELL-ID --partner a|b [--reason TEXT]   answer the other partner's registration
   conflict list [--pairing P]    registration conflicts waiting for an admin [--all] [--output json]
   conflict resolve CO-SELL-ID --resolution keep|merge|reject --by EMAIL   settle one
   status [PAIRING]               each CRM connection's API budget and what waits on it [--deals N] [--output json]
@@ -94,8 +96,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return runDealAttribution(ctx, args[2:], stdout)
 		case len(args) >= 2 && args[1] == "register":
 			return runDealRegister(ctx, args[2:], stdout) // register.go
+		case len(args) >= 2 && (args[1] == "accept" || args[1] == "decline"):
+			return runDealAnswer(ctx, args[1], args[2:], stdout) // answer.go
 		}
-		return usageError("usage: cosell deal show|attribution CO-SELL-ID [--output json]")
+		return usageError("usage: cosell deal show|attribution|accept|decline CO-SELL-ID, or cosell deal register --pairing P ...")
 	case "status":
 		return runStatus(ctx, args[1:], stdout)
 	case "conflict":

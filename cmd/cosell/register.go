@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -72,14 +73,19 @@ func dealRegister(ctx context.Context, o registerOptions, out io.Writer) error {
 	defer c.Close()
 	res, err := httpapi.Register(ctx, c, cfg.TaskQueue, api.RegisterInput{Request: o.Request, Source: "cli", RequestID: o.RequestID})
 	if err != nil {
-		if msg, ok := httpapi.Refusal(err); ok {
-			return &exitError{code: 1, err: fmt.Errorf("%s", msg)}
-		}
-		return err
+		return refusalError(err)
 	}
 	if o.Output == "json" {
 		return writeJSON(out, res)
 	}
 	fmt.Fprintf(out, "registered %s: record %s in partner %s's CRM, account %s; the mirror follows\n", res.CoSellID, res.RecordID, o.Request.Partner, res.Account)
 	return nil
+}
+
+// refusalError prints a refused request by its reason alone (exit code 1), and anything else as it is.
+func refusalError(err error) error {
+	if msg, ok := httpapi.Refusal(err); ok {
+		return &exitError{code: 1, err: errors.New(msg)}
+	}
+	return err
 }

@@ -264,6 +264,8 @@ func CoSellProperties() map[string][]Property {
 			custom("cosell_model", "Co-sell model", "string", "text"),
 			custom("cosell_account_domain", "Co-sell account domain", "string", "text"),
 			custom("cosell_account_name", "Co-sell account name", "string", "text"),
+			custom("cosell_status", "Co-sell registration status", "string", "text"),
+			custom("cosell_decline_reason", "Co-sell decline reason", "string", "text"),
 			custom("cosell_motion", "Co-sell motion", "string", "text"),
 			custom("cosell_lead", "Co-sell stage lead", "string", "text"),
 			custom("cosell_attribution", "Co-sell attribution", "string", "text"),

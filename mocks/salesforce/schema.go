@@ -134,6 +134,8 @@ func opportunityObject() *objectDef {
 		// The deal's account identity (issue #9): a formula field showing the Account's Website in a real org,
 		// a plain field here (the fake keeps no Account records).
 		{Name: "CoSell_Account_Website__c", Label: "Co-Sell Account Website", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Status__c", Label: "Co-Sell Registration Status", Type: tString, Length: 40, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Decline_Reason__c", Label: "Co-Sell Decline Reason", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Account_Name__c", Label: "Co-Sell Account Name", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Motion__c", Label: "Co-Sell Motion", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Lead__c", Label: "Co-Sell Stage Lead", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
