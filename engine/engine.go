@@ -201,7 +201,8 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 		p.Owner = r.Owner
 	}
 	p.Shown = r.Partner
-	e.declineObserved(now) // registration.go
+	e.registrationStarted(now) // registration.go: pending from the first look, so the mirror is created with it
+	e.declineObserved(now)
 	e.recordTranslationIssues(now, s, r.Issues)
 	p.Sent = nil
 	if e.paused() != wasPaused {
@@ -826,7 +827,6 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 		if !e.st.Registered {
 			e.st.Registered = true
 			e.st.Origin = e.origin(s)
-			e.registrationStarted(now) // registration.go
 			e.startSLA(now, sla.Registration, "registration", string(s), e.pol.SLA.RegistrationAcceptance)
 			e.trackStage(now) // the pilot hears of the deal's stage before its registration
 			e.report(now, pilot.Registered, e.st.Origin)

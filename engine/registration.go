@@ -34,9 +34,11 @@ type RegistrationState struct {
 	Closed bool `json:"closed,omitempty"`
 }
 
-// registrationStarted makes a new registration pending, when the pairing maps the status field.
+// registrationStarted makes a new registration pending, when the pairing maps the status field: from
+// the first look at the registering record, so the mirror is created pending (a partner who answers at
+// once is never overwritten by a later "pending"). A deal already registered without it keeps the old rule.
 func (e *Engine) registrationStarted(now time.Time) {
-	if _, ok := e.pol.rule(vocab.FieldCoSellStatus); !ok || e.st.Registration != nil {
+	if _, ok := e.pol.rule(vocab.FieldCoSellStatus); !ok || e.st.Registration != nil || e.st.Registered {
 		return
 	}
 	e.st.Registration = &RegistrationState{Status: StatusPending, At: now}
@@ -50,7 +52,7 @@ func (e *Engine) answered(now time.Time, s vocab.Side, field string) bool {
 	if r == nil {
 		return false
 	}
-	if field != vocab.FieldCoSellStatus || r.Status != StatusPending || s == e.st.Origin {
+	if field != vocab.FieldCoSellStatus || r.Status != StatusPending || !e.st.Registered || s == e.st.Origin {
 		return true // only the other partner's answer counts
 	}
 	w := e.st.Fields[field]

@@ -2,63 +2,76 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/spf13/cobra"
 
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/httpapi"
 	"github.com/cosellsync/cosell/vocab"
 )
 
-// answerOptions are the flags of `cosell deal accept|decline`.
+// answerOptions are the arguments and flags of `cosell deal accept|decline`.
 type answerOptions struct {
-	CoSellID string
-	Partner  vocab.Side
-	Accept   bool
-	Reason   string
-	Output   string
+	coSellID string
+	partner  string
+	accept   bool
+	reason   string
+	output   outputFormat
 }
 
-// runDealAnswer is the commands' entry in today's dispatch: `cosell deal accept CO-SELL-ID --partner
-// a|b` and `cosell deal decline CO-SELL-ID --partner a|b --reason TEXT`.
-func runDealAnswer(ctx context.Context, verb string, args []string, out io.Writer) error {
-	o := answerOptions{Accept: verb == "accept"}
-	var partner string
-	id, rest := splitID(args)
-	fs := flag.NewFlagSet("deal "+verb, flag.ContinueOnError)
-	fs.StringVar(&partner, "partner", "", "the answering partner (the one that did not register): a or b")
-	fs.StringVar(&o.Reason, "reason", "", "why the registration is declined")
-	fs.StringVar(&o.Output, "output", "text", "text or json")
-	if err := fs.Parse(rest); err != nil {
-		return usageError("%v", err)
+func newDealAnswerCmd(verb string) *cobra.Command {
+	o := answerOptions{accept: verb == "accept"}
+	short, example := "Accept the other partner's registration", "  cosell deal accept CS-1A2B3C4D5E6F7G8H --partner b"
+	if !o.accept {
+		short = "Decline the other partner's registration, with a reason"
+		example = `  cosell deal decline CS-1A2B3C4D5E6F7G8H --partner b --reason "we already work this account"`
 	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
+	c := &cobra.Command{
+		Use:   verb + " CO-SELL-ID",
+		Short: short,
+		Long: `Answer a registration as the partner that did not register it: the answer is written to that
+partner's CRM (CoSell_Status__c / cosell_status, and the decline reason) and handed to the deal, as an
+edit made in the CRM would be. Accepting ends the acceptance SLA; declining ends it too and closes the
+deal on both sides with the reason, after which it mirrors nothing more. Refused (exit 1) for the
+registrant, an answered registration, or a deal registered without a status field.`,
+		Example: example,
+		Args:    exactArgs("CO-SELL-ID"),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.coSellID = args[0]
+			if o.partner != "a" && o.partner != "b" {
+				return usageError("%s needs --partner a or b (the partner that answers)", c.CommandPath())
+			}
+			if !o.accept && o.reason == "" {
+				return usageError("%s needs --reason: a decline is kept with its reason", c.CommandPath())
+			}
+			return runDealAnswer(c.Context(), o, c.OutOrStdout())
+		},
 	}
-	if id == "" || (partner != "a" && partner != "b") || (!o.Accept && o.Reason == "") {
-		return usageError("usage: cosell deal accept CO-SELL-ID --partner a|b | cosell deal decline CO-SELL-ID --partner a|b --reason TEXT")
+	c.Flags().StringVar(&o.partner, "partner", "", "the answering partner (the one that did not register): a or b")
+	if !o.accept {
+		c.Flags().StringVar(&o.reason, "reason", "", "why the registration is declined")
 	}
-	o.CoSellID, o.Partner = id, vocab.Side(partner)
-	return dealAnswer(ctx, o, out)
+	_ = c.RegisterFlagCompletionFunc("partner", cobra.FixedCompletions([]string{"a", "b"}, cobra.ShellCompDirectiveNoFileComp))
+	addOutputFlag(c, &o.output)
+	return c
 }
 
-// dealAnswer writes the answer to the partner's CRM through the AnswerWorkflow, the API's path too.
-func dealAnswer(ctx context.Context, o answerOptions, out io.Writer) error {
-	c, cfg, err := dialTemporal(ctx, o.Output)
+// runDealAnswer writes the answer to the partner's CRM through the AnswerWorkflow, the API's path too.
+func runDealAnswer(ctx context.Context, o answerOptions, out io.Writer) error {
+	c, cfg, err := dialTemporal(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	res, err := httpapi.Answer(ctx, c, cfg.TaskQueue, api.AnswerInput{CoSellID: o.CoSellID, Partner: o.Partner, Accept: o.Accept, Reason: o.Reason, Source: "cli"})
+	res, err := httpapi.Answer(ctx, c, cfg.TaskQueue, api.AnswerInput{CoSellID: o.coSellID, Partner: vocab.Side(o.partner), Accept: o.accept, Reason: o.reason, Source: "cli"})
 	if err != nil {
 		return refusalError(err)
 	}
-	if o.Output == "json" {
-		return writeJSON(out, res)
-	}
-	fmt.Fprintf(out, "deal %s %s by partner %s (record %s); the deal takes it from there\n", res.CoSellID, res.Status, o.Partner, res.RecordID)
-	return nil
+	return o.output.print(out, res, func() {
+		fmt.Fprintf(out, "deal %s %s by partner %s (record %s); the deal takes it from there\n", res.CoSellID, res.Status, o.partner, res.RecordID)
+	})
 }
 
 // printRegistration shows a deal's registration answer and its claim on its account.

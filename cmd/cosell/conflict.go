@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -19,61 +19,73 @@ import (
 
 // conflictListOptions are the flags of `cosell conflict list`.
 type conflictListOptions struct {
-	Pairing string // only conflicts whose deal or primary is in this pairing
-	All     bool   // settled conflicts too
-	Output  string
+	pairing string // only conflicts whose deal or primary is in this pairing
+	all     bool   // settled conflicts too
+	output  outputFormat
 }
 
-// conflictResolveOptions are the flags of `cosell conflict resolve`.
+// conflictResolveOptions are the arguments and flags of `cosell conflict resolve`.
 type conflictResolveOptions struct {
-	CoSellID   string
-	Account    string // the account key; found by listing when empty
-	Resolution registration.Resolution
-	By         string
-	Note       string
-	Output     string
+	coSellID   string
+	account    string // the account key; found by listing when empty
+	resolution string
+	by         string
+	note       string
+	output     outputFormat
 }
 
-// runConflict is the command's entry in today's dispatch: `cosell conflict list|resolve`.
-func runConflict(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 {
-		return usageError("usage: cosell conflict list|resolve")
+func newConflictCmd() *cobra.Command {
+	return groupCmd("conflict", "List and settle registration conflicts (two deals on one account)",
+		`  cosell conflict list
+  cosell conflict resolve CS-1A2B3C4D5E6F7G8H --resolution merge --by maria.manager@acme.example`,
+		newConflictListCmd(), newConflictResolveCmd())
+}
+
+func newConflictListCmd() *cobra.Command {
+	var o conflictListOptions
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "List the registration conflicts waiting for an admin",
+		Long: `List every deal that registered an account another deal registered first (a conflict), with the
+primary it points at, from the account workflows. --all shows settled ones too.`,
+		Example: "  cosell conflict list\n  cosell conflict list --pairing acme-globex --all --output json",
+		Args:    noArgs("filter with --pairing"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runConflictList(c.Context(), o, c.OutOrStdout())
+		},
 	}
-	switch args[0] {
-	case "list":
-		var o conflictListOptions
-		fs := flag.NewFlagSet("conflict list", flag.ContinueOnError)
-		fs.StringVar(&o.Pairing, "pairing", "", "only conflicts in this pairing")
-		fs.BoolVar(&o.All, "all", false, "settled conflicts too")
-		fs.StringVar(&o.Output, "output", "text", "text or json")
-		if err := fs.Parse(args[1:]); err != nil {
-			return usageError("%v", err)
-		}
-		return conflictList(ctx, o, out)
-	case "resolve":
-		var o conflictResolveOptions
-		var res string
-		id, rest := splitID(args[1:])
-		fs := flag.NewFlagSet("conflict resolve", flag.ContinueOnError)
-		fs.StringVar(&o.Account, "account", "", "the account key (domain:… or name:…); found when left out")
-		fs.StringVar(&res, "resolution", "", "keep (a deal of its own), merge (into the primary) or reject")
-		fs.StringVar(&o.By, "by", "", "who settles it (an e-mail)")
-		fs.StringVar(&o.Note, "note", "", "why, for the record")
-		fs.StringVar(&o.Output, "output", "text", "text or json")
-		if err := fs.Parse(rest); err != nil {
-			return usageError("%v", err)
-		}
-		if id == "" && fs.NArg() == 1 {
-			id = fs.Arg(0)
-		}
-		r, err := registration.ParseResolution(res)
-		if id == "" || err != nil || o.By == "" {
-			return usageError("usage: cosell conflict resolve CO-SELL-ID --resolution keep|merge|reject --by EMAIL [--note TEXT] [--account KEY]")
-		}
-		o.CoSellID, o.Resolution = id, r
-		return conflictResolve(ctx, o, out)
+	c.Flags().StringVar(&o.pairing, "pairing", "", "only conflicts in this pairing")
+	c.Flags().BoolVar(&o.all, "all", false, "settled conflicts too")
+	addOutputFlag(c, &o.output)
+	return c
+}
+
+func newConflictResolveCmd() *cobra.Command {
+	var o conflictResolveOptions
+	c := &cobra.Command{
+		Use:   "resolve CO-SELL-ID",
+		Short: "Settle a registration conflict: keep, merge into the primary, or reject",
+		Long: `Settle the conflict of a deal (a Temporal Update of its account's workflow): keep (a different
+opportunity at the same account), merge (the same opportunity: the primary owns it) or reject (the later
+registration is refused). It is recorded once, with who and why, and both partners of the deal are told;
+a second answer is refused (exit 1).`,
+		Example: "  cosell conflict resolve CS-1A2B3C4D5E6F7G8H --resolution merge --by maria.manager@acme.example --note \"same deal\"",
+		Args:    exactArgs("CO-SELL-ID"),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.coSellID = args[0]
+			if _, err := registration.ParseResolution(o.resolution); err != nil || o.by == "" {
+				return usageError("%s needs --resolution keep|merge|reject and --by EMAIL", c.CommandPath())
+			}
+			return runConflictResolve(c.Context(), o, c.OutOrStdout())
+		},
 	}
-	return usageError("usage: cosell conflict list|resolve")
+	c.Flags().StringVar(&o.account, "account", "", "the account key (domain:… or name:…); found when left out")
+	c.Flags().StringVar(&o.resolution, "resolution", "", "keep, merge or reject")
+	c.Flags().StringVar(&o.by, "by", "", "who settles it (an e-mail)")
+	c.Flags().StringVar(&o.note, "note", "", "why, for the record")
+	_ = c.RegisterFlagCompletionFunc("resolution", cobra.FixedCompletions([]string{"keep", "merge", "reject"}, cobra.ShellCompDirectiveNoFileComp))
+	addOutputFlag(c, &o.output)
+	return c
 }
 
 // accounts reads every running account workflow's ledger.
@@ -121,8 +133,8 @@ type ConflictRow struct {
 	PrimaryPairing string `json:"primaryPairing"`
 }
 
-func conflictList(ctx context.Context, o conflictListOptions, out io.Writer) error {
-	c, _, err := dialTemporal(ctx, o.Output)
+func runConflictList(ctx context.Context, o conflictListOptions, out io.Writer) error {
+	c, _, err := dialTemporal(ctx)
 	if err != nil {
 		return err
 	}
@@ -135,40 +147,39 @@ func conflictList(ctx context.Context, o conflictListOptions, out io.Writer) err
 	for _, l := range ledgers {
 		p, _ := l.Primary()
 		for _, e := range l.Conflicts() {
-			if !o.All && !e.Open() {
+			if !o.all && !e.Open() {
 				continue
 			}
-			if o.Pairing != "" && e.PairingID != o.Pairing && p.PairingID != o.Pairing {
+			if o.pairing != "" && e.PairingID != o.pairing && p.PairingID != o.pairing {
 				continue
 			}
 			rows = append(rows, ConflictRow{Account: l.Account.String(), Entry: e, PrimaryPairing: p.PairingID})
 		}
 	}
-	if o.Output == "json" {
-		return writeJSON(out, rows)
-	}
-	if len(rows) == 0 {
-		fmt.Fprintln(out, "no open registration conflicts")
-		return nil
-	}
-	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACCOUNT\tDEAL\tPAIRING\tBY\tVIA\tPRIMARY\tPRIMARY PAIRING\tRESOLUTION")
-	for _, r := range rows {
-		e := r.Entry
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Account, e.CoSellID, e.PairingID, e.Partner, e.Source, e.Primary, r.PrimaryPairing, orDash(string(e.Resolution)))
-	}
-	return tw.Flush()
+	return o.output.print(out, rows, func() {
+		if len(rows) == 0 {
+			fmt.Fprintln(out, "no open registration conflicts")
+			return
+		}
+		tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ACCOUNT\tDEAL\tPAIRING\tBY\tVIA\tPRIMARY\tPRIMARY PAIRING\tRESOLUTION")
+		for _, r := range rows {
+			e := r.Entry
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Account, e.CoSellID, e.PairingID, e.Partner, e.Source, e.Primary, r.PrimaryPairing, orDash(string(e.Resolution)))
+		}
+		_ = tw.Flush()
+	})
 }
 
-func conflictResolve(ctx context.Context, o conflictResolveOptions, out io.Writer) error {
-	c, _, err := dialTemporal(ctx, o.Output)
+func runConflictResolve(ctx context.Context, o conflictResolveOptions, out io.Writer) error {
+	c, _, err := dialTemporal(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	key := account.Key(o.Account)
-	if o.Account != "" {
-		if key, err = account.ParseKey(o.Account); err != nil {
+	key := account.Key(o.account)
+	if o.account != "" {
+		if key, err = account.ParseKey(o.account); err != nil {
 			return usageError("--account: %v", err)
 		}
 	} else {
@@ -177,28 +188,26 @@ func conflictResolve(ctx context.Context, o conflictResolveOptions, out io.Write
 			return err
 		}
 		for _, l := range ledgers {
-			if slices.ContainsFunc(l.Entries, func(e registration.Entry) bool { return e.CoSellID == o.CoSellID }) {
+			if slices.ContainsFunc(l.Entries, func(e registration.Entry) bool { return e.CoSellID == o.coSellID }) {
 				key = l.Account
 			}
 		}
 		if key == "" {
-			return fmt.Errorf("deal %s has no claim on any account", o.CoSellID)
+			return fmt.Errorf("deal %s has no claim on any account", o.coSellID)
 		}
 	}
 	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: api.AccountWorkflowID(key), UpdateName: api.ResolveUpdate, WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{api.ResolveInput{CoSellID: o.CoSellID, Resolution: o.Resolution, By: o.By, Note: o.Note}},
+		Args: []any{api.ResolveInput{CoSellID: o.coSellID, Resolution: registration.Resolution(o.resolution), By: o.by, Note: o.note}},
 	})
 	if err != nil {
-		return fmt.Errorf("resolve the conflict of %s: %w", o.CoSellID, err)
+		return fmt.Errorf("resolve the conflict of %s: %w", o.coSellID, err)
 	}
 	var e registration.Entry
 	if err := h.Get(ctx, &e); err != nil {
-		return fmt.Errorf("resolve the conflict of %s: %w", o.CoSellID, err)
+		return fmt.Errorf("resolve the conflict of %s: %w", o.coSellID, err)
 	}
-	if o.Output == "json" {
-		return writeJSON(out, e)
-	}
-	fmt.Fprintf(out, "conflict of %s on %s resolved: %s, by %s; both partners are told\n", e.CoSellID, key, e.Resolution, e.ResolvedBy)
-	return nil
+	return o.output.print(out, e, func() {
+		fmt.Fprintf(out, "conflict of %s on %s resolved: %s, by %s; both partners are told\n", e.CoSellID, key, e.Resolution, e.ResolvedBy)
+	})
 }
