@@ -84,8 +84,10 @@ func callDelta(before, after mockkit.Calls) (int, map[string]int) {
 	return after.Total - before.Total, by
 }
 
-// quiesce waits until neither fake has counted a call for quiet (at most limit), so that a phase's
-// figures hold the calls that trail its last mirror (a stamp, a partner owner read).
+// quiesce waits until neither fake has counted a call for quiet, at most limit, so that a phase's
+// figures hold the calls that trail its last mirror (a stamp, a partner owner read). Polling never goes
+// quiet, so limit is short: a polling phase's count holds its polls up to a few seconds past the last
+// mirror.
 func (w *world) quiesce(quiet, limit time.Duration) {
 	end := time.Now().Add(limit)
 	last := w.sf.Admin().Snapshot().Total + w.hsSrv.Admin().Snapshot().Total

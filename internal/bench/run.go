@@ -66,7 +66,7 @@ func runOne(ctx context.Context, o Options, temporalAddr, feed, mode string, pro
 		return run, err
 	}
 	fmt.Fprintf(progress, "bench: flag burst: %d of %d deals mirrored\n", len(flagLat), len(deals))
-	w.quiesce(2*time.Second, 30*time.Second)
+	w.quiesce(2*time.Second, 5*time.Second)
 	s1, err := w.snapshot()
 	if err != nil {
 		return run, err
@@ -81,7 +81,7 @@ func runOne(ctx context.Context, o Options, temporalAddr, feed, mode string, pro
 			return run, err
 		}
 		fmt.Fprintf(progress, "bench: edits: %d of %d mirrored\n", len(lat), len(changes))
-		w.quiesce(2*time.Second, 30*time.Second)
+		w.quiesce(2*time.Second, 5*time.Second)
 		if s2, err = w.snapshot(); err != nil {
 			return run, err
 		}
