@@ -121,3 +121,12 @@ func startDevCodecServer(env envconfig.Lookuper, addr string) (bound, token stri
 	}
 	return bound, token, err
 }
+
+// withPayloadHint says what to do when a one-shot command meets encrypted payloads without the keys:
+// the SDK's own message ("encoding binary/encrypted: payload encoding is not supported") does not.
+func withPayloadHint(err error) error {
+	if err == nil || !strings.Contains(err.Error(), codec.Encoding) || os.Getenv(codec.KeysEnv) != "" || os.Getenv(codec.KeysFileEnv) != "" {
+		return err
+	}
+	return fmt.Errorf("%w\n(the workflow's payloads are encrypted: set %s or %s to the worker's payload keys)", err, codec.KeysEnv, codec.KeysFileEnv)
+}

@@ -55,7 +55,7 @@ commands:
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := withPayloadHint(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 	if err == nil {
 		return
 	}
