@@ -37,8 +37,8 @@ import (
 // both. A field the pairing does not map, holding a sentinel on each side, never reaches the other CRM
 // or the history, even decrypted: the connectors read only mapped fields.
 func TestCodecKeepsPartnerDataOutOfHistory(t *testing.T) {
-	require.NotEmpty(t, os.Getenv(codec.KeysEnv), "the e2e suite runs with the codec on unless E2E_RECORD_HISTORY is set")
-	s := newStack(t, stackOptions{})
+	s := newStack(t, stackOptions{encrypt: true})
+	require.NotEmpty(t, s.env[codec.KeysEnv])
 	s.startWorker()
 
 	tag := fmt.Sprintf("%d-%d", os.Getpid(), seq.Add(1))
@@ -115,7 +115,7 @@ func TestCodecKeepsPartnerDataOutOfHistory(t *testing.T) {
 	// 3. With --codec-endpoint at `cosell codec-server` and its token, the CLI decodes the deal's history:
 	// the note and the value are there, and the unmapped fields are not, in any workflow.
 	const token = "e2e-codec-token-0123456789"
-	endpoint := startCodecServer(t, token)
+	endpoint := startCodecServer(t, token, s.env[codec.KeysEnv])
 	auth := []string{"--codec-endpoint", endpoint, "--codec-auth", "Bearer " + token}
 	text, raw := temporalShow(t, bin, workflows[0], auth...)
 	assert.Contains(t, text, "NOTESENTINEL-"+tag, "decoded, the deal's history holds the note")
@@ -178,11 +178,11 @@ func temporalShow(t *testing.T, bin, id string, extra ...string) (text string, r
 	return text, raw
 }
 
-// startCodecServer runs `cosell codec-server` on a free port with the suite's keys and returns its URL.
-func startCodecServer(t *testing.T, token string) string {
+// startCodecServer runs `cosell codec-server` on a free port with the keys given and returns its URL.
+func startCodecServer(t *testing.T, token, keys string) string {
 	t.Helper()
 	cmd := exec.Command(cosellBin, "codec-server", "--addr", "127.0.0.1:0")
-	cmd.Env = append(os.Environ(), "COSELL_CODEC_SERVER_TOKEN="+token)
+	cmd.Env = append(os.Environ(), "COSELL_CODEC_SERVER_TOKEN="+token, codec.KeysEnv+"="+keys)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	var stderr bytes.Buffer

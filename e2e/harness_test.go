@@ -120,6 +120,8 @@ type stackOptions struct {
 	pairingMod func(string) string
 	poll       time.Duration
 	webhooks   *webhookOptions
+	// encrypt turns the payload codec on even while E2E_RECORD_HISTORY turns it off for the others.
+	encrypt bool
 	// sfWrap, when set, wraps the fake Salesforce's handler: a test can act as a user at an exact point
 	// of the worker's requests, or count a kind of call.
 	sfWrap func(http.Handler) http.Handler
@@ -199,6 +201,8 @@ func newStack(t testing.TB, o stackOptions) *stack {
 	}
 	if k := os.Getenv(codec.KeysEnv); k != "" {
 		s.env[codec.KeysEnv] = k
+	} else if o.encrypt {
+		s.env[codec.KeysEnv] = e2ePayloadKeys
 	}
 	if o.webhooks != nil {
 		s.hooks = o.webhooks
