@@ -15,7 +15,6 @@ import (
 	"crypto/cipher"
 	"crypto/rand"
 	"fmt"
-	"slices"
 	"strings"
 
 	commonpb "go.temporal.io/api/common/v1"
@@ -143,6 +142,3 @@ func (c *Codec) FailureConverter() converter.FailureConverter {
 		EncodeCommonAttributes: true,
 	})
 }
-
-// KeyIDs lists the ids of the keys the codec decrypts with, the encrypting one first.
-func (c *Codec) KeyIDs() []string { return slices.Clone(c.keys.IDs()) }
