@@ -9,6 +9,7 @@
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
 //	cosell completion bash|zsh|fish|powershell   a shell completion script
+//	cosell codec-server                decrypt payloads for the Temporal UI and CLI (behind a bearer token)
 //
 // The command tree is built with cobra in root.go; each command's logic stays in its own file (see
 // README.md in this directory for how to add one). Exit codes are listed in exitcode.go.
@@ -26,7 +27,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := withPayloadHint(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 	if err == nil {
 		return
 	}

@@ -48,6 +48,7 @@ result take --output text|json.
 		newStatusCmd(),
 		newPilotCmd(),
 		newMockCmd(),
+		newCodecServerCmd(),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
