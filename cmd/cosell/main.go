@@ -8,6 +8,7 @@
 //	cosell deal attribution CO-SELL-ID print a won deal's attribution and the calculation behind it
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
+//	cosell search-attributes register  register the product's search attributes in the namespace
 //
 // Exit codes: 0 success, 1 failure, 2 invalid configuration or usage.
 package main
@@ -48,6 +49,7 @@ commands:
   status [PAIRING]               each CRM connection's API budget and what waits on it [--deals N] [--output json]
   pilot start|status|report|decide PAIRING   drive a pairing's 90-day pilot (see cosell pilot)
   mock salesforce|hubspot|slack  run a fake as a process [--addr HOST:PORT] [--seed FILE] [--demo]
+  search-attributes register     register the product's search attributes in TEMPORAL_NAMESPACE [--dry-run]
 `
 
 func main() {
@@ -94,6 +96,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMock(ctx, args[1:], stdout)
 	case "pilot":
 		return runPilot(ctx, args[1:], stdout)
+	case "search-attributes":
+		return runSearchAttributes(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/sethvargo/go-envconfig"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
+	"go.temporal.io/api/serviceerror"
+
+	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/worker"
+)
+
+const searchAttrsUsage = "usage: cosell search-attributes register [--namespace NS] [--dry-run]"
+
+// runSearchAttributes registers the product's custom search attributes (api.SearchAttributes) in a
+// namespace through the operator service, which self-hosted clusters and the dev server accept. It is
+// idempotent: an attribute already registered with the right type is left alone, so a deployment can
+// run it on every rollout (a compose one-shot service, a Kubernetes Job). An attribute registered with
+// another type is an error, since the worker would fail every deal on it.
+//
+// Temporal Cloud manages search attributes through its control plane (tcld or the Cloud Ops API), not
+// the operator service; when the server refuses the call, the error prints the tcld command.
+func runSearchAttributes(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "register" {
+		return usageError("%s", searchAttrsUsage)
+	}
+	fs := flag.NewFlagSet("search-attributes register", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	ns := fs.String("namespace", "", "namespace to register in (default TEMPORAL_NAMESPACE)")
+	dry := fs.Bool("dry-run", false, "only say what is missing")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError("%v\n%s", err, searchAttrsUsage)
+	}
+	if fs.NArg() > 0 {
+		return usageError("unexpected argument %q\n%s", fs.Arg(0), searchAttrsUsage)
+	}
+	cfg, err := config.Load(ctx, envconfig.OsLookuper())
+	if err != nil {
+		return configError(err)
+	}
+	if *ns != "" {
+		cfg.Temporal.Namespace = *ns
+	}
+	c, err := worker.Dial(ctx, cfg, quietSlog())
+	if err != nil {
+		if errors.Is(err, worker.ErrConfig) {
+			return configError(err)
+		}
+		return err
+	}
+	defer c.Close()
+	return registerSearchAttributes(ctx, c.OperatorService(), cfg.Temporal.Namespace, *dry, out)
+}
+
+// registerSearchAttributes adds the attributes of api.SearchAttributes the namespace lacks.
+func registerSearchAttributes(ctx context.Context, op operatorservice.OperatorServiceClient, namespace string, dryRun bool, out io.Writer) error {
+	res, err := op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return operatorRefused("list the search attributes of namespace "+namespace, namespace, err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	var wrong []string
+	for _, sa := range api.SearchAttributes {
+		switch t, ok := res.GetCustomAttributes()[sa.Name]; {
+		case !ok:
+			missing[sa.Name] = sa.Type
+		case t != sa.Type:
+			wrong = append(wrong, fmt.Sprintf("%s is a %s, the product needs a %s", sa.Name, typeName(t), typeName(sa.Type)))
+		default:
+			fmt.Fprintf(out, "%s %s: already registered in namespace %s\n", sa.Name, typeName(sa.Type), namespace)
+		}
+	}
+	if len(wrong) > 0 {
+		return fmt.Errorf("namespace %s: %s; a search attribute's type cannot change: remove it (temporal operator search-attribute remove) on a namespace no deal uses yet, or use another namespace",
+			namespace, strings.Join(wrong, "; "))
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	for _, sa := range api.SearchAttributes {
+		if t, ok := missing[sa.Name]; ok {
+			verb := "registering"
+			if dryRun {
+				verb = "missing (dry run, not registered)"
+			}
+			fmt.Fprintf(out, "%s %s: %s in namespace %s\n", sa.Name, typeName(t), verb, namespace)
+		}
+	}
+	if dryRun {
+		return nil
+	}
+	if _, err := op.AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{Namespace: namespace, SearchAttributes: missing}); err != nil {
+		return operatorRefused("add search attributes to namespace "+namespace, namespace, err)
+	}
+	fmt.Fprintf(out, "registered %d search attribute(s) in namespace %s\n", len(missing), namespace)
+	return nil
+}
+
+// operatorRefused wraps an operator-service error; a refusal (Temporal Cloud, or an API key without
+// the permission) says how to register the attributes through Temporal Cloud's control plane.
+func operatorRefused(what, namespace string, err error) error {
+	var denied *serviceerror.PermissionDenied
+	var unimpl *serviceerror.Unimplemented
+	if errors.As(err, &denied) || errors.As(err, &unimpl) {
+		var adds []string
+		for _, sa := range api.SearchAttributes {
+			adds = append(adds, fmt.Sprintf("--search-attribute %s=%s", sa.Name, typeName(sa.Type)))
+		}
+		return fmt.Errorf("%s: %w\non Temporal Cloud register them with `tcld namespace search-attributes add --namespace %s %s` (README, Operate it: Temporal Cloud)",
+			what, err, namespace, strings.Join(adds, " "))
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// typeName is the type's name as Temporal's CLIs spell it: KeywordList.
+func typeName(t enumspb.IndexedValueType) string { return t.String() }
