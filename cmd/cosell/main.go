@@ -9,6 +9,7 @@
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
 //	cosell search-attributes register  register the product's search attributes in the namespace
+//	cosell probe URL                   GET a health endpoint; exit 0 on 2xx (container health checks)
 //
 // Exit codes: 0 success, 1 failure, 2 invalid configuration or usage.
 package main
@@ -50,6 +51,7 @@ commands:
   pilot start|status|report|decide PAIRING   drive a pairing's 90-day pilot (see cosell pilot)
   mock salesforce|hubspot|slack  run a fake as a process [--addr HOST:PORT] [--seed FILE] [--demo]
   search-attributes register     register the product's search attributes in TEMPORAL_NAMESPACE [--dry-run]
+  probe URL                      GET a health endpoint, exit 0 on a 2xx answer [--timeout 3s]
 `
 
 func main() {
@@ -98,6 +100,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runPilot(ctx, args[1:], stdout)
 	case "search-attributes":
 		return runSearchAttributes(ctx, args[1:], stdout)
+	case "probe":
+		return runProbe(ctx, args[1:], stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
