@@ -135,7 +135,7 @@ func TestComposeWorker(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"CMD", "/usr/local/bin/cosell", "probe", "http://127.0.0.1:" + port + worker.ReadinessPath}, []string(w.HealthCheck.Test))
 	assert.True(t, slices.ContainsFunc(w.Ports, func(pc types.ServicePortConfig) bool { return pc.Target == uint32(atoi(t, port)) }), "the worker's port is published")
-	require.NotNil(t, w.StopGracePeriod, "SIGTERM drains the worker: give it a grace period before SIGKILL")
+	require.NotNil(t, w.StopGracePeriod, "the worker gets time to stop after SIGTERM before SIGKILL")
 	assert.GreaterOrEqual(t, time.Duration(*w.StopGracePeriod), 10*time.Second)
 
 	// The demo's connections point at the fakes with the credentials `cosell dev` uses.

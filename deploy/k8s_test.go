@@ -154,8 +154,8 @@ func TestKubernetesBase(t *testing.T) {
 	assert.False(t, *c.SecurityContext.AllowPrivilegeEscalation)
 	assert.True(t, *pod.Spec.SecurityContext.RunAsNonRoot)
 	assert.EqualValues(t, 65532, *pod.Spec.SecurityContext.RunAsUser, "distroless's nonroot user")
-	assert.GreaterOrEqual(t, *pod.Spec.TerminationGracePeriodSeconds, int64(30), "time to drain on SIGTERM")
-	assert.Equal(t, intstr.FromInt32(0), *d.Spec.Strategy.RollingUpdate.MaxUnavailable, "a rollout starts a ready pod before draining one")
+	assert.GreaterOrEqual(t, *pod.Spec.TerminationGracePeriodSeconds, int64(30), "time to stop after SIGTERM")
+	assert.Equal(t, intstr.FromInt32(0), *d.Spec.Strategy.RollingUpdate.MaxUnavailable, "a rollout starts a ready pod before stopping one")
 
 	// The pairings: a ConfigMap mounted as the directory COSELL_PAIRINGS_DIR, holding the demo pairing.
 	cmName := volumeSource(t, pod.Spec, c, e["COSELL_PAIRINGS_DIR"]).ConfigMap.Name
