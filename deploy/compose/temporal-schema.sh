@@ -10,7 +10,7 @@ set -eu
 : "${POSTGRES_USER:?POSTGRES_USER is required}"
 : "${SQL_PASSWORD:?SQL_PASSWORD is required}"
 port="${DB_PORT:-5432}"
-schema=/etc/temporal/schema/postgresql/v12
+schema="${TEMPORAL_SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}"
 for db in temporal:temporal temporal_visibility:visibility; do
 	name="${db%%:*}"
 	dir="${db##*:}"
