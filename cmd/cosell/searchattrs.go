@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/sethvargo/go-envconfig"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -18,7 +19,7 @@ import (
 	"github.com/cosellsync/cosell/internal/worker"
 )
 
-const searchAttrsUsage = "usage: cosell search-attributes register [--namespace NS] [--dry-run]"
+const searchAttrsUsage = "usage: cosell search-attributes register [--namespace NS] [--dry-run] [--wait 60s]"
 
 // runSearchAttributes registers the product's custom search attributes (api.SearchAttributes) in a
 // namespace through the operator service, which self-hosted clusters and the dev server accept. It is
@@ -36,6 +37,7 @@ func runSearchAttributes(ctx context.Context, args []string, out io.Writer) erro
 	fs.SetOutput(io.Discard)
 	ns := fs.String("namespace", "", "namespace to register in (default TEMPORAL_NAMESPACE)")
 	dry := fs.Bool("dry-run", false, "only say what is missing")
+	wait := fs.Duration("wait", time.Minute, "how long to wait for a namespace just created to be served")
 	if err := fs.Parse(args[1:]); err != nil {
 		return usageError("%v\n%s", err, searchAttrsUsage)
 	}
@@ -57,12 +59,31 @@ func runSearchAttributes(ctx context.Context, args []string, out io.Writer) erro
 		return err
 	}
 	defer c.Close()
-	return registerSearchAttributes(ctx, c.OperatorService(), cfg.Temporal.Namespace, *dry, out)
+	return registerSearchAttributes(ctx, c.OperatorService(), cfg.Temporal.Namespace, *dry, *wait, out)
 }
 
 // registerSearchAttributes adds the attributes of api.SearchAttributes the namespace lacks.
-func registerSearchAttributes(ctx context.Context, op operatorservice.OperatorServiceClient, namespace string, dryRun bool, out io.Writer) error {
-	res, err := op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+//
+// A cluster serves a namespace only once its namespace cache has refreshed (about 10 s on a
+// self-hosted server), so a namespace created a moment before (the compose one-shot before this one)
+// answers NamespaceNotFound for a while; that is waited out for up to wait.
+func registerSearchAttributes(ctx context.Context, op operatorservice.OperatorServiceClient, namespace string, dryRun bool, wait time.Duration, out io.Writer) error {
+	deadline := time.Now().Add(wait)
+	var res *operatorservice.ListSearchAttributesResponse
+	var err error
+	for {
+		res, err = op.ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+		var notFound *serviceerror.NamespaceNotFound
+		if !errors.As(err, &notFound) || !time.Now().Before(deadline) {
+			break
+		}
+		fmt.Fprintf(out, "namespace %s is not served yet; waiting\n", namespace)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
 	if err != nil {
 		return operatorRefused("list the search attributes of namespace "+namespace, namespace, err)
 	}
