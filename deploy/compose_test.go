@@ -203,3 +203,24 @@ func atoi(t *testing.T, s string) int {
 	require.NoError(t, err)
 	return n
 }
+
+// TestComposeImagesSaySource checks that each third-party image line has a comment right above it
+// saying where its tag is published.
+func TestComposeImagesSaySource(t *testing.T) {
+	data, err := os.ReadFile(repo(t, "docker-compose.yml"))
+	require.NoError(t, err)
+	lines := strings.Split(string(data), "\n")
+	seen := 0
+	for i, l := range lines {
+		image, ok := strings.CutPrefix(strings.TrimSpace(l), "image: ")
+		if !ok || strings.HasPrefix(image, "cosell-sync:") {
+			continue
+		}
+		seen++
+		_, known := publishedImages[image]
+		assert.True(t, known, "line %d: image %s", i+1, image)
+		comment := i > 0 && strings.HasPrefix(strings.TrimSpace(lines[i-1]), "#")
+		assert.True(t, comment, "docker-compose.yml:%d: image %s has no comment above it saying where the tag is published", i+1, image)
+	}
+	assert.Equal(t, 5, seen, "postgres, server, UI and admin-tools twice")
+}
