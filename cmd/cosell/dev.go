@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/spf13/cobra"
 
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/demo"
@@ -19,13 +20,28 @@ import (
 	slackmock "github.com/cosellsync/cosell/mocks/slack"
 )
 
+func newDevCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "dev",
+		Short: "Run the local demo: dev Temporal, both fake CRMs, the worker",
+		Long: `Run the whole product locally: a Temporal dev server (state in memory, so every run starts from the
+same demo world), fake Salesforce, HubSpot and Slack seeded with the demo pairing, and the worker. It
+prints where to look, then runs until Ctrl-C. Environment variables move its ports:
+COSELL_DEV_SALESFORCE_ADDR, COSELL_DEV_HUBSPOT_ADDR, COSELL_DEV_SLACK_ADDR, TEMPORAL_ADDRESS,
+COSELL_DEV_TEMPORAL_UI_PORT; COSELL_PAIRINGS_DIR or COSELL_PAIRING_FILE serve other pairings.`,
+		Example: `  make run                     # builds bin/cosell and runs bin/cosell dev
+  COSELL_WEBHOOKS=false cosell dev   # poll every 2 s instead of webhooks`,
+		Args: noArgs("environment variables move its ports (see README)"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDev(c.Context(), c.OutOrStdout())
+		},
+	}
+}
+
 // runDev runs the whole product locally on its embedded default: a Temporal dev server, both fake CRMs
 // seeded with the demo pairing, and the worker polling every 2 s. Temporal keeps its state in memory, so
 // every run starts from the same demo world. Environment variables move the ports (README).
-func runDev(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) > 0 {
-		return usageError("cosell dev takes no arguments; environment variables move its ports (see README)")
-	}
+func runDev(ctx context.Context, out io.Writer) error {
 	getenv := func(name, def string) string {
 		if v := os.Getenv(name); v != "" {
 			return v

@@ -23,16 +23,17 @@ func TestProbe(t *testing.T) {
 	defer srv.Close()
 	ctx := context.Background()
 
-	var out bytes.Buffer
-	require.NoError(t, runProbe(ctx, []string{srv.URL + "/readyz"}, &out))
+	var out, errb bytes.Buffer
+	require.NoError(t, run(ctx, []string{"probe", srv.URL + "/readyz"}, &out, &errb))
 	assert.Contains(t, out.String(), "200 OK ready")
 
-	err := runProbe(ctx, []string{"--timeout", "2s", srv.URL + "/down"}, &out)
+	err := run(ctx, []string{"probe", "--timeout", "2s", srv.URL + "/down"}, &out, &errb)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "503 Service Unavailable: temporal unreachable: dial tcp")
+	assert.Equal(t, exitFinding, exitCode(err))
 
-	err = runProbe(ctx, []string{"localhost:8080/readyz"}, &out)
-	var ee *exitError
-	require.ErrorAs(t, err, &ee)
-	assert.Equal(t, 2, ee.code, "a URL without a scheme is a usage error")
+	err = run(ctx, []string{"probe", "localhost:8080/readyz"}, &out, &errb)
+	assert.Equal(t, exitUsage, exitCode(err), "a URL without a scheme is a usage error: %v", err)
+	err = run(ctx, []string{"probe"}, &out, &errb)
+	assert.Equal(t, exitUsage, exitCode(err), "the URL is required: %v", err)
 }

@@ -3,63 +3,77 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
-	"github.com/sethvargo/go-envconfig"
+	"github.com/spf13/cobra"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 
 	"github.com/cosellsync/cosell/api"
-	"github.com/cosellsync/cosell/internal/config"
-	"github.com/cosellsync/cosell/internal/worker"
 )
 
-const searchAttrsUsage = "usage: cosell search-attributes register [--namespace NS] [--dry-run] [--wait 60s]"
+// searchAttributesOptions are the flags of cosell search-attributes register.
+type searchAttributesOptions struct {
+	namespace string
+	dryRun    bool
+	wait      time.Duration
+}
 
-// runSearchAttributes registers the product's custom search attributes (api.SearchAttributes) in a
-// namespace through the operator service, which self-hosted clusters and the dev server accept. It is
-// idempotent: an attribute already registered with the right type is left alone, so a deployment can
-// run it on every rollout (a compose one-shot service, a Kubernetes Job). An attribute registered with
-// another type is an error, since the worker would fail every deal on it.
+func newSearchAttributesCmd() *cobra.Command {
+	return groupCmd("search-attributes", "Register the product's search attributes in a Temporal namespace",
+		"  cosell search-attributes register\n  cosell search-attributes register --namespace cosell --dry-run",
+		newSearchAttributesRegisterCmd())
+}
+
+func newSearchAttributesRegisterCmd() *cobra.Command {
+	var o searchAttributesOptions
+	c := &cobra.Command{
+		Use:   "register",
+		Short: "Register the product's search attributes (CoSellRecords) in TEMPORAL_NAMESPACE, idempotently",
+		Long: `Register every custom search attribute the product uses (today CoSellRecords, a KeywordList) in the
+namespace, through the operator service that self-hosted clusters and the dev server accept. It reads the
+same TEMPORAL_* variables as the worker. An attribute already registered with its type is left alone, so
+it can run on every rollout (the compose one-shot, the Kubernetes Job); one registered with another type
+is refused (exit 1), since a type cannot change. A namespace created a moment before is waited for up to
+--wait, as a cluster serves it only once its namespace cache has refreshed.
+
+Temporal Cloud manages search attributes through its control plane: when the server refuses the call,
+the command exits 1 and prints the tcld command to run instead.`,
+		Example: "  TEMPORAL_NAMESPACE=cosell cosell search-attributes register\n  cosell search-attributes register --namespace cosell --dry-run",
+		Args:    noArgs("it is configured from the environment and its flags"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runSearchAttributesRegister(c.Context(), o, c.OutOrStdout())
+		},
+	}
+	c.Flags().StringVar(&o.namespace, "namespace", "", "namespace to register in (default TEMPORAL_NAMESPACE)")
+	c.Flags().BoolVar(&o.dryRun, "dry-run", false, "only say what is missing")
+	c.Flags().DurationVar(&o.wait, "wait", time.Minute, "how long to wait for a namespace just created to be served")
+	return c
+}
+
+// runSearchAttributesRegister registers the product's custom search attributes (api.SearchAttributes)
+// in a namespace through the operator service, which self-hosted clusters and the dev server accept. It
+// is idempotent: an attribute already registered with the right type is left alone, so a deployment can
+// run it on every rollout (a compose one-shot, a Kubernetes Job). An attribute registered with another
+// type is an error, since the worker would fail every deal on it.
 //
 // Temporal Cloud manages search attributes through its control plane (tcld or the Cloud Ops API), not
 // the operator service; when the server refuses the call, the error prints the tcld command.
-func runSearchAttributes(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "register" {
-		return usageError("%s", searchAttrsUsage)
-	}
-	fs := flag.NewFlagSet("search-attributes register", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	ns := fs.String("namespace", "", "namespace to register in (default TEMPORAL_NAMESPACE)")
-	dry := fs.Bool("dry-run", false, "only say what is missing")
-	wait := fs.Duration("wait", time.Minute, "how long to wait for a namespace just created to be served")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError("%v\n%s", err, searchAttrsUsage)
-	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q\n%s", fs.Arg(0), searchAttrsUsage)
-	}
-	cfg, err := config.Load(ctx, envconfig.OsLookuper())
+func runSearchAttributesRegister(ctx context.Context, o searchAttributesOptions, out io.Writer) error {
+	c, cfg, err := dialTemporal(ctx)
 	if err != nil {
-		return configError(err)
-	}
-	if *ns != "" {
-		cfg.Temporal.Namespace = *ns
-	}
-	c, err := worker.Dial(ctx, cfg, quietSlog())
-	if err != nil {
-		if errors.Is(err, worker.ErrConfig) {
-			return configError(err)
-		}
 		return err
 	}
 	defer c.Close()
-	return registerSearchAttributes(ctx, c.OperatorService(), cfg.Temporal.Namespace, *dry, *wait, out)
+	ns := cfg.Temporal.Namespace
+	if o.namespace != "" {
+		ns = o.namespace
+	}
+	return registerSearchAttributes(ctx, c.OperatorService(), ns, o.dryRun, o.wait, out)
 }
 
 // registerSearchAttributes adds the attributes of api.SearchAttributes the namespace lacks.
