@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/stretchr/testify/assert"
@@ -154,7 +155,8 @@ func TestKubernetesBase(t *testing.T) {
 	assert.False(t, *c.SecurityContext.AllowPrivilegeEscalation)
 	assert.True(t, *pod.Spec.SecurityContext.RunAsNonRoot)
 	assert.EqualValues(t, 65532, *pod.Spec.SecurityContext.RunAsUser, "distroless's nonroot user")
-	assert.GreaterOrEqual(t, *pod.Spec.TerminationGracePeriodSeconds, int64(30), "time to stop after SIGTERM")
+	assert.Greater(t, time.Duration(*pod.Spec.TerminationGracePeriodSeconds)*time.Second, shutdownGrace(t, e)+5*time.Second,
+		"terminationGracePeriodSeconds exceeds COSELL_SHUTDOWN_GRACE (the SIGTERM drain) with room for the HTTP server's 5 s")
 	assert.Equal(t, intstr.FromInt32(0), *d.Spec.Strategy.RollingUpdate.MaxUnavailable, "a rollout starts a ready pod before stopping one")
 
 	// The pairings: a ConfigMap mounted as the directory COSELL_PAIRINGS_DIR, holding the demo pairing.
@@ -191,8 +193,7 @@ func TestKubernetesBase(t *testing.T) {
 		assert.Contains(t, refs, name, "a credential comes from a Secret")
 		assert.NotContains(t, e, name, "a credential is never a plain value in the manifest")
 	}
-	checkWorkerEnv(t, workerEnv{where: "deploy/k8s/base Deployment", env: withSecrets(e, refs), pairingsDir: dir,
-		pending: []string{payloadKeysFileEnv}})
+	checkWorkerEnv(t, workerEnv{where: "deploy/k8s/base Deployment", env: withSecrets(e, refs), pairingsDir: dir})
 
 	// PDB and HPA: over the same pods; the HPA never goes below what lets a drain evict one pod.
 	assert.Equal(t, d.Spec.Selector.MatchLabels, m.pdb.Spec.Selector.MatchLabels)
@@ -216,7 +217,7 @@ func TestKubernetesBase(t *testing.T) {
 	assert.Equal(t, e["TEMPORAL_NAMESPACE"], je["TEMPORAL_NAMESPACE"])
 	assert.Equal(t, refs["TEMPORAL_API_KEY"], secretRefs(j)["TEMPORAL_API_KEY"])
 	assert.Equal(t, corev1.RestartPolicyOnFailure, m.job.Spec.Template.Spec.RestartPolicy)
-	_, err = config.Load(t.Context(), mapLookuper(withSecrets(je, secretRefs(j))))
+	_, err = config.Load(t.Context(), mapLookuper(standIn(t, withSecrets(je, secretRefs(j)))))
 	require.NoError(t, err, "the Job's environment is one config.Load accepts")
 }
 
@@ -231,7 +232,7 @@ func TestKubernetesMTLSOverlay(t *testing.T) {
 		assert.Equal(t, filepath.Dir(cert), filepath.Dir(key))
 		assert.Equal(t, "cosell-temporal-mtls", volumeSource(t, spec, c, filepath.Dir(cert)).Secret.SecretName, c.Name)
 		assert.Equal(t, []string{"tls.crt", "tls.key"}, []string{filepath.Base(cert), filepath.Base(key)}, "the keys of a kubernetes.io/tls Secret")
-		_, err := config.Load(t.Context(), mapLookuper(withSecrets(e, secretRefs(c))))
+		_, err := config.Load(t.Context(), mapLookuper(standIn(t, withSecrets(e, secretRefs(c)))))
 		require.NoError(t, err)
 	}
 	// The base's settings survive the patch.

@@ -11,6 +11,7 @@
 //	cosell search-attributes register  register the product's search attributes in the namespace
 //	cosell probe URL                   GET a health endpoint; exit 0 on 2xx (container health checks)
 //	cosell completion bash|zsh|fish|powershell   a shell completion script
+//	cosell codec-server                decrypt payloads for the Temporal UI and CLI (behind a bearer token)
 //
 // The command tree is built with cobra in root.go; each command's logic stays in its own file (see
 // README.md in this directory for how to add one). Exit codes are listed in exitcode.go.
@@ -28,7 +29,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := withPayloadHint(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 	if err == nil {
 		return
 	}

@@ -50,6 +50,7 @@ result take --output text|json.
 		newMockCmd(),
 		newSearchAttributesCmd(),
 		newProbeCmd(),
+		newCodecServerCmd(),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
