@@ -49,6 +49,10 @@ result take --output text|json.
 		newPilotCmd(),
 		newConflictCmd(), // conflict.go
 		newMockCmd(),
+		newSearchAttributesCmd(),
+		newProbeCmd(),
+		newCodecServerCmd(),
+		newBenchCmd(),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
