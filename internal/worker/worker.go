@@ -49,6 +49,7 @@ func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, htt
 		}
 	}
 	ps := NewPairings(cfg.PairingsDir, cfg.PairingFile, env, httpClient, log)
+	ps.SetCoalesce(cfg.Coalesce, cfg.CoalesceWindow)
 	rep, err := ps.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: COSELL_PAIRINGS_DIR %s: %v", ErrConfig, cfg.PairingsDir, err)
@@ -153,7 +154,10 @@ func (w *Worker) Run(ctx context.Context) error {
 		PilotDay:     w.cfg.PilotDay,
 		Log:          notify.NewLog(w.log),
 	}
-	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{})
+	// A burst of changes starts the activities of many deals at once; coalescing (connectors/batch)
+	// batches only what runs concurrently, so the worker takes activity tasks with several pollers (the
+	// SDK's default of 2 hands them out one at a time) and runs up to the SDK's default 1,000 at once.
+	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{MaxConcurrentActivityTaskPollers: 8, MaxConcurrentWorkflowTaskPollers: 4})
 	workflows.Register(tw, acts)
 
 	addr, err := w.Listen()
