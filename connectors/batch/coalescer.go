@@ -30,8 +30,10 @@ type SendFunc[In, Out any] func(ctx context.Context, ins []In) []Result[Out]
 // Coalescer gathers concurrent single-record calls of one kind (read a deal, upsert a deal, ...) toward
 // one CRM connection into batch calls.
 //
-// A call joins the open batch; the batch is sent when it is full (Max inputs) or when Window has passed
-// since its first call, whichever comes first. Each caller gets its own record's result or error back, so
+// A call joins the open batch; the batch is sent when it is full (Max inputs), when no call has joined it
+// for Window, or when MaxWait has passed since its first call, whichever comes first. An isolated call so
+// waits Window only, while a burst whose calls arrive a few milliseconds apart (the deal workflows of a
+// poll page start one after another) keeps filling one batch for up to MaxWait. Each caller gets its own record's result or error back, so
 // one bad record never fails the others. A batch never holds the same key twice (HubSpot refuses a batch
 // naming one record twice, and two writes of one record in one call have no defined order): a second call
 // with a key already in the open batch sends that batch at once and opens the next, so calls on one record
@@ -43,8 +45,10 @@ type SendFunc[In, Out any] func(ctx context.Context, ins []In) []Result[Out]
 type Coalescer[K comparable, In, Out any] struct {
 	// Name says what the coalescer batches, for errors ("hubspot read deals").
 	Name string
-	// Window is how long a batch stays open for more calls after its first.
+	// Window is how long a batch stays open for more calls after the last that joined it.
 	Window time.Duration
+	// MaxWait bounds how long a batch stays open after its first call; Window when smaller.
+	MaxWait time.Duration
 	// Max is the most inputs one batch call takes (the CRM's limit).
 	Max int
 	// Key names the record an input is about.
@@ -61,7 +65,9 @@ type pending[K comparable, In, Out any] struct {
 	calls []*call[In, Out]
 	keys  map[K]bool
 	timer *time.Timer
-	sent  bool
+	// first is when the first call joined; deadline is when the batch is sent if nothing else sends it.
+	first, deadline time.Time
+	sent            bool
 	// live counts the calls still waiting; the send is cancelled when it reaches zero.
 	live   int
 	cancel context.CancelFunc
@@ -101,15 +107,18 @@ func (c *Coalescer[K, In, Out]) join(cl *call[In, Out]) *pending[K, In, Out] {
 		c.flushLocked(c.open)
 	}
 	p := c.open
+	now := time.Now()
 	if p == nil {
-		p = &pending[K, In, Out]{keys: map[K]bool{}}
+		p = &pending[K, In, Out]{keys: map[K]bool{}, first: now, deadline: now.Add(c.Window)}
 		c.open = p
 		if c.Window > 0 {
-			p.timer = time.AfterFunc(c.Window, func() {
-				c.mu.Lock()
-				defer c.mu.Unlock()
-				c.flushLocked(p)
-			})
+			p.timer = time.AfterFunc(c.Window, func() { c.expire(p) })
+		}
+	} else {
+		// The window slides with each call, up to MaxWait after the first; the timer re-arms itself.
+		p.deadline = now.Add(c.Window)
+		if last := p.first.Add(max(c.MaxWait, c.Window)); p.deadline.After(last) {
+			p.deadline = last
 		}
 	}
 	p.calls = append(p.calls, cl)
@@ -119,6 +128,20 @@ func (c *Coalescer[K, In, Out]) join(cl *call[In, Out]) *pending[K, In, Out] {
 		c.flushLocked(p)
 	}
 	return p
+}
+
+// expire sends a batch whose deadline has come, or waits on for one whose window has slid.
+func (c *Coalescer[K, In, Out]) expire(p *pending[K, In, Out]) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p.sent {
+		return
+	}
+	if wait := time.Until(p.deadline); wait > 0 {
+		p.timer.Reset(wait)
+		return
+	}
+	c.flushLocked(p)
 }
 
 // flushLocked sends a batch that is not sent yet; c.mu is held.

@@ -9,15 +9,21 @@ import (
 	"github.com/cosellsync/cosell/connectors/budget"
 )
 
-// DefaultWindow is how long a batch waits for more calls after its first. It is short next to a CRM
-// call (100–300 ms) so an isolated change hardly waits, and long next to the gap between the activities
-// of a burst, which the worker starts together.
-const DefaultWindow = 15 * time.Millisecond
+// DefaultWindow is how long a batch waits for one more call. It is short next to a CRM call (100–300
+// ms), so an isolated change waits little, and longer than the gap between the activities of a burst,
+// whose deals the feed signals one after another (tens of milliseconds apart on a loaded worker).
+const DefaultWindow = 100 * time.Millisecond
+
+// DefaultMaxWait bounds how long a batch that keeps receiving calls stays open: a burst fills batches of
+// many deals while each call waits at most this long.
+const DefaultMaxWait = time.Second
 
 // Options tune a coalesced connection.
 type Options struct {
-	// Window is how long a batch waits for more calls after its first; DefaultWindow when zero.
+	// Window is how long a batch waits for one more call (see Coalescer); DefaultWindow when zero.
 	Window time.Duration
+	// MaxWait bounds how long a batch stays open after its first call; DefaultMaxWait when zero.
+	MaxWait time.Duration
 }
 
 // Wrap returns crm with its single-deal reads and writes coalesced into batch calls (see Coalescer),
@@ -33,23 +39,26 @@ func Wrap(crm connectors.CRM, opt Options) connectors.CRM {
 	if opt.Window <= 0 {
 		opt.Window = DefaultWindow
 	}
+	if opt.MaxWait <= 0 {
+		opt.MaxWait = DefaultMaxWait
+	}
 	lim := b.BatchLimits()
 	kind := crm.Kind()
 	c := &CRM{CRM: crm, batcher: b}
 	c.get = &Coalescer[string, string, connectors.DealOutcome]{
-		Name: kind + " read deals", Window: opt.Window, Max: lim.Read, Key: self,
+		Name: kind + " read deals", Window: opt.Window, MaxWait: opt.MaxWait, Max: lim.Read, Key: self,
 		Send: func(ctx context.Context, ids []string) []Result[connectors.DealOutcome] {
 			return wrapDeals(b.GetDealBatch(ctx, ids), len(ids))
 		},
 	}
 	c.find = &Coalescer[string, string, connectors.DealOutcome]{
-		Name: kind + " find deals by co-sell id", Window: opt.Window, Max: lim.Read, Key: self,
+		Name: kind + " find deals by co-sell id", Window: opt.Window, MaxWait: opt.MaxWait, Max: lim.Read, Key: self,
 		Send: func(ctx context.Context, ids []string) []Result[connectors.DealOutcome] {
 			return wrapDeals(b.FindDealBatch(ctx, ids), len(ids))
 		},
 	}
 	c.upsert = &Coalescer[string, connectors.DealUpsert, connectors.UpsertResult]{
-		Name: kind + " upsert deals", Window: opt.Window, Max: lim.Write,
+		Name: kind + " upsert deals", Window: opt.Window, MaxWait: opt.MaxWait, Max: lim.Write,
 		Key: func(in connectors.DealUpsert) string { return in.CoSellID },
 		Send: func(ctx context.Context, ins []connectors.DealUpsert) []Result[connectors.UpsertResult] {
 			outs := b.UpsertDealBatch(ctx, ins)
@@ -65,7 +74,7 @@ func Wrap(crm connectors.CRM, opt Options) connectors.CRM {
 	}
 	update := func(max int) *Coalescer[string, connectors.DealUpdate, struct{}] {
 		return &Coalescer[string, connectors.DealUpdate, struct{}]{
-			Name: kind + " update deals", Window: opt.Window, Max: max,
+			Name: kind + " update deals", Window: opt.Window, MaxWait: opt.MaxWait, Max: max,
 			Key: func(in connectors.DealUpdate) string { return in.RecordID },
 			Send: func(ctx context.Context, ins []connectors.DealUpdate) []Result[struct{}] {
 				errs := b.UpdateDealBatch(ctx, ins)

@@ -27,12 +27,12 @@ import (
 	"github.com/cosellsync/cosell/pairing"
 )
 
-// SetCoalesce turns coalescing of each connection's deal reads and writes on (with the batch window)
-// or off, for the connectors Load builds from then on.
-func (ps *Pairings) SetCoalesce(on bool, window time.Duration) {
+// SetCoalesce turns coalescing of each connection's deal reads and writes on (with the batch window
+// and its longest wait) or off, for the connectors Load builds from then on.
+func (ps *Pairings) SetCoalesce(on bool, window, maxWait time.Duration) {
 	ps.coalesce = nil
 	if on {
-		ps.coalesce = &batch.Options{Window: window}
+		ps.coalesce = &batch.Options{Window: window, MaxWait: maxWait}
 	}
 }
 
@@ -102,7 +102,7 @@ func (r Report) changed() bool { return len(r.Added)+len(r.Changed)+len(r.Remove
 // NewPairings prepares the pairings of a directory (or, when dir is empty, of one file); Load reads them.
 func NewPairings(dir, file string, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger) *Pairings {
 	return &Pairings{dir: dir, file: file, env: env, httpClient: httpClient, log: log, served: &activities.Served{},
-		coalesce: &batch.Options{Window: batch.DefaultWindow},
+		coalesce: &batch.Options{Window: batch.DefaultWindow, MaxWait: batch.DefaultMaxWait},
 		files:    map[string]*pairingFile{}, conns: map[string]*connection{}, creds: map[string]credentialSet{}}
 }
 

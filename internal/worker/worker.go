@@ -49,7 +49,7 @@ func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, htt
 		}
 	}
 	ps := NewPairings(cfg.PairingsDir, cfg.PairingFile, env, httpClient, log)
-	ps.SetCoalesce(cfg.Coalesce, cfg.CoalesceWindow)
+	ps.SetCoalesce(cfg.Coalesce, cfg.CoalesceWindow, cfg.CoalesceMaxWait)
 	rep, err := ps.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: COSELL_PAIRINGS_DIR %s: %v", ErrConfig, cfg.PairingsDir, err)
