@@ -44,7 +44,7 @@ func Wrap(crm connectors.CRM, opt Options) connectors.CRM {
 	}
 	lim := b.BatchLimits()
 	kind := crm.Kind()
-	c := &CRM{CRM: crm, batcher: b}
+	c := &CRM{CRM: crm}
 	c.get = &Coalescer[string, string, connectors.DealOutcome]{
 		Name: kind + " read deals", Window: opt.Window, MaxWait: opt.MaxWait, Max: lim.Read, Key: self,
 		Send: func(ctx context.Context, ids []string) []Result[connectors.DealOutcome] {
@@ -114,7 +114,6 @@ func wrapDeals(outs []connectors.DealOutcome, n int) []Result[connectors.DealOut
 // wrapped connector's.
 type CRM struct {
 	connectors.CRM
-	batcher     connectors.Batcher
 	get, find   *Coalescer[string, string, connectors.DealOutcome]
 	upsert      *Coalescer[string, connectors.DealUpsert, connectors.UpsertResult]
 	update      *Coalescer[string, connectors.DealUpdate, struct{}]

@@ -171,7 +171,10 @@ func (c *Client) UpsertDealBatch(ctx context.Context, in []connectors.DealUpsert
 			continue
 		}
 		var u Upserted
-		r, found := results.byKey[items[j].ID]
+		r, found := results.byTrace[items[j].TraceID]
+		if !found {
+			r, found = results.byKey[items[j].ID]
+		}
 		if !found && len(results.ordered) == len(ok) {
 			// A result without the key property: HubSpot answers in input order, failures left out.
 			r, found = results.ordered[slices.Index(ok, i)], true
@@ -227,7 +230,7 @@ func (c *Client) UpdateDealBatch(ctx context.Context, in []connectors.DealUpdate
 		switch {
 		case werrs[i] != nil:
 			errs[i] = werrs[i]
-		case results.byKey[in[i].RecordID] == nil:
+		case results.byTrace[strconv.Itoa(i)] == nil && results.byKey[in[i].RecordID] == nil:
 			errs[i] = fmt.Errorf("hubspot: update deal %s: the batch answer has neither a result nor an error for it", in[i].RecordID)
 		}
 	}
@@ -254,12 +257,18 @@ func (c *Client) batchWrite(ctx context.Context, verb, op string, items []writeI
 		}
 		return writeResults{}, errs
 	}
-	results := writeResults{byKey: map[string]json.RawMessage{}, ordered: ans.Results}
+	results := writeResults{byKey: map[string]json.RawMessage{}, byTrace: map[string]json.RawMessage{}, ordered: ans.Results}
 	key := c.cfg.DealFields.CoSellID
 	for _, raw := range ans.Results {
-		var o Object
+		var o struct {
+			Object
+			TraceID string `json:"objectWriteTraceId"`
+		}
 		if json.Unmarshal(raw, &o) != nil {
 			continue
+		}
+		if o.TraceID != "" {
+			results.byTrace[o.TraceID] = raw
 		}
 		if verb == "upsert" {
 			if k := o.Get(key); k != "" {
@@ -292,6 +301,8 @@ func (c *Client) batchWrite(ctx context.Context, verb, op string, items []writeI
 
 // writeResults are a batch write's results, by key and as answered.
 type writeResults struct {
+	// byTrace holds the results by their input's objectWriteTraceId, which HubSpot echoes.
+	byTrace map[string]json.RawMessage
 	byKey   map[string]json.RawMessage
 	ordered []json.RawMessage
 }
