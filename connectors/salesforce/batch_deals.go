@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,9 @@ import (
 
 // The batch side of the deal connector (connectors.Batcher), which connectors/batch coalesces the deal
 // workflows' single-deal calls into:
-//   - reads are one SOQL query, WHERE Id IN (…) or WHERE <co-sell id> IN (…), up to maxBatchRead values;
+//   - reads by id are one sObject Collections retrieve (200 ids), which sees a write at once as a read by
+//     id does; reads by co-sell id are one SOQL query WHERE <co-sell id> IN (…), as FindDealByCoSellID
+//     is a query;
 //   - upserts are UpsertDeals (Composite of sObject Collections upserts by the co-sell id, allOrNone
 //     false);
 //   - unconditional updates are a Composite of sObject Collections updates, 200 records per subrequest,
@@ -24,8 +27,8 @@ import (
 //     would leave the window between the read and the write open, which the header closes: the CRM
 //     judges each record's condition as it writes it and answers 412 for that record alone.
 
-// maxBatchRead bounds the values of one IN list: 200 ids keep the query URL near 6 kB, well inside the
-// 16 kB Salesforce takes on a GET, whatever the co-sell id format.
+// maxBatchRead bounds one read: sObject Collections retrieve takes 200 ids on a GET, and 200 values keep
+// an IN list's query URL near 6 kB, well inside the 16 kB Salesforce takes on a GET.
 const maxBatchRead = 200
 
 // BatchLimits is what one call of each kind takes on Salesforce.
@@ -33,11 +36,14 @@ func (c *Connector) BatchLimits() connectors.BatchLimits {
 	return connectors.BatchLimits{Read: maxBatchRead, Write: MaxBatchUpserts, ConditionalWrite: maxSubrequests}
 }
 
-// GetDealBatch reads deals by record id with one query; an id that is no Opportunity, or none that
-// exists, gets an error matching connectors.ErrNotFound.
+// GetDealBatch reads deals by record id with one sObject Collections retrieve (GET
+// /composite/sobjects/Opportunity?ids=…&fields=…), which, like a read by id and unlike SOQL, sees a
+// write at once: a deal reads back what it just wrote. An id that is no Opportunity, or none that exists
+// (Salesforce answers null in its place), gets an error matching connectors.ErrNotFound.
 func (c *Connector) GetDealBatch(ctx context.Context, recordIDs []string) []connectors.DealOutcome {
 	outs := make([]connectors.DealOutcome, len(recordIDs))
-	var values []string
+	var ids []string
+	var pos []int
 	for i, id := range recordIDs {
 		if !validID(id) {
 			e := invalid("get Opportunity "+id, "not a Salesforce record id")
@@ -45,24 +51,37 @@ func (c *Connector) GetDealBatch(ctx context.Context, recordIDs []string) []conn
 			outs[i].Err = e
 			continue
 		}
-		values = append(values, quote(id))
+		ids = append(ids, id)
+		pos = append(pos, i)
 	}
-	byID, err := c.readIn(ctx, "Id", values)
-	for i, id := range recordIDs {
-		if outs[i].Err != nil {
-			continue
+	if len(ids) == 0 {
+		return outs
+	}
+	op := fmt.Sprintf("get Opportunity batch (%d)", len(ids))
+	var recs []map[string]any
+	err := error(nil)
+	if len(ids) > maxBatchRead {
+		err = invalid(op, fmt.Sprintf("%d ids exceed the batch limit of %d", len(ids), maxBatchRead))
+	} else {
+		uri := "/composite/sobjects/Opportunity?ids=" + strings.Join(ids, ",") + "&fields=" + url.QueryEscape(strings.Join(c.selectFields(), ","))
+		var resp response
+		if resp, err = c.call(ctx, op, http.MethodGet, uri, nil, true); err == nil {
+			if jerr := json.Unmarshal(resp.body, &recs); jerr != nil || len(recs) != len(ids) {
+				err = invalid(op, "unexpected collection answer: "+bodySnippet(resp.body))
+			}
 		}
-		if err != nil {
+	}
+	for j, i := range pos {
+		switch {
+		case err != nil:
 			outs[i].Err = err
-			continue
-		}
-		d, ok := byID[id18(id)]
-		if !ok {
-			outs[i].Err = &connectors.Error{CRM: crmName, Op: "get Opportunity " + id, Status: http.StatusNotFound, Code: "NOT_FOUND",
+		case recs[j] == nil:
+			outs[i].Err = &connectors.Error{CRM: crmName, Op: "get Opportunity " + recordIDs[i], Status: http.StatusNotFound, Code: "NOT_FOUND",
 				Message: "The requested resource does not exist", NotFound: true}
-			continue
+		default:
+			d, derr := c.toDeal(recs[j])
+			outs[i] = connectors.DealOutcome{Deal: d, Found: derr == nil, Err: derr}
 		}
-		outs[i] = connectors.DealOutcome{Deal: d, Found: true}
 	}
 	return outs
 }
@@ -102,23 +121,6 @@ func (c *Connector) FindDealBatch(ctx context.Context, coSellIDs []string) []con
 	return outs
 }
 
-// readIn reads the deals whose field is one of the quoted values, by their 18-character id.
-func (c *Connector) readIn(ctx context.Context, field string, values []string) (map[string]connectors.Deal, error) {
-	recs, err := c.queryIn(ctx, field, values)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]connectors.Deal, len(recs))
-	for _, rec := range recs {
-		d, err := c.toDeal(rec)
-		if err != nil {
-			return nil, err
-		}
-		out[id18(d.RecordID)] = d
-	}
-	return out, nil
-}
-
 // queryIn is SELECT <deal fields> FROM Opportunity WHERE field IN (values).
 func (c *Connector) queryIn(ctx context.Context, field string, values []string) ([]map[string]any, error) {
 	if len(values) == 0 {
@@ -130,26 +132,6 @@ func (c *Connector) queryIn(ctx context.Context, field string, values []string) 
 	}
 	soql := fmt.Sprintf("SELECT %s FROM Opportunity WHERE %s IN (%s)", strings.Join(c.selectFields(), ", "), field, strings.Join(values, ", "))
 	return c.query(ctx, op, soql)
-}
-
-// id18 is the 18-character form of a record id, as a query answers with; a 15-character id gets its
-// case-safe suffix.
-func id18(id string) string {
-	if len(id) != 15 {
-		return id
-	}
-	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
-	suffix := make([]byte, 3)
-	for block := range 3 {
-		n := 0
-		for bit := range 5 {
-			if ch := id[block*5+bit]; ch >= 'A' && ch <= 'Z' {
-				n |= 1 << bit
-			}
-		}
-		suffix[block] = alphabet[n]
-	}
-	return id + string(suffix)
 }
 
 // UpsertDealBatch is UpsertDeals in the shape of connectors.Batcher.

@@ -37,15 +37,18 @@ func seedOpps(t *testing.T, e *env, n int) []string {
 	return ids
 }
 
-func TestReadDealBatchIsOneQuery(t *testing.T) {
-	e := newEnv(t, sfmock.Options{}, nil)
+func TestReadDealBatchIsOneCallEach(t *testing.T) {
+	// SOQL does not see an API write for an hour here; a read by id does, and so does the batch read.
+	e := newEnv(t, sfmock.Options{CommitDelay: time.Hour}, nil)
 	ids := seedOpps(t, e, 3)
+	require.NoError(t, e.conn.UpdateDeal(ctx(t), ids[2], map[string]any{"NextStep": "just written"}))
 	e.fake.Admin().ResetCalls()
 
 	outs := e.conn.GetDealBatch(ctx(t), []string{ids[2], "006000000000000AAA", ids[0][:15], "not-an-id"})
 	require.Len(t, outs, 4)
 	require.NoError(t, outs[0].Err)
 	assert.Equal(t, "Opp 2", outs[0].Deal.Fields["Name"])
+	assert.Equal(t, "just written", outs[0].Deal.Fields["NextStep"], "a deal reads back its own write at once")
 	assert.True(t, errors.Is(outs[1].Err, connectors.ErrNotFound), "%v", outs[1].Err)
 	require.NoError(t, outs[2].Err, "a 15-character id finds its record")
 	assert.Equal(t, ids[0], outs[2].Deal.RecordID)
@@ -59,7 +62,8 @@ func TestReadDealBatchIsOneQuery(t *testing.T) {
 	assert.False(t, found[1].Found)
 	require.NoError(t, found[2].Err, "a quote in a co-sell id is escaped")
 	assert.False(t, found[2].Found)
-	assert.Equal(t, 2, e.calls("query"), "one query per batch")
+	assert.Equal(t, 1, e.calls("GET composite/sobjects/Opportunity"), "one Collections retrieve for the reads by id")
+	assert.Equal(t, 1, e.calls("query"), "one query for the reads by co-sell id")
 }
 
 func TestUpdateDealBatchUnconditionalIsOneCollectionsCall(t *testing.T) {
@@ -193,7 +197,8 @@ func TestCoalescedSalesforceCallsBecomeBatches(t *testing.T) {
 	}
 	wg.Wait()
 	snap := e.fake.Admin().Snapshot()
-	assert.LessOrEqual(t, snap.Endpoints["query"].Count, 6, "60 reads in a few queries")
+	assert.LessOrEqual(t, snap.Endpoints["GET composite/sobjects/Opportunity"].Count, 6, "60 reads in a few calls")
+	assert.Zero(t, snap.Endpoints["GET sobjects/Opportunity/id"].Count, "no single-record read")
 	assert.GreaterOrEqual(t, snap.Endpoints["POST composite"].Count, 3, "60 conditional writes need three Composite calls of 25")
 	assert.LessOrEqual(t, snap.Endpoints["POST composite"].Count, 12)
 	assert.Zero(t, snap.Endpoints["PATCH sobjects/Opportunity/id"].Count, "no single-record write")
