@@ -80,14 +80,29 @@ type call[In, Out any] struct {
 	done chan Result[Out]
 }
 
+// UrgentWindow is how long a batch holding an urgent call (DoUrgent) waits for more: long enough for the
+// calls that one batch's answer releases together to meet, short next to any CRM call.
+const UrgentWindow = 2 * time.Millisecond
+
 // Do makes one record's call through the coalescer and waits for its result.
 func (c *Coalescer[K, In, Out]) Do(ctx context.Context, in In) (Out, error) {
+	return c.do(ctx, in, false)
+}
+
+// DoUrgent is Do for a call whose caller must not wait a window: the batch it joins is sent within
+// UrgentWindow. A deal reading back the record it has just written uses it, so its read lands as close
+// to its write as a single call would.
+func (c *Coalescer[K, In, Out]) DoUrgent(ctx context.Context, in In) (Out, error) {
+	return c.do(ctx, in, true)
+}
+
+func (c *Coalescer[K, In, Out]) do(ctx context.Context, in In, urgent bool) (Out, error) {
 	var zero Out
 	if err := ctx.Err(); err != nil {
 		return zero, err
 	}
 	cl := &call[In, Out]{in: in, done: make(chan Result[Out], 1)}
-	p := c.join(cl)
+	p := c.join(cl, urgent)
 	select {
 	case r := <-cl.done:
 		return r.Value, r.Err
@@ -99,7 +114,7 @@ func (c *Coalescer[K, In, Out]) Do(ctx context.Context, in In) (Out, error) {
 
 // join puts a call in the open batch, opening one (and its window) when there is none, and sends the
 // batch when the call filled it.
-func (c *Coalescer[K, In, Out]) join(cl *call[In, Out]) *pending[K, In, Out] {
+func (c *Coalescer[K, In, Out]) join(cl *call[In, Out], urgent bool) *pending[K, In, Out] {
 	key := c.Key(cl.in)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -124,6 +139,10 @@ func (c *Coalescer[K, In, Out]) join(cl *call[In, Out]) *pending[K, In, Out] {
 	p.calls = append(p.calls, cl)
 	p.keys[key] = true
 	p.live++
+	if soon := now.Add(UrgentWindow); urgent && p.timer != nil && p.deadline.After(soon) {
+		p.deadline = soon
+		p.timer.Reset(UrgentWindow)
+	}
 	if len(p.calls) >= max(c.Max, 1) || c.Window <= 0 {
 		c.flushLocked(p)
 	}

@@ -222,3 +222,16 @@ func TestCoalescerCancelsTheSendWhenEveryCallerHasGone(t *testing.T) {
 	require.Len(t, r.got(), 1)
 	assert.ElementsMatch(t, []int{1, 2}, r.got()[0])
 }
+
+func TestCoalescerUrgentCallSendsItsBatchAtOnce(t *testing.T) {
+	r := &recorder{}
+	c := newCoalescer(r, time.Hour, 100) // without the urgent call, the batch would wait an hour
+	done := make(chan error, 1)
+	go func() { _, err := c.Do(context.Background(), 1); done <- err }()
+	require.Eventually(t, func() bool { c.mu.Lock(); defer c.mu.Unlock(); return c.open != nil }, time.Second, time.Millisecond)
+	v, err := c.DoUrgent(context.Background(), 2)
+	require.NoError(t, err)
+	assert.Equal(t, 4, v)
+	require.NoError(t, <-done, "the call waiting in the batch went with it")
+	assert.Equal(t, [][]int{{1, 2}}, r.got())
+}

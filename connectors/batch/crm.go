@@ -3,6 +3,7 @@ package batch
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/cosellsync/cosell/connectors"
@@ -118,6 +119,18 @@ type CRM struct {
 	upsert      *Coalescer[string, connectors.DealUpsert, connectors.UpsertResult]
 	update      *Coalescer[string, connectors.DealUpdate, struct{}]
 	conditional *Coalescer[string, connectors.DealUpdate, struct{}]
+
+	// written holds when each record was last written through c, so its read-back goes urgently.
+	written sync.Map // record id → time.Time
+}
+
+// readBackWithin is how soon after a write a read of the same record counts as its read-back.
+const readBackWithin = 10 * time.Second
+
+func (c *CRM) wrote(recordID string) {
+	if recordID != "" {
+		c.written.Store(recordID, time.Now())
+	}
 }
 
 // Unwrap returns the connector the calls are coalesced for.
@@ -132,8 +145,16 @@ func (c *CRM) Budget() *budget.Guard {
 }
 
 // GetDeal reads one deal as part of a batch read.
+//
+// A read of a record written through c moments ago is its writer's read-back (the activities read what
+// they wrote to learn the stored values and the write's stamp): it goes out within UrgentWindow, so that
+// a user's edit just after the write is not taken for the write itself, no likelier than with one call.
 func (c *CRM) GetDeal(ctx context.Context, recordID string) (connectors.Deal, error) {
-	o, err := c.get.Do(ctx, recordID)
+	do := c.get.Do
+	if at, ok := c.written.LoadAndDelete(recordID); ok && time.Since(at.(time.Time)) < readBackWithin {
+		do = c.get.DoUrgent
+	}
+	o, err := do(ctx, recordID)
 	if err != nil {
 		return connectors.Deal{}, err
 	}
@@ -155,12 +176,19 @@ func (c *CRM) FindDealByCoSellID(ctx context.Context, coSellID string) (connecto
 
 // UpsertDeal upserts one deal as part of a batch upsert.
 func (c *CRM) UpsertDeal(ctx context.Context, coSellID string, fields map[string]any) (connectors.UpsertResult, error) {
-	return c.upsert.Do(ctx, connectors.DealUpsert{CoSellID: coSellID, Fields: fields})
+	res, err := c.upsert.Do(ctx, connectors.DealUpsert{CoSellID: coSellID, Fields: fields})
+	if err == nil {
+		c.wrote(res.RecordID)
+	}
+	return res, err
 }
 
 // UpdateDeal updates one deal as part of a batch update.
 func (c *CRM) UpdateDeal(ctx context.Context, recordID string, fields map[string]any) error {
 	_, err := c.update.Do(ctx, connectors.DealUpdate{RecordID: recordID, Fields: fields})
+	if err == nil {
+		c.wrote(recordID)
+	}
 	return err
 }
 
@@ -173,5 +201,8 @@ func (c *conditionalCRM) UpdateDealIfUnmodifiedSince(ctx context.Context, record
 		return c.UpdateDeal(ctx, recordID, fields)
 	}
 	_, err := c.conditional.Do(ctx, connectors.DealUpdate{RecordID: recordID, Fields: fields, Since: since})
+	if err == nil {
+		c.wrote(recordID)
+	}
 	return err
 }
