@@ -21,6 +21,12 @@
 // conditional write refused for a newer edit fails that deal alone. Nothing in this package imports
 // Temporal: the activities call the connector as before and do not know their call was batched.
 //
+// Read-backs: the activities read a record right after writing it, to learn the stored values and the
+// write's own stamp. HubSpot has no conditional write, so a user's edit landing between the write and
+// the read-back would be taken for the write. A read of a record written through the wrapper moments
+// before therefore goes out within UrgentWindow (2 ms) with whatever reads are open, as close to its
+// write as a single call would be; the read-backs that one write batch releases together still meet.
+//
 // Order: one deal workflow makes its calls one after the other, so its calls reach the CRM in its order.
 // A batch never holds one record twice (HubSpot refuses such a batch whole, and two writes of a record in
 // one call have no defined order): a second call on a record already in the open batch sends that batch
@@ -43,8 +49,10 @@
 // A keyed task is read by its key (GET by idProperty: the key property has unique values) in one call,
 // instead of listing every task associated with the deal and reading their keys.
 //
-// Salesforce (connectors/salesforce/batch_deals.go): reads are one SOQL query WHERE Id IN (…) or WHERE
-// the co-sell id IN (…), 200 values. Upserts by the co-sell id and unconditional updates are Composite
+// Salesforce (connectors/salesforce/batch_deals.go): reads by id are one sObject Collections retrieve
+// (GET /composite/sobjects/Opportunity?ids=…, 200 ids), which sees a write at once as a read by id does
+// (SOQL does not see an API write until it commits); reads by co-sell id are one SOQL query WHERE the
+// co-sell id IN (…), 200 values, as FindDealByCoSellID was a query. Upserts by the co-sell id and unconditional updates are Composite
 // requests of sObject Collections (200 records a collection, allOrNone false, each record failing on its
 // own), up to 5,000 records a call. Conditional updates keep the stale-write protection: sObject
 // Collections take no conditional header, so they are a Composite request of sObject Row PATCHes, 25 a
