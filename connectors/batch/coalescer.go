@@ -82,7 +82,7 @@ type call[In, Out any] struct {
 
 // UrgentWindow is how long a batch holding an urgent call (DoUrgent) waits for more: long enough for the
 // calls that one batch's answer releases together to meet, short next to any CRM call.
-const UrgentWindow = 2 * time.Millisecond
+const UrgentWindow = 10 * time.Millisecond
 
 // Do makes one record's call through the coalescer and waits for its result.
 func (c *Coalescer[K, In, Out]) Do(ctx context.Context, in In) (Out, error) {

@@ -24,7 +24,7 @@
 // Read-backs: the activities read a record right after writing it, to learn the stored values and the
 // write's own stamp. HubSpot has no conditional write, so a user's edit landing between the write and
 // the read-back would be taken for the write. A read of a record written through the wrapper moments
-// before therefore goes out within UrgentWindow (2 ms) with whatever reads are open, as close to its
+// before therefore goes out within UrgentWindow (10 ms) with whatever reads are open, as close to its
 // write as a single call would be; the read-backs that one write batch releases together still meet.
 //
 // Order: one deal workflow makes its calls one after the other, so its calls reach the CRM in its order.
