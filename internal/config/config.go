@@ -19,6 +19,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/cosellsync/cosell/connectors/budget"
+	"github.com/cosellsync/cosell/internal/codec"
 )
 
 // Config is every process setting of the worker.
@@ -71,7 +72,24 @@ type Config struct {
 	LogLevel string `env:"COSELL_LOG_LEVEL, default=info"`
 	// LogFormat is text or json.
 	LogFormat string `env:"COSELL_LOG_FORMAT, default=text"`
+
+	// PayloadKeys are the AES-256 keys that encrypt every Temporal payload (internal/codec):
+	// id:base64key entries, the encrypting key first. PayloadKeysFile names a file holding them instead.
+	// With neither, payloads go to Temporal in plain text (and the worker warns).
+	PayloadKeys     string `env:"COSELL_PAYLOAD_KEYS"`
+	PayloadKeysFile string `env:"COSELL_PAYLOAD_KEYS_FILE"`
+	// ShutdownGrace is how long a stopping worker (SIGTERM, SIGINT) lets the activities it runs finish
+	// after it stops polling for new tasks; what is still running then is cancelled and retried by
+	// another worker.
+	ShutdownGrace time.Duration `env:"COSELL_SHUTDOWN_GRACE, default=30s"`
+
+	// keys is the parsed PayloadKeys (nil when the codec is off); Load sets it.
+	keys *codec.Keyring
 }
+
+// PayloadKeyring is the keyring of COSELL_PAYLOAD_KEYS (or its file), nil when payloads are not
+// encrypted.
+func (c Config) PayloadKeyring() *codec.Keyring { return c.keys }
 
 // Temporal is how to reach the Temporal service. The variable names are the ones Temporal's own tools
 // use (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*), so one environment serves
@@ -216,6 +234,14 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	}
 	if (c.Temporal.TLSCertPath == "") != (c.Temporal.TLSKeyPath == "") {
 		bad("TEMPORAL_TLS_CLIENT_CERT_PATH", "and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together")
+	}
+	if c.ShutdownGrace < 0 {
+		bad("COSELL_SHUTDOWN_GRACE", "must not be negative, got %s", c.ShutdownGrace)
+	}
+	if keys, err := codec.LoadKeys(c.PayloadKeys, c.PayloadKeysFile); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.keys = keys
 	}
 	if c.Temporal.APIKey == "" && c.Temporal.APIKeyFile != "" {
 		key, err := readSecret(c.Temporal.APIKeyFile)
