@@ -78,6 +78,6 @@ func TestCoalescedBurstMirrorsWithFewCalls(t *testing.T) {
 		n, product, perChange, sf.Endpoints, hs.Endpoints)
 	assert.Zero(t, hs.Endpoints["GET deals/{id}"].Count, "no single-deal HubSpot read")
 	assert.Zero(t, hs.Endpoints["PATCH deals/{id}"].Count, "no single-deal HubSpot write")
-	// Measured on a loaded 2-core machine: 0.21–0.84 per change coalesced, 4.6 naive (E2E_COALESCE=false).
+	// Measured on a loaded 2-core machine: 0.18–0.84 per change coalesced, 4.6 naive (E2E_COALESCE=false).
 	assert.LessOrEqual(t, perChange, 1.5, "coalesced calls cost a fraction of the naive calls per change")
 }
