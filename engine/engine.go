@@ -110,6 +110,13 @@ func (e *Engine) Receive(now time.Time, ch Change) {
 	if p == nil || p.Unlinked || slices.Contains(p.Gone, ch.RecordID) {
 		return // a late change of a record the party deleted
 	}
+	if p.RecordID == "" && ch.Reading != nil && ch.Reading.Found && !ch.Reading.ModifiedAt.After(p.AbsentAt) {
+		// Older than the engine's own look, which found no record of the party: the record may be
+		// gone since. Look again by co-sell id rather than link it.
+		p.NeedRead = true
+		e.addNotes(now, ch.Notes)
+		return
+	}
 	if p.RecordID == "" && ch.RecordID != "" && (ch.Reading == nil || ch.Reading.Found) {
 		p.RecordID = ch.RecordID // the sender knows the record: read it by id
 	}
@@ -152,6 +159,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 				e.deleted(now, s)
 			} else {
 				p.Sent = nil // no create of ours was applied: the next one may go
+				p.AbsentAt = now
 			}
 		}
 		return
@@ -171,7 +179,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 		}
 		return
 	}
-	p.RecordID = r.RecordID
+	p.RecordID, p.AbsentAt = r.RecordID, time.Time{}
 	if r.ModifiedAt.After(p.Stamp) {
 		p.Stamp = r.ModifiedAt
 	}
@@ -817,7 +825,7 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 	p.Sent = slices.DeleteFunc(p.Sent, func(sent Sent) bool { return sent.Seq == cmd.Seq }) // answered
 	if cmd.Write.Create {
 		p.Sent = nil
-		p.RecordID = w.RecordID
+		p.RecordID, p.AbsentAt = w.RecordID, time.Time{}
 		p.Owner = w.Owner
 		e.clearIssue(s, "", vocab.IssueRegistration)
 		e.clearIssue(s, "", vocab.IssueDeleted)

@@ -598,3 +598,43 @@ func TestModelFoundAnUpdateAppliedWithoutAnAnswerIsNoEdit(t *testing.T) {
 	assert.Equal(t, "Initech Europe", d.crm[vocab.B].recs[b].values["name"], "Globex's newer edit stands")
 	assert.Empty(t, d.st.Conflicts)
 }
+
+func TestModelFoundAReadingOfARecordALookFoundGoneIsStale(t *testing.T) {
+	// Found by the model test: Globex's mirror is created but the answer is lost; a Globex user deletes
+	// it; the engine's look by co-sell id finds nothing, and it creates a second mirror, whose answer is
+	// lost too. The feed then delivers its reading of the first mirror, taken before the deletion: the
+	// engine must not link the deal to that deleted record (and take the live mirror for a stray).
+	d := newRegDeal(t)
+	a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
+	d.deliver(vocab.A, a)
+	createLost := func(n int) {
+		d.crm[vocab.B].failNext = "after"
+		for i := 0; i < 20 && d.crm[vocab.B].creates < n; i++ {
+			d.e.Tick(d.clock)
+			step := d.e.Next(d.clock)
+			if step.Kind != Run {
+				d.clock = d.clock.Add(time.Minute) // past the backoff
+				continue
+			}
+			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+		}
+		require.Equal(t, n, d.crm[vocab.B].creates)
+	}
+	createLost(1)
+	first := d.crm[vocab.B].byCoSellID("CS-1").id
+	stale := d.crm[vocab.B].reading(first)
+	delete(d.crm[vocab.B].recs, first)
+	d.clock = d.st.RetryAt
+	createLost(2)
+	live := d.crm[vocab.B].byCoSellID("CS-1")
+	require.NotEqual(t, first, live.id)
+	d.crm[vocab.B].edit(live.id, map[string]string{"name": "Initech EMEA"})
+
+	d.e.Receive(d.clock, Change{Side: vocab.B, RecordID: first, Reading: stale})
+	d.settle()
+	assert.Equal(t, live.id, d.st.Parties[vocab.B].RecordID, "the deal stays with the live mirror")
+	assert.Equal(t, "Initech EMEA", d.crm[vocab.A].recs[a].values["name"], "the live mirror's edit flows")
+	for _, is := range d.st.Issues {
+		assert.NotEqual(t, vocab.IssueRegistration, is.Kind, "no stray-record issue: %s", is.Message)
+	}
+}
