@@ -291,17 +291,18 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 			}
 		}
 		if !had && len(creates) > 0 {
-			c, had = Cell{Value: creates[len(creates)-1].Values[field], Seen: creates[0].At}, true
+			v0 := creates[len(creates)-1].Values[field]
+			c, had = Cell{Value: v0, Synced: v0, Seen: creates[0].At}, true
 		}
 		for _, sent := range p.Sent {
-			// An unflag is never assumed to be ours: taken for the party's own, it keeps the deal out of
-			// co-sell, the safe side of the doubt.
-			if v0, ok := sent.Values[field]; ok && v0 == v && (field != FlagField || v != "false") {
-				c, had = Cell{Value: v0, Seen: sent.At}, true
+			// The value may be stored in the CRM's normal form (a trimmed space, a rounded amount): the
+			// cell then holds that form, standing for what was sent. An unflag is never assumed to be
+			// ours: taken for the party's own, it keeps the deal out of co-sell, the safe side of the doubt.
+			if v0, ok := sent.Values[field]; ok && storedAs(v0, v) && (field != FlagField || v != "false") {
+				c, had = Cell{Value: v, Synced: v0, Seen: sent.At}, true
 			}
 		}
 		if had {
-			c.Synced = c.Value
 			p.Cells[field] = c
 		}
 	}

@@ -3,6 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -637,4 +639,36 @@ func TestModelFoundAReadingOfARecordALookFoundGoneIsStale(t *testing.T) {
 	for _, is := range d.st.Issues {
 		assert.NotEqual(t, vocab.IssueRegistration, is.Kind, "no stray-record issue: %s", is.Message)
 	}
+}
+
+func TestModelFoundALostWriteStoredNormalisedIsNoEdit(t *testing.T) {
+	// Found by the workflow model: Acme sets an amount with a tenth of a cent; HubSpot rounds it to
+	// cents as it stores the engine's write, whose answer is lost; meanwhile Acme changes the amount
+	// again. After the backoff the engine must take the rounded amount for its own write, not for a
+	// Globex edit that beats Acme's newer one.
+	d, a, b := registered(t)
+	d.crm[vocab.B].normalise = func(v string) string {
+		if x, err := strconv.ParseFloat(v, 64); err == nil {
+			return strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64)
+		}
+		return strings.TrimRight(v, " ")
+	}
+	d.crm[vocab.A].edit(a, map[string]string{"amount": "1002.001", "name": "Initech EMEA "})
+	d.deliver(vocab.A, a)
+	d.crm[vocab.B].failNext = "after"
+	for i := 0; i < 10 && d.crm[vocab.B].recs[b].values["amount"] != "1002"; i++ {
+		if step := d.e.Next(d.clock); step.Kind == Run {
+			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+		}
+	}
+	require.Equal(t, "1002", d.crm[vocab.B].recs[b].values["amount"], "the write landed, rounded; its answer was lost")
+	require.Equal(t, "Initech EMEA", d.crm[vocab.B].recs[b].values["name"], "and trimmed")
+	d.crm[vocab.A].edit(a, map[string]string{"amount": "1001"})
+	d.settle()
+	d.deliver(vocab.A, a)
+	d.settle()
+	assert.Equal(t, "1001", d.crm[vocab.A].recs[a].values["amount"], "Acme's newer edit stands")
+	assert.Equal(t, "1001", d.crm[vocab.B].recs[b].values["amount"])
+	assert.Equal(t, "Initech EMEA ", d.crm[vocab.A].recs[a].values["name"], "the trimmed echo is no edit")
+	assert.Empty(t, d.st.Conflicts, "the stored form of the engine's own write is no edit of Globex's")
 }
