@@ -210,6 +210,22 @@ func (d *regDeal) settle() {
 	d.t.Fatalf("the engine did not settle: %v", d.log[max(0, len(d.log)-10):])
 }
 
+// stepUntil runs the engine a command at a time, passing retry backoffs, until done holds (at most 20
+// commands): for a test that injects a fault into one particular command.
+func (d *regDeal) stepUntil(done func() bool) {
+	for i := 0; i < 20 && !done(); i++ {
+		d.e.Tick(d.clock)
+		step := d.e.Next(d.clock)
+		if step.Kind != Run {
+			if d.st.RetryAt.After(d.clock) {
+				d.clock = d.st.RetryAt
+			}
+			continue
+		}
+		d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+	}
+}
+
 // editBeforeWrite makes a user of party s edit record id as the deal's next write to it arrives, after
 // the deal's read: the read-then-write race.
 func (d *regDeal) editBeforeWrite(s vocab.Side, id string, vals map[string]string) {
@@ -564,11 +580,7 @@ func TestModelFoundACreateAppliedWithoutAnAnswerIsNoEdit(t *testing.T) {
 	// next create fails before it is applied.
 	d.crm[vocab.B].failNext = "after"
 	d.deliver(vocab.A, a)
-	for i := 0; i < 10 && d.crm[vocab.B].creates == 0; i++ {
-		if step := d.e.Next(d.clock); step.Kind == Run {
-			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
-		}
-	}
+	d.stepUntil(func() bool { return d.crm[vocab.B].creates > 0 })
 	require.Equal(t, 1, d.crm[vocab.B].creates)
 	d.crm[vocab.A].edit(a, map[string]string{"name": "Initech Renewal"})
 	d.deliver(vocab.A, a)
@@ -587,11 +599,7 @@ func TestModelFoundAnUpdateAppliedWithoutAnAnswerIsNoEdit(t *testing.T) {
 	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech EMEA"})
 	d.deliver(vocab.B, b)
 	d.crm[vocab.A].failNext = "after"
-	for i := 0; i < 10 && d.crm[vocab.A].recs[a].values["name"] != "Initech EMEA"; i++ {
-		if step := d.e.Next(d.clock); step.Kind == Run {
-			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
-		}
-	}
+	d.stepUntil(func() bool { return d.crm[vocab.A].recs[a].values["name"] == "Initech EMEA" })
 	require.Equal(t, "Initech EMEA", d.crm[vocab.A].recs[a].values["name"], "the write landed; its answer was lost")
 	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech Europe"})
 	d.deliver(vocab.B, b)
@@ -611,15 +619,7 @@ func TestModelFoundAReadingOfARecordALookFoundGoneIsStale(t *testing.T) {
 	d.deliver(vocab.A, a)
 	createLost := func(n int) {
 		d.crm[vocab.B].failNext = "after"
-		for i := 0; i < 20 && d.crm[vocab.B].creates < n; i++ {
-			d.e.Tick(d.clock)
-			step := d.e.Next(d.clock)
-			if step.Kind != Run {
-				d.clock = d.clock.Add(time.Minute) // past the backoff
-				continue
-			}
-			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
-		}
+		d.stepUntil(func() bool { return d.crm[vocab.B].creates == n })
 		require.Equal(t, n, d.crm[vocab.B].creates)
 	}
 	createLost(1)
@@ -656,11 +656,7 @@ func TestModelFoundALostWriteStoredNormalisedIsNoEdit(t *testing.T) {
 	d.crm[vocab.A].edit(a, map[string]string{"amount": "1002.001", "name": "Initech EMEA "})
 	d.deliver(vocab.A, a)
 	d.crm[vocab.B].failNext = "after"
-	for i := 0; i < 10 && d.crm[vocab.B].recs[b].values["amount"] != "1002"; i++ {
-		if step := d.e.Next(d.clock); step.Kind == Run {
-			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
-		}
-	}
+	d.stepUntil(func() bool { return d.crm[vocab.B].recs[b].values["amount"] == "1002" })
 	require.Equal(t, "1002", d.crm[vocab.B].recs[b].values["amount"], "the write landed, rounded; its answer was lost")
 	require.Equal(t, "Initech EMEA", d.crm[vocab.B].recs[b].values["name"], "and trimmed")
 	d.crm[vocab.A].edit(a, map[string]string{"amount": "1001"})
