@@ -298,7 +298,7 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 			// The value may be stored in the CRM's normal form (a trimmed space, a rounded amount): the
 			// cell then holds that form, standing for what was sent. An unflag is never assumed to be
 			// ours: taken for the party's own, it keeps the deal out of co-sell, the safe side of the doubt.
-			if v0, ok := sent.Values[field]; ok && storedAs(v0, v) && (field != FlagField || v != "false") {
+			if v0, ok := sent.Values[field]; ok && storedAs(field, v0, v) && (field != FlagField || v != "false") {
 				c, had = Cell{Value: v, Synced: v0, Seen: sent.At}, true
 			}
 		}

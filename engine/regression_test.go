@@ -668,3 +668,23 @@ func TestModelFoundALostWriteStoredNormalisedIsNoEdit(t *testing.T) {
 	assert.Equal(t, "Initech EMEA ", d.crm[vocab.A].recs[a].values["name"], "the trimmed echo is no edit")
 	assert.Empty(t, d.st.Conflicts, "the stored form of the engine's own write is no edit of Globex's")
 }
+
+func TestModelFoundAnEditCloseToALostWriteIsAnEdit(t *testing.T) {
+	// Found by the workflow model while the stored forms above were too wide: Globex sets 1001.5, the
+	// write to Acme fails before it is applied, and an Acme user types 1002. That is no form of 1001.5
+	// a CRM stores (cents are kept), so it is Acme's edit, crossing Globex's: a conflict, and both
+	// parties end on its winner.
+	d, a, b := registered(t)
+	d.crm[vocab.B].edit(b, map[string]string{"amount": "1001.5"})
+	d.deliver(vocab.B, b)
+	d.crm[vocab.A].failNext = "before"
+	d.stepUntil(func() bool { return d.crm[vocab.A].failNext == "" })
+	d.crm[vocab.A].edit(a, map[string]string{"amount": "1002"})
+	d.settle()
+	d.deliver(vocab.A, a)
+	d.settle()
+	assert.Equal(t, "1002", d.crm[vocab.A].recs[a].values["amount"], "Acme's later edit wins")
+	assert.Equal(t, "1002", d.crm[vocab.B].recs[b].values["amount"])
+	require.NotEmpty(t, d.st.Conflicts, "the crossing edits are a logged conflict")
+	assert.Equal(t, "amount", d.st.Conflicts[len(d.st.Conflicts)-1].Field)
+}

@@ -5,15 +5,19 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/cosellsync/cosell/vocab"
 )
 
-// storedAs reports whether a CRM may have stored a written value sent as seen: the same value, or one
-// of the forms CRMs normalise a write to — text without its surrounding spaces, a number rounded to the
-// precision the CRM keeps (a currency's cents, whole units) or formatted with more decimals. A write
-// whose answer was lost leaves the engine without the stored form (Written.Stored); this lets a later
-// look recognise that write as its CRM stored it, so the stored form is neither taken for the party's
-// edit (which would flow back over the value it came from) nor for a conflicting one.
-func storedAs(sent, seen string) bool {
+// storedAs reports whether a CRM may have stored the value sent, written to field, as seen: the same
+// value, or the form CRMs normalise a write to — text without its surrounding spaces, an amount rounded
+// to cents or written with other decimals. A write whose answer was lost leaves the engine without the
+// stored form (Written.Stored); this lets a later look recognise that write as its CRM stored it, so
+// the stored form is neither taken for the party's edit (which would flow back over the value it came
+// from) nor for a conflicting one. The forms are deliberately narrow: a value they confuse with the
+// party's own edit differs from what was sent by spaces or less than a cent, and is kept standing for
+// what was sent.
+func storedAs(field, sent, seen string) bool {
 	if sent == seen {
 		return true
 	}
@@ -23,18 +27,13 @@ func storedAs(sent, seen string) bool {
 	if seen == strings.TrimSpace(sent) || seen == strings.TrimRightFunc(sent, unicode.IsSpace) {
 		return true
 	}
+	if field != vocab.FieldAmount {
+		return false
+	}
 	x, errX := strconv.ParseFloat(strings.TrimSpace(sent), 64)
 	y, errY := strconv.ParseFloat(seen, 64)
 	if errX != nil || errY != nil || math.IsInf(x, 0) || math.IsNaN(x) || math.IsInf(y, 0) || math.IsNaN(y) {
 		return false
 	}
-	decimals := 0
-	if i := strings.IndexByte(seen, '.'); i >= 0 {
-		decimals = len(seen) - i - 1
-	}
-	if decimals > 9 {
-		return x == y
-	}
-	scale := math.Pow(10, float64(decimals))
-	return math.Abs(math.Round(x*scale)/scale-y) <= 1e-9*math.Max(1, math.Abs(y))
+	return x == y || math.Abs(math.Round(x*100)/100-y) <= 1e-9*math.Max(1, math.Abs(y))
 }
