@@ -226,6 +226,15 @@ func (d *regDeal) stepUntil(done func() bool) {
 	}
 }
 
+// editHeardLate makes a user of party s edit record id, runs the engine to rest before the feed
+// delivers that edit, then delivers it and runs the engine to rest again.
+func (d *regDeal) editHeardLate(s vocab.Side, id string, vals map[string]string) {
+	d.crm[s].edit(id, vals)
+	d.settle()
+	d.deliver(s, id)
+	d.settle()
+}
+
 // editBeforeWrite makes a user of party s edit record id as the deal's next write to it arrives, after
 // the deal's read: the read-then-write race.
 func (d *regDeal) editBeforeWrite(s vocab.Side, id string, vals map[string]string) {
@@ -659,10 +668,7 @@ func TestModelFoundALostWriteStoredNormalisedIsNoEdit(t *testing.T) {
 	d.stepUntil(func() bool { return d.crm[vocab.B].recs[b].values["amount"] == "1002" })
 	require.Equal(t, "1002", d.crm[vocab.B].recs[b].values["amount"], "the write landed, rounded; its answer was lost")
 	require.Equal(t, "Initech EMEA", d.crm[vocab.B].recs[b].values["name"], "and trimmed")
-	d.crm[vocab.A].edit(a, map[string]string{"amount": "1001"})
-	d.settle()
-	d.deliver(vocab.A, a)
-	d.settle()
+	d.editHeardLate(vocab.A, a, map[string]string{"amount": "1001"})
 	assert.Equal(t, "1001", d.crm[vocab.A].recs[a].values["amount"], "Acme's newer edit stands")
 	assert.Equal(t, "1001", d.crm[vocab.B].recs[b].values["amount"])
 	assert.Equal(t, "Initech EMEA ", d.crm[vocab.A].recs[a].values["name"], "the trimmed echo is no edit")
@@ -679,10 +685,7 @@ func TestModelFoundAnEditCloseToALostWriteIsAnEdit(t *testing.T) {
 	d.deliver(vocab.B, b)
 	d.crm[vocab.A].failNext = "before"
 	d.stepUntil(func() bool { return d.crm[vocab.A].failNext == "" })
-	d.crm[vocab.A].edit(a, map[string]string{"amount": "1002"})
-	d.settle()
-	d.deliver(vocab.A, a)
-	d.settle()
+	d.editHeardLate(vocab.A, a, map[string]string{"amount": "1002"})
 	assert.Equal(t, "1002", d.crm[vocab.A].recs[a].values["amount"], "Acme's later edit wins")
 	assert.Equal(t, "1002", d.crm[vocab.B].recs[b].values["amount"])
 	require.NotEmpty(t, d.st.Conflicts, "the crossing edits are a logged conflict")
