@@ -210,7 +210,12 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 	}
 	p.Shown = r.Partner
 	e.recordTranslationIssues(now, s, r.Issues)
-	p.Sent = nil
+	if fresh {
+		// Only the engine's own read settles its unanswered writes: it is issued after their outcome
+		// (none is in flight), so whatever they wrote, it shows. A delivered reading may have been
+		// taken before a write in flight (or retried by its activity) landed.
+		p.Sent = nil
+	}
 	if e.paused() != wasPaused {
 		e.flagChanged(now, s)
 	}

@@ -124,8 +124,9 @@ type model struct {
 	flagEdit map[vocab.Side]*mEdit // each party's last flag edit, kept across episodes
 	obs      map[vocab.Side]map[string]mObs
 	// sent holds the values of the writes (creates and updates) issued to a party whose answer never
-	// came, since the engine last looked at it (the last maxSent, as Party.Sent): any of them may have
-	// been applied, unknown to the engine, so a look showing a value one of them carried shows no edit.
+	// came, since the engine's own last read of it (the last maxSent, as Party.Sent): any of them may
+	// have been applied, unknown to the engine, so a look showing a value one of them carried shows no
+	// edit.
 	sent map[vocab.Side][]mSent
 	know map[vocab.Side]time.Time
 
@@ -290,7 +291,6 @@ func (m *model) observed(s vocab.Side, snap map[string]string, ver int, at time.
 	if at.After(m.know[s]) {
 		m.know[s] = at
 	}
-	delete(m.sent, s)
 }
 
 func (m *model) receive(s vocab.Side, ev mEvent) {
@@ -478,6 +478,7 @@ func (m *model) execute(inf *mInflight) (Result, func()) {
 		return res, func() {
 			if dr := m.crm[s].deal(); dr != nil && dr.id == r.id && !m.st.Parties[s].Unlinked {
 				m.observed(s, snap, ver, at)
+				delete(m.sent, s) // the engine's own read settles its unanswered writes
 			}
 		}
 	case Stamp:

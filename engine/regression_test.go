@@ -691,3 +691,28 @@ func TestModelFoundAnEditCloseToALostWriteIsAnEdit(t *testing.T) {
 	require.NotEmpty(t, d.st.Conflicts, "the crossing edits are a logged conflict")
 	assert.Equal(t, "amount", d.st.Conflicts[len(d.st.Conflicts)-1].Field)
 }
+
+func TestModelFoundADeliveredReadingLeavesAWriteInFlightUnsettled(t *testing.T) {
+	// Found by the workflow model: Globex renames the deal twice; the engine's write of the first name
+	// to Acme is in flight when an Acme user renames it too, and the feed delivers that edit. The
+	// write then lands over it (HubSpot has no conditional write), its answer lost, and the feed
+	// delivers the record showing the engine's own value. That is no Acme edit: Acme's rename, the
+	// latest of the three, is what both parties end with, and the crossings are logged.
+	d, a, b := registered(t)
+	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech EMEA"})
+	d.deliver(vocab.B, b)
+	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech Europe"}) // the feed has not delivered it yet
+	w := d.nextCommand(Write, vocab.A)
+	require.Equal(t, "Initech EMEA", w.Write.Values["name"])
+	d.crm[vocab.A].edit(a, map[string]string{"name": "Initech Global"})
+	d.deliver(vocab.A, a)
+	d.crm[vocab.A].failNext = "after"
+	d.e.Done(d.clock, d.crm[vocab.A].run(w))
+	require.Equal(t, "Initech EMEA", d.crm[vocab.A].recs[a].values["name"], "the write landed over Acme's rename; its answer was lost")
+	d.deliver(vocab.A, a)
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, "Initech Global", d.crm[vocab.A].recs[a].values["name"], "Acme's rename, the latest edit, wins")
+	assert.Equal(t, "Initech Global", d.crm[vocab.B].recs[b].values["name"])
+	assert.NotEmpty(t, d.st.Conflicts)
+}

@@ -111,6 +111,9 @@ type wmEdit struct {
 	// observation showed a change from what it knew before (not an A→B→A edit).
 	seen, visible bool
 	how           string // what showed it to the engine, for the history
+	// overwritten is set once an engine write replaced the edit: it no longer holds, but the field was
+	// still edited on this side in its episode.
+	overwritten bool
 }
 
 // wmEvent is one change event in a party's feed, with the version of the record it shows.
@@ -532,11 +535,13 @@ func (w *wmWorld) forgetLooks() {
 // there may only be overwritten as the rules allow.
 func (w *wmWorld) overwrite(s vocab.Side, f, cur, next string) {
 	e := w.last[s][f]
-	if e == nil || e.val != cur {
+	if e == nil || e.overwritten || e.val != cur {
 		return
 	}
-	delete(w.last[s], f)
+	e.overwritten = true
 	rule, _ := w.rule(f)
+	// An edit of the other party in this episode makes it two-sided, even once the engine's write
+	// replaced it (a race, a lost conflict): the engine may rightly weigh it against this one.
 	oneSided := w.last[s.Other()][f] == nil && rule.FlowsFrom(s) && !w.blind[f]
 	stale := w.drv.now().Sub(w.know[s])
 	switch {
