@@ -284,6 +284,7 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 		p.Cells = map[string]Cell{}
 	}
 	c, had := p.Cells[field]
+	ownWrite := false
 	if (!had || c.Value != v) && len(p.Sent) > 0 {
 		// A look at a record after writes whose answers never came: a value one of them carried is our
 		// own write (the answer was lost, not the write), judged as if its answer had come, so it is no
@@ -304,7 +305,7 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 			// cell then holds that form, standing for what was sent. An unflag is never assumed to be
 			// ours: taken for the party's own, it keeps the deal out of co-sell, the safe side of the doubt.
 			if v0, ok := sent.Values[field]; ok && storedAs(field, v0, v) && (field != FlagField || v != "false") {
-				c, had = Cell{Value: v, Synced: v0, Seen: sent.At}, true
+				c, had, ownWrite = Cell{Value: v, Synced: v0, Seen: sent.At}, true, true
 			}
 		}
 		if had {
@@ -315,6 +316,11 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 		if asOf.After(c.Seen) {
 			c.Seen = asOf
 			p.Cells[field] = c
+		}
+		if w := e.st.Fields[field]; ownWrite && w != nil && w.From == s && isUnmapped(w.Value) && w.Value != c.Synced {
+			// Our write landed over the party's value outside the value map after that value became
+			// the wanted one: it exists nowhere now, and cannot be written back.
+			e.unmappedGone(now, s, field)
 		}
 		return // unchanged, or the echo of our own write as the CRM stored it
 	}
@@ -446,16 +452,8 @@ func (e *Engine) deleted(now time.Time, s vocab.Side) {
 		for _, f := range sortedFields(e.st.Fields) {
 			// A value outside the value map lived only in the deleted record: it goes with it. The
 			// field takes what another party holds, or waits for a party to give it one.
-			w := e.st.Fields[f]
-			if w.From != s || !isUnmapped(w.Value) {
-				continue
-			}
-			delete(e.st.Fields, f)
-			for _, o := range e.pol.sides() {
-				if c, ok := e.party(o).Cells[f]; ok && o != s && !e.party(o).Unlinked {
-					e.st.Fields[f] = &Want{Value: c.Synced, From: o, At: now, Known: now}
-					break
-				}
+			if w := e.st.Fields[f]; w.From == s && isUnmapped(w.Value) {
+				e.unmappedGone(now, s, f)
 			}
 		}
 		*p = Party{Gone: gone}
@@ -473,6 +471,19 @@ func (e *Engine) deleted(now time.Time, s vocab.Side) {
 		Event: vocab.Deleted, Subject: string(s), At: now,
 		Message: fmt.Sprintf("%s deleted its record of the deal.", e.pol.Name(s)),
 	}, false, sla.Clock{})
+}
+
+// unmappedGone is called when party s no longer holds the value outside the value map it set as the
+// wanted value of field f (its record was deleted, or our write landed over it): the value lived only
+// there, so the field takes what another party holds, or waits for a party to give it one.
+func (e *Engine) unmappedGone(now time.Time, s vocab.Side, f string) {
+	delete(e.st.Fields, f)
+	for _, o := range e.pol.sides() {
+		if c, ok := e.party(o).Cells[f]; ok && o != s && !e.party(o).Unlinked {
+			e.st.Fields[f] = &Want{Value: c.Synced, From: o, At: now, Known: now}
+			return
+		}
+	}
 }
 
 // paused reports whether the deal is out of co-sell.

@@ -716,3 +716,31 @@ func TestModelFoundADeliveredReadingLeavesAWriteInFlightUnsettled(t *testing.T) 
 	assert.Equal(t, "Initech Global", d.crm[vocab.B].recs[b].values["name"])
 	assert.NotEmpty(t, d.st.Conflicts)
 }
+
+func TestModelFoundAnUnmappedValueOverwrittenByALostWriteIsGone(t *testing.T) {
+	// Found by the model test: stage prefers Acme. Globex moves the stage; the engine's write of it to
+	// Acme is in flight when an Acme user picks a stage outside the value map. The write lands over
+	// it, its answer lost; the feed delivers the Acme edit, which wins the conflict, but the value it
+	// set no longer exists anywhere and cannot be written. Globex then moves the stage again: both
+	// parties must end on one stage, not Acme on the engine's stale write and Globex on its own.
+	d, a, b := registered(t)
+	d.pol.Rules[1].Conflict = vocab.PreferA
+	d.e = New(d.pol, &d.st)
+	d.crm[vocab.B].edit(b, map[string]string{"stage": "proposal"})
+	d.deliver(vocab.B, b)
+	w := d.nextCommand(Write, vocab.A)
+	require.Equal(t, "proposal", w.Write.Values["stage"])
+	d.crm[vocab.A].edit(a, map[string]string{"stage": "??Review"})
+	edited := d.crm[vocab.A].reading(a)
+	d.crm[vocab.A].failNext = "after"
+	d.e.Done(d.clock, d.crm[vocab.A].run(w))
+	require.Equal(t, "proposal", d.crm[vocab.A].recs[a].values["stage"], "the write landed over Acme's edit; its answer was lost")
+	d.e.Receive(d.clock, Change{Side: vocab.A, RecordID: a, Reading: edited})
+	d.crm[vocab.B].edit(b, map[string]string{"stage": "negotiation"})
+	d.settle()
+	d.deliver(vocab.A, a)
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, d.crm[vocab.B].recs[b].values["stage"], d.crm[vocab.A].recs[a].values["stage"], "both parties hold one stage")
+	assert.Equal(t, "negotiation", d.crm[vocab.A].recs[a].values["stage"], "Globex's edit, the only one left standing")
+}
