@@ -34,6 +34,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/internal/codec"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/demo"
 	"github.com/cosellsync/cosell/internal/devserver"
@@ -43,6 +44,9 @@ import (
 	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
 	"github.com/cosellsync/cosell/pairing"
 )
+
+// e2ePayloadKeys is the payload key of the test runs (COSELL_PAYLOAD_KEYS), published like the demo's.
+const e2ePayloadKeys = "e2e-1:ZTJlIHBheWxvYWQga2V5OiBwdWJsaXNoZWQsIG5vISE="
 
 var (
 	temporalAddr string
@@ -71,6 +75,11 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
+	// Every test runs with payloads encrypted, as production should (the child processes inherit the
+	// keys), except when recording histories for the replay tests, which are committed in plain text.
+	if os.Getenv("E2E_RECORD_HISTORY") == "" {
+		os.Setenv(codec.KeysEnv, e2ePayloadKeys)
+	}
 	cosellBin = filepath.Join(dir, "cosell")
 	build := exec.Command("go", "build", "-o", cosellBin, "../cmd/cosell")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -111,6 +120,8 @@ type stackOptions struct {
 	pairingMod func(string) string
 	poll       time.Duration
 	webhooks   *webhookOptions
+	// encrypt turns the payload codec on even while E2E_RECORD_HISTORY turns it off for the others.
+	encrypt bool
 	// sfWrap, when set, wraps the fake Salesforce's handler: a test can act as a user at an exact point
 	// of the worker's requests, or count a kind of call.
 	sfWrap func(http.Handler) http.Handler
@@ -188,6 +199,11 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		hsp + "URL":            s.hsURL,
 		hsp + "TOKEN":          demo.HubSpotToken,
 	}
+	if k := os.Getenv(codec.KeysEnv); k != "" {
+		s.env[codec.KeysEnv] = k
+	} else if o.encrypt {
+		s.env[codec.KeysEnv] = e2ePayloadKeys
+	}
 	if o.webhooks != nil {
 		s.hooks = o.webhooks
 		s.env["COSELL_WEBHOOKS"] = "true"
@@ -195,7 +211,15 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		s.env[sfp+"ORG_ID"] = s.sf.OrgID()
 		s.env[hsp+"APP_SECRET"] = demo.HubSpotAppSecret
 	}
-	c, err := client.Dial(client.Options{HostPort: temporalAddr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	copts := client.Options{HostPort: temporalAddr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}
+	if k := s.env[codec.KeysEnv]; k != "" {
+		keys, err := codec.ParseKeys(k, codec.KeysEnv)
+		require.NoError(t, err)
+		cd, err := codec.New(keys)
+		require.NoError(t, err)
+		copts.DataConverter, copts.FailureConverter = cd.DataConverter(), cd.FailureConverter()
+	}
+	c, err := client.Dial(copts)
 	require.NoError(t, err)
 	s.temporal = c
 	t.Cleanup(func() {

@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
 	"github.com/cosellsync/cosell/api"
@@ -20,24 +21,62 @@ import (
 	"github.com/cosellsync/cosell/pairing"
 )
 
+// dealOptions are the flags of the deal subcommands.
+type dealOptions struct {
+	coSellID string
+	output   outputFormat
+}
+
+func newDealCmd() *cobra.Command {
+	return groupCmd("deal", "Read a co-sold deal's state from its workflow",
+		`  cosell deal show CS-1A2B3C4D5E6F7G8H
+  cosell deal attribution CS-1A2B3C4D5E6F7G8H --output json`,
+		newDealVerbCmd("show", "Print a deal's sync state, model, motion and stage lead",
+			`Print a deal's sync state from its workflow's query: the values on each side, the last sync, the
+co-sell model, motion and current lead, the conflict log, the running and closed SLAs, the notices
+still being delivered and the open sync issues.`,
+			"  cosell deal show CS-1A2B3C4D5E6F7G8H\n  cosell deal show CS-1A2B3C4D5E6F7G8H -o json | jq .sides",
+			runDealShow),
+		newDealVerbCmd("attribution", "Print a won deal's attribution and its calculation",
+			`Print a won deal's attribution: the calculation lines, as the CRM note shows them, or with --output
+json the result (currency, amountMinor, poolMinor, parts with partner, roles, amountMinor, and the
+awards and calculation behind them). Exit 1 with the reason when the deal is not attributed.`,
+			"  cosell deal attribution CS-1A2B3C4D5E6F7G8H\n  cosell deal attribution CS-1A2B3C4D5E6F7G8H --output json",
+			runDealAttribution),
+	)
+}
+
+func newDealVerbCmd(verb, short, long, example string, run func(context.Context, dealOptions, io.Writer) error) *cobra.Command {
+	var o dealOptions
+	c := &cobra.Command{
+		Use:     verb + " CO-SELL-ID",
+		Short:   short,
+		Long:    long,
+		Example: example,
+		Args:    exactArgs("CO-SELL-ID"),
+		RunE: func(c *cobra.Command, args []string) error {
+			o.coSellID = args[0]
+			return run(c.Context(), o, c.OutOrStdout())
+		},
+	}
+	addOutputFlag(c, &o.output)
+	return c
+}
+
 // runDealShow prints a deal's sync state from its workflow's query: the values on each side, the last
 // sync, the conflict log and the open sync issues.
-func runDealShow(ctx context.Context, args []string, out io.Writer) error {
-	v, output, err := queryDeal(ctx, "show", args)
+func runDealShow(ctx context.Context, o dealOptions, out io.Writer) error {
+	v, err := queryDeal(ctx, o.coSellID)
 	if err != nil {
 		return err
 	}
-	if output == "json" {
-		return writeJSON(out, v)
-	}
-	printDeal(out, v)
-	return nil
+	return o.output.print(out, v, func() { printDeal(out, v) })
 }
 
 // runDealAttribution prints a won deal's attribution from its workflow's query: the pool, each
 // partner's part and the calculation behind every amount, as the CRM note shows it.
-func runDealAttribution(ctx context.Context, args []string, out io.Writer) error {
-	v, output, err := queryDeal(ctx, "attribution", args)
+func runDealAttribution(ctx context.Context, o dealOptions, out io.Writer) error {
+	v, err := queryDeal(ctx, o.coSellID)
 	if err != nil {
 		return err
 	}
@@ -57,51 +96,29 @@ func runDealAttribution(ctx context.Context, args []string, out io.Writer) error
 		return fmt.Errorf("deal %s has no attribution: %s", v.CoSellID, why)
 	}
 	res := v.CoSell.Attribution
-	if output == "json" {
-		return writeJSON(out, res)
-	}
-	for _, line := range res.Calculation {
-		fmt.Fprintln(out, line)
-	}
-	return nil
+	return o.output.print(out, res, func() {
+		for _, line := range res.Calculation {
+			fmt.Fprintln(out, line)
+		}
+	})
 }
 
-// queryDeal reads a deal's view from its workflow: `cosell deal VERB CO-SELL-ID [--output json]`.
-func queryDeal(ctx context.Context, verb string, args []string) (api.DealView, string, error) {
-	fs := flag.NewFlagSet("deal "+verb, flag.ContinueOnError)
-	output := fs.String("output", "text", "text or json")
-	id, rest := splitID(args)
-	if err := fs.Parse(rest); err != nil {
-		return api.DealView{}, "", usageError("%v", err)
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	}
-	if id == "" {
-		return api.DealView{}, "", usageError("usage: cosell deal %s CO-SELL-ID [--output json]", verb)
-	}
-	c, _, err := dialTemporal(ctx, *output)
+// queryDeal reads a deal's view from its workflow.
+func queryDeal(ctx context.Context, id string) (api.DealView, error) {
+	c, _, err := dialTemporal(ctx)
 	if err != nil {
-		return api.DealView{}, "", err
+		return api.DealView{}, err
 	}
 	defer c.Close()
 	res, err := c.QueryWorkflow(ctx, api.DealWorkflowID(id), "", api.DealQuery)
 	if err != nil {
-		return api.DealView{}, "", fmt.Errorf("deal %s: %w", id, err)
+		return api.DealView{}, fmt.Errorf("deal %s: %w", id, err)
 	}
 	var v api.DealView
 	if err := res.Get(&v); err != nil {
-		return api.DealView{}, "", fmt.Errorf("deal %s: %w", id, err)
+		return api.DealView{}, fmt.Errorf("deal %s: %w", id, err)
 	}
-	return v, *output, nil
-}
-
-// splitID takes a leading positional id so flags may follow it (cosell deal show CS-1 --output json).
-func splitID(args []string) (string, []string) {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
-	}
-	return "", args
+	return v, nil
 }
 
 func printDeal(out io.Writer, v api.DealView) {
@@ -212,18 +229,21 @@ func printSLAs(out io.Writer, v api.DealView) {
 	}
 }
 
-// dialTemporal checks --output and connects a one-shot command to Temporal with the worker's settings
-// (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS, API key, COSELL_TASK_QUEUE).
-func dialTemporal(ctx context.Context, output string) (client.Client, config.Config, error) {
-	if output != "text" && output != "json" {
-		return nil, config.Config{}, usageError("--output must be text or json")
-	}
+// dialTemporal connects a one-shot command to Temporal with the worker's settings (TEMPORAL_ADDRESS,
+// TEMPORAL_NAMESPACE, TLS, API key, COSELL_TASK_QUEUE): invalid settings exit 2, no Temporal exits 3.
+func dialTemporal(ctx context.Context) (client.Client, config.Config, error) {
 	cfg, err := config.Load(ctx, envconfig.OsLookuper())
 	if err != nil {
 		return nil, cfg, configError(err)
 	}
 	c, err := worker.Dial(ctx, cfg, quietSlog())
-	return c, cfg, err
+	if err != nil {
+		if errors.Is(err, worker.ErrConfig) {
+			return nil, cfg, configError(err)
+		}
+		return nil, cfg, unavailableError(err)
+	}
+	return c, cfg, nil
 }
 
 // printCoSell shows the deal's model, motion and current lead, and its outcome when it closed.

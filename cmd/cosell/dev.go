@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/spf13/cobra"
 
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/demo"
@@ -19,13 +20,28 @@ import (
 	slackmock "github.com/cosellsync/cosell/mocks/slack"
 )
 
+func newDevCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "dev",
+		Short: "Run the local demo: dev Temporal, both fake CRMs, the worker",
+		Long: `Run the whole product locally: a Temporal dev server (state in memory, so every run starts from the
+same demo world), fake Salesforce, HubSpot and Slack seeded with the demo pairing, and the worker. It
+prints where to look, then runs until Ctrl-C. Environment variables move its ports:
+COSELL_DEV_SALESFORCE_ADDR, COSELL_DEV_HUBSPOT_ADDR, COSELL_DEV_SLACK_ADDR, TEMPORAL_ADDRESS,
+COSELL_DEV_TEMPORAL_UI_PORT; COSELL_PAIRINGS_DIR or COSELL_PAIRING_FILE serve other pairings.`,
+		Example: `  make run                     # builds bin/cosell and runs bin/cosell dev
+  COSELL_WEBHOOKS=false cosell dev   # poll every 2 s instead of webhooks`,
+		Args: noArgs("environment variables move its ports (see README)"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDev(c.Context(), c.OutOrStdout())
+		},
+	}
+}
+
 // runDev runs the whole product locally on its embedded default: a Temporal dev server, both fake CRMs
 // seeded with the demo pairing, and the worker polling every 2 s. Temporal keeps its state in memory, so
 // every run starts from the same demo world. Environment variables move the ports (README).
-func runDev(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) > 0 {
-		return usageError("cosell dev takes no arguments; environment variables move its ports (see README)")
-	}
+func runDev(ctx context.Context, out io.Writer) error {
 	getenv := func(name, def string) string {
 		if v := os.Getenv(name); v != "" {
 			return v
@@ -94,6 +110,10 @@ func runDev(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return configError(err)
 	}
+	codecAddr, codecToken, err := startDevCodecServer(env, getenv("COSELL_DEV_CODEC_SERVER_ADDR", demo.CodecServerAddr))
+	if err != nil {
+		return err
+	}
 	feeds := "polling every " + cfg.PollInterval.String()
 	if cfg.Webhooks {
 		hsHooks, sfHooks := demo.Webhooks(cfg.HTTPAddr)
@@ -116,6 +136,7 @@ CoSell Sync demo is up. Where to look:
   Fake HubSpot "Globex" (deals, notes, tasks)          http://%s/
   Fake Slack (SLA warnings, breaches, escalations)     http://%s/
   Worker health                                        http://%s/healthz  /readyz
+  Codec server (payloads are encrypted, demo key)      http://%s  (Authorization: Bearer %s)
 
   Temporal gRPC %s · Salesforce OAuth %s / %s · HubSpot token %s
   Pairings %s · changes by %s · SLAs run %s× fast (a day per minute) · Temporal log %s
@@ -125,10 +146,13 @@ appears in Salesforce. The README shows how to flag another deal, move a stage a
 with 'bin/cosell deal show CS-…'. A shared note tagged "#partner #request" that the other side leaves
 unanswered warns, breaches and climbs the escalation ladder in fake Slack and as tasks in both CRMs,
 a minute per level. The pairing's 90-day pilot runs at %s a day: scorecards at days 30, 60 and 90
-('bin/cosell pilot status %s', 'bin/cosell pilot report %s --html scorecard.html'). Ctrl-C stops everything.
+('bin/cosell pilot status %s', 'bin/cosell pilot report %s --html scorecard.html'). Every payload in
+Temporal's history is encrypted; to read a deal's history in clear:
+  temporal workflow show -w cosell-deal/CS-… --codec-endpoint http://%s --codec-auth 'Bearer %s'
+Ctrl-C stops everything.
 
-`, uiHost, uiPort, sfBound, hsBound, slackBound, cfg.HTTPAddr, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
-		demo.HubSpotToken, pairings, feeds, demo.SLATimeScale, logPath, demo.PilotDay, demo.PairingID, demo.PairingID)
+`, uiHost, uiPort, sfBound, hsBound, slackBound, cfg.HTTPAddr, codecAddr, codecToken, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
+		demo.HubSpotToken, pairings, feeds, demo.SLATimeScale, logPath, demo.PilotDay, demo.PairingID, demo.PairingID, codecAddr, codecToken)
 	return serve(ctx, cfg, env)
 }
 
@@ -138,8 +162,8 @@ func quietSlog() *slog.Logger {
 }
 
 // demoEnvironment is the demo's configuration: the fakes' addresses and credentials, webhooks from both
-// fakes with a 30 s safety-net poll (2 s with COSELL_WEBHOOKS=false), SLAs at a day per minute and a 10 s
-// pilot day. The operator's own environment overrides any of it. The pairings to serve are set beside it.
+// fakes with a 30 s safety-net poll (2 s with COSELL_WEBHOOKS=false), SLAs at a day per minute, a 10 s
+// pilot day, and payloads encrypted with the published demo key (demo.PayloadKeys). The operator's own environment overrides any of it. The pairings to serve are set beside it.
 func demoEnvironment(temporalAddr, sfBound, hsBound, slackBound, orgID string) map[string]string {
 	return map[string]string{
 		"TEMPORAL_ADDRESS":             temporalAddr,
@@ -151,6 +175,8 @@ func demoEnvironment(temporalAddr, sfBound, hsBound, slackBound, orgID string) m
 		"COSELL_SLA_TIME_SCALE":        demo.SLATimeScale,
 		"COSELL_PILOT_DAY":             demo.PilotDay,
 		"COSELL_SLACK_WEBHOOK_URL":     "http://" + slackBound + slackmock.DefaultWebhookPath,
+		"COSELL_PAYLOAD_KEYS":          demo.PayloadKeys,
+		"COSELL_CODEC_SERVER_TOKEN":    demo.CodecServerToken,
 		config.ConnectionPrefix(demo.SalesforceConnection) + "URL":           "http://" + sfBound,
 		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_ID":     demo.SalesforceClientID,
 		config.ConnectionPrefix(demo.SalesforceConnection) + "CLIENT_SECRET": demo.SalesforceClientSecret,

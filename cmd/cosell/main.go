@@ -4,17 +4,22 @@
 //	cosell dev                         run the local demo: dev Temporal, both fake CRMs, the worker
 //	cosell mapping validate FILE...    check pairing files; every problem with file:line:col and a hint
 //	cosell deal show CO-SELL-ID        print a deal's sync state (fields per side, conflicts, issues)
-//	cosell status [PAIRING]            each CRM connection's API budget and what waits on it
 //	cosell deal attribution CO-SELL-ID print a won deal's attribution and the calculation behind it
+//	cosell status [PAIRING]            each CRM connection's API budget and what waits on it
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
+//	cosell search-attributes register  register the product's search attributes in the namespace
+//	cosell probe URL                   GET a health endpoint; exit 0 on 2xx (container health checks)
+//	cosell completion bash|zsh|fish|powershell   a shell completion script
+//	cosell bench [flags]               the load benchmark: deals × edits through the fakes, naive beside coalesced
+//	cosell codec-server                decrypt payloads for the Temporal UI and CLI (behind a bearer token)
 //
-// Exit codes: 0 success, 1 failure, 2 invalid configuration or usage.
+// The command tree is built with cobra in root.go; each command's logic stays in its own file (see
+// README.md in this directory for how to add one). Exit codes are listed in exitcode.go.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,83 +27,21 @@ import (
 	"syscall"
 )
 
-// exitError carries an exit code out of a subcommand.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func usageError(format string, args ...any) error {
-	return &exitError{code: 2, err: fmt.Errorf(format, args...)}
-}
-
-func configError(err error) error { return &exitError{code: 2, err: err} }
-
-const usage = `usage: cosell <command> [arguments]
-
-commands:
-  worker                         run the worker; settings come from the environment (see README)
-  dev                            run the local demo: dev Temporal, both fake CRMs, the worker
-  mapping validate FILE...       check pairing files and report every problem with file:line:col
-  deal show CO-SELL-ID           print a deal's sync state, model, motion and stage lead [--output json]
-  deal attribution CO-SELL-ID    print a won deal's attribution and its calculation [--output json]
-  status [PAIRING]               each CRM connection's API budget and what waits on it [--deals N] [--output json]
-  pilot start|status|report|decide PAIRING   drive a pairing's 90-day pilot (see cosell pilot)
-  mock salesforce|hubspot|slack  run a fake as a process [--addr HOST:PORT] [--seed FILE] [--demo]
-`
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := withPayloadHint(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 	if err == nil {
 		return
 	}
 	fmt.Fprintln(os.Stderr, "cosell:", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		os.Exit(ee.code)
-	}
-	os.Exit(1)
+	stop()
+	os.Exit(exitCode(err))
 }
 
+// run executes one command line; tests call it in-process.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return usageError("missing command")
-	}
-	switch args[0] {
-	case "worker":
-		return runWorker(ctx, args[1:])
-	case "dev":
-		return runDev(ctx, args[1:], stdout)
-	case "mapping":
-		if len(args) < 2 || args[1] != "validate" {
-			return usageError("usage: cosell mapping validate FILE...")
-		}
-		return runMappingValidate(args[2:], stdout)
-	case "deal":
-		switch {
-		case len(args) >= 2 && args[1] == "show":
-			return runDealShow(ctx, args[2:], stdout)
-		case len(args) >= 2 && args[1] == "attribution":
-			return runDealAttribution(ctx, args[2:], stdout)
-		}
-		return usageError("usage: cosell deal show|attribution CO-SELL-ID [--output json]")
-	case "status":
-		return runStatus(ctx, args[1:], stdout)
-	case "mock":
-		return runMock(ctx, args[1:], stdout)
-	case "pilot":
-		return runPilot(ctx, args[1:], stdout)
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return nil
-	default:
-		fmt.Fprint(stderr, usage)
-		return usageError("unknown command %q", args[0])
-	}
+	root := newRootCmd(stdout, stderr)
+	root.SetArgs(args)
+	return root.ExecuteContext(ctx)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"os"
 	"testing"
 	"time"
@@ -15,17 +14,6 @@ import (
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/demo"
 )
-
-func exitCode(err error) int {
-	if err == nil {
-		return 0
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return 1
-}
 
 func TestWorkerRejectsInvalidSettingsWithExitCode2(t *testing.T) {
 	cases := map[string]struct {
@@ -88,7 +76,10 @@ func TestMappingValidate(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
-	for _, args := range [][]string{nil, {"frobnicate"}, {"mapping"}, {"deal", "show"}, {"mock", "dynamics"}} {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"mapping"}, {"deal", "show"}, {"mock", "dynamics"},
+		{"mapping", "validate"}, {"mapping", "frob"}, {"deal"}, {"deal", "show", "CS-1", "CS-2"}, {"pilot"}, {"pilot", "status"},
+		{"pilot", "frob", "acme-globex"}, {"pilot", "report", "acme-globex", "--by", "x"}, {"status", "a", "b"}, {"status", "--deals", "many"},
+		{"dev", "extra"}, {"mock", "slack", "--demo"}, {"completion"}, {"completion", "tcsh"}, {"--frob"}, {"deal", "show", "CS-1", "--output", "xml"}} {
 		err := run(context.Background(), args, &bytes.Buffer{}, &bytes.Buffer{})
 		assert.Equal(t, 2, exitCode(err), "%v: %v", args, err)
 	}

@@ -5,8 +5,40 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/spf13/cobra"
+
 	"github.com/cosellsync/cosell/pairing"
 )
+
+func newMappingCmd() *cobra.Command {
+	return groupCmd("mapping", "Check pairing files (the field mappings CRM admins keep in git)",
+		"  cosell mapping validate examples/demo/pairing.yaml", newMappingValidateCmd())
+}
+
+func newMappingValidateCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "validate FILE...",
+		Short: "Check pairing files and report every problem with file:line:col",
+		Long: `Check each pairing file and print every problem (not just the first) as file:line:col: message, with
+a hint. The files are also checked together, as a worker serving them from one directory would: one
+pairing id each, and pairings that share a connection agreeing on it. Exit 2 if any file has a problem,
+so CI can gate a pairing change. Credentials are not checked: only the worker's environment holds them.`,
+		Example: `  cosell mapping validate examples/demo/pairing.yaml
+  cosell mapping validate pairings/*.yaml`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError("usage: cosell mapping validate FILE...")
+			}
+			return nil
+		},
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return []cobra.Completion{"yaml", "yml"}, cobra.ShellCompDirectiveFilterFileExt
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			return runMappingValidate(args, c.OutOrStdout())
+		},
+	}
+}
 
 // runMappingValidate checks each pairing file and prints every problem; it fails (exit 2) when any file
 // has one, so CI can gate a pairing change. Files are also checked together, as a worker serving them

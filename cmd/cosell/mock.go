@@ -3,12 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/cosellsync/cosell/internal/demo"
 	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
@@ -17,25 +18,65 @@ import (
 	slackmock "github.com/cosellsync/cosell/mocks/slack"
 )
 
+// mockOptions are the flags of cosell mock KIND.
+type mockOptions struct {
+	kind     string
+	addr     string
+	seed     string
+	withDemo bool
+	hooks    mockkit.WebhookKnobs
+}
+
+func newMockCmd() *cobra.Command {
+	return groupCmd("mock", "Run one fake (Salesforce, HubSpot or Slack) as a process",
+		`  cosell mock salesforce --demo
+  cosell mock hubspot --addr 0.0.0.0:8702 --demo --webhooks http://worker:8080/webhooks/hubspot/globex-hs`,
+		newMockKindCmd("salesforce", "Run the fake Salesforce (REST, OAuth, Outbound Messages)",
+			`  cosell mock salesforce --demo
+  cosell mock salesforce --seed org.json --webhooks http://127.0.0.1:8080/webhooks/salesforce/acme-sf/outbound`),
+		newMockKindCmd("hubspot", "Run the fake HubSpot (CRM v3 objects, properties, webhooks)",
+			`  cosell mock hubspot --demo
+  cosell mock hubspot --seed portal.json --webhooks http://127.0.0.1:8080/webhooks/hubspot/globex-hs --webhook-secret S`),
+		newMockKindCmd("slack", "Run the fake Slack incoming webhook (SLA warnings, breaches, escalations)",
+			"  cosell mock slack --addr 127.0.0.1:8703"),
+	)
+}
+
+func newMockKindCmd(kind, short, example string) *cobra.Command {
+	o := mockOptions{kind: kind}
+	c := &cobra.Command{
+		Use:   kind,
+		Short: short,
+		Long: short + `, until interrupted: for a deployment rehearsal, a manual test, or a container in
+docker-compose. Its admin API is under /__admin (calls, faults, seed).`,
+		Example: example,
+		Args:    noArgs("the flags set it up"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runMock(c.Context(), o, c.OutOrStdout())
+		},
+	}
+	defAddr := map[string]string{"salesforce": demo.SalesforceAddr, "hubspot": demo.HubSpotAddr, "slack": demo.SlackAddr}[kind]
+	c.Flags().StringVar(&o.addr, "addr", defAddr, "listen address")
+	if kind == "slack" {
+		return c
+	}
+	c.Flags().StringVar(&o.seed, "seed", "", "JSON seed file (the fake's /__admin/seed shape)")
+	c.Flags().BoolVar(&o.withDemo, "demo", false, "seed the demo pairing's users, owners and deals")
+	c.Flags().StringVar(&o.hooks.URL, "webhooks", "", "send change notifications to this URL (HubSpot webhooks, Salesforce Outbound Messages)")
+	c.Flags().StringVar(&o.hooks.Secret, "webhook-secret", "", "the secret that signs them (HubSpot: the app's client secret; Salesforce callout mode)")
+	if kind == "salesforce" {
+		c.Flags().StringVar(&o.hooks.Mode, "webhook-mode", "", "outbound (default) or callout")
+		_ = c.RegisterFlagCompletionFunc("webhook-mode", cobra.FixedCompletions([]string{"outbound", "callout"}, cobra.ShellCompDirectiveNoFileComp))
+	}
+	_ = c.MarkFlagFilename("seed", "json")
+	return c
+}
+
 // runMock serves one fake CRM until interrupted: for a deployment rehearsal, a manual test, or a
 // container in docker-compose.
-func runMock(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "salesforce" && args[0] != "hubspot" && args[0] != "slack") {
-		return usageError("usage: cosell mock salesforce|hubspot|slack [--addr HOST:PORT] [--seed FILE] [--demo] [--webhooks URL [--webhook-secret S] [--webhook-mode outbound|callout]]")
-	}
-	kind := args[0]
-	fs := flag.NewFlagSet("mock "+kind, flag.ContinueOnError)
-	defAddr := map[string]string{"salesforce": demo.SalesforceAddr, "hubspot": demo.HubSpotAddr, "slack": demo.SlackAddr}[kind]
-	addr := fs.String("addr", defAddr, "listen address")
-	seed := fs.String("seed", "", "JSON seed file (the fake's /__admin/seed shape)")
-	withDemo := fs.Bool("demo", false, "seed the demo pairing's users, owners and deals")
-	var hooks mockkit.WebhookKnobs
-	fs.StringVar(&hooks.URL, "webhooks", "", "send change notifications to this URL (HubSpot webhooks, Salesforce Outbound Messages)")
-	fs.StringVar(&hooks.Secret, "webhook-secret", "", "the secret that signs them (HubSpot: the app's client secret; Salesforce callout mode)")
-	fs.StringVar(&hooks.Mode, "webhook-mode", "", "Salesforce: outbound (default) or callout")
-	if err := fs.Parse(args[1:]); err != nil {
-		return usageError("%v", err)
-	}
+func runMock(ctx context.Context, o mockOptions, out io.Writer) error {
+	kind, seed, withDemo, hooks := o.kind, &o.seed, &o.withDemo, o.hooks
+	addr := &o.addr
 	var h http.Handler
 	switch kind {
 	case "salesforce":

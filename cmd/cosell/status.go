@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
@@ -23,6 +23,41 @@ import (
 )
 
 const statusUsage = "usage: cosell status [PAIRING] [--deals N] [--output json]"
+
+// statusOptions are the arguments and flags of cosell status.
+type statusOptions struct {
+	pairingID string
+	maxDeals  int
+	output    outputFormat
+}
+
+func newStatusCmd() *cobra.Command {
+	var o statusOptions
+	c := &cobra.Command{
+		Use:   "status [PAIRING]",
+		Short: "Each CRM connection's API budget and what waits on it",
+		Long: `Show each CRM connection's API budget (used, limit, share, paused or not) as the worker's guard last
+saw it at its change feed's latest poll, and the running deals that wait on a budget, for the worker's
+pairings (COSELL_PAIRINGS_DIR or COSELL_PAIRING_FILE) or the one named. It spends no CRM call.`,
+		Example: `  cosell status
+  cosell status acme-globex --deals 200 --output json`,
+		Args: func(c *cobra.Command, args []string) error {
+			if len(args) > 1 {
+				return usageError("cosell status takes at most one PAIRING\n%s", statusUsage)
+			}
+			return nil
+		},
+		RunE: func(c *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.pairingID = args[0]
+			}
+			return runStatus(c.Context(), o, c.OutOrStdout())
+		},
+	}
+	c.Flags().IntVar(&o.maxDeals, "deals", 1000, "check at most this many running deals for a budget wait")
+	addOutputFlag(c, &o.output)
+	return c
+}
 
 // statusReport is what `cosell status` shows: each CRM connection's API budget as its change feed last
 // saw it, and what waits on a budget.
@@ -68,19 +103,9 @@ type waitingDeal struct {
 // runStatus prints each connection's budget and what waits on it. The budget figures are the last ones
 // the worker's guard saw (the connection feeds record them at every poll), so the command spends no CRM
 // call.
-func runStatus(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("status", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	output := fs.String("output", "text", "text or json")
-	maxDeals := fs.Int("deals", 1000, "check at most this many running deals for a budget wait")
-	id, rest := splitID(args)
-	if err := fs.Parse(rest); err != nil {
-		return usageError("%v\n%s", err, statusUsage)
-	}
-	if id == "" && fs.NArg() == 1 {
-		id = fs.Arg(0)
-	}
-	c, cfg, err := dialTemporal(ctx, *output)
+func runStatus(ctx context.Context, o statusOptions, out io.Writer) error {
+	id := o.pairingID
+	c, cfg, err := dialTemporal(ctx)
 	if err != nil {
 		return err
 	}
@@ -122,14 +147,10 @@ func runStatus(ctx context.Context, args []string, out io.Writer) error {
 		feedOf(ctx, c, cfg.TaskQueue, cs)
 		rep.Connections = append(rep.Connections, *cs)
 	}
-	if err := waitingDeals(ctx, c, cfg.TaskQueue, ids, *maxDeals, &rep); err != nil {
+	if err := waitingDeals(ctx, c, cfg.TaskQueue, ids, o.maxDeals, &rep); err != nil {
 		return err
 	}
-	if *output == "json" {
-		return writeJSON(out, rep)
-	}
-	printStatus(out, rep)
-	return nil
+	return o.output.print(out, rep, func() { printStatus(out, rep) })
 }
 
 // servedPairings reads the pairings a worker with these settings serves: every *.yaml or *.yml file

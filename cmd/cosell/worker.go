@@ -7,16 +7,29 @@ import (
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
+	"github.com/spf13/cobra"
 
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/worker"
 )
 
-// runWorker runs the worker until SIGINT or SIGTERM, configured from the environment.
-func runWorker(ctx context.Context, args []string) error {
-	if len(args) > 0 {
-		return usageError("cosell worker takes no arguments; it is configured from the environment (see README)")
+func newWorkerCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "worker",
+		Short: "Run the worker; settings come from the environment (see README)",
+		Long: `Run the worker until SIGINT or SIGTERM: it serves the pairings of COSELL_PAIRINGS_DIR (or the one
+COSELL_PAIRING_FILE), polls or receives both CRMs' changes and runs the deal workflows. Every setting
+comes from the environment (README, "Running the worker"); invalid settings exit 2 before anything runs.`,
+		Example: `  TEMPORAL_ADDRESS=temporal:7233 COSELL_PAIRINGS_DIR=/etc/cosell/pairings cosell worker`,
+		Args:    noArgs("it is configured from the environment (see README)"),
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runWorker(c.Context())
+		},
 	}
+}
+
+// runWorker runs the worker until SIGINT or SIGTERM, configured from the environment.
+func runWorker(ctx context.Context) error {
 	env := envconfig.OsLookuper()
 	cfg, err := config.Load(ctx, env)
 	if err != nil {
@@ -40,7 +53,7 @@ func serve(ctx context.Context, cfg config.Config, env envconfig.Lookuper) error
 		if errors.Is(err, worker.ErrConfig) {
 			return configError(err)
 		}
-		return err
+		return unavailableError(err)
 	}
 	defer c.Close()
 	err = worker.New(cfg, log, c, conn).Run(ctx)

@@ -19,6 +19,7 @@ import (
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/cosellsync/cosell/connectors/budget"
+	"github.com/cosellsync/cosell/internal/codec"
 )
 
 // Config is every process setting of the worker.
@@ -52,6 +53,14 @@ type Config struct {
 	// signature covers; empty takes the request's own Host, with https behind a proxy that says
 	// X-Forwarded-Proto: https.
 	WebhookBaseURL string `env:"COSELL_WEBHOOK_BASE_URL"`
+	// Coalesce gathers the single-deal reads and writes of many deal workflows toward one CRM
+	// connection into the CRM's batch calls (connectors/batch). false makes one call per read and per
+	// write, the naive reference the benchmark measures coalescing against.
+	Coalesce bool `env:"COSELL_COALESCE, default=true"`
+	// CoalesceWindow is how long a batch waits for one more call; CoalesceMaxWait bounds how long it
+	// stays open after its first (connectors/batch).
+	CoalesceWindow  time.Duration `env:"COSELL_COALESCE_WINDOW, default=100ms"`
+	CoalesceMaxWait time.Duration `env:"COSELL_COALESCE_MAX_WAIT, default=1s"`
 	// PageSize bounds one change query.
 	PageSize int `env:"COSELL_PAGE_SIZE, default=200"`
 	// SLATimeScale compresses every SLA duration by this factor (1440 turns a day into a minute), for
@@ -63,7 +72,24 @@ type Config struct {
 	LogLevel string `env:"COSELL_LOG_LEVEL, default=info"`
 	// LogFormat is text or json.
 	LogFormat string `env:"COSELL_LOG_FORMAT, default=text"`
+
+	// PayloadKeys are the AES-256 keys that encrypt every Temporal payload (internal/codec):
+	// id:base64key entries, the encrypting key first. PayloadKeysFile names a file holding them instead.
+	// With neither, payloads go to Temporal in plain text (and the worker warns).
+	PayloadKeys     string `env:"COSELL_PAYLOAD_KEYS"`
+	PayloadKeysFile string `env:"COSELL_PAYLOAD_KEYS_FILE"`
+	// ShutdownGrace is how long a stopping worker (SIGTERM, SIGINT) lets the activities it runs finish
+	// after it stops polling for new tasks; what is still running then is cancelled and retried by
+	// another worker.
+	ShutdownGrace time.Duration `env:"COSELL_SHUTDOWN_GRACE, default=30s"`
+
+	// keys is the parsed PayloadKeys (nil when the codec is off); Load sets it.
+	keys *codec.Keyring
 }
+
+// PayloadKeyring is the keyring of COSELL_PAYLOAD_KEYS (or its file), nil when payloads are not
+// encrypted.
+func (c Config) PayloadKeyring() *codec.Keyring { return c.keys }
 
 // Temporal is how to reach the Temporal service. The variable names are the ones Temporal's own tools
 // use (TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS_*), so one environment serves
@@ -182,6 +208,12 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	if c.ReloadInterval <= 0 {
 		bad("COSELL_RELOAD_INTERVAL", "must be positive, got %s", c.ReloadInterval)
 	}
+	if c.CoalesceWindow <= 0 || c.CoalesceWindow > time.Second {
+		bad("COSELL_COALESCE_WINDOW", "must be positive and at most 1s (a batch holds every call in it that long), got %s", c.CoalesceWindow)
+	}
+	if c.CoalesceMaxWait < c.CoalesceWindow || c.CoalesceMaxWait > 5*time.Second {
+		bad("COSELL_COALESCE_MAX_WAIT", "must be at least COSELL_COALESCE_WINDOW (%s) and at most 5s, got %s", c.CoalesceWindow, c.CoalesceMaxWait)
+	}
 	if c.PageSize < 1 || c.PageSize > 2000 {
 		bad("COSELL_PAGE_SIZE", "must be between 1 and 2000, got %d", c.PageSize)
 	}
@@ -202,6 +234,14 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	}
 	if (c.Temporal.TLSCertPath == "") != (c.Temporal.TLSKeyPath == "") {
 		bad("TEMPORAL_TLS_CLIENT_CERT_PATH", "and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together")
+	}
+	if c.ShutdownGrace < 0 {
+		bad("COSELL_SHUTDOWN_GRACE", "must not be negative, got %s", c.ShutdownGrace)
+	}
+	if keys, err := codec.LoadKeys(c.PayloadKeys, c.PayloadKeysFile); err != nil {
+		errs = append(errs, err)
+	} else {
+		c.keys = keys
 	}
 	if c.Temporal.APIKey == "" && c.Temporal.APIKeyFile != "" {
 		key, err := readSecret(c.Temporal.APIKeyFile)

@@ -49,6 +49,7 @@ func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, htt
 		}
 	}
 	ps := NewPairings(cfg.PairingsDir, cfg.PairingFile, env, httpClient, log)
+	ps.SetCoalesce(cfg.Coalesce, cfg.CoalesceWindow, cfg.CoalesceMaxWait)
 	rep, err := ps.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: COSELL_PAIRINGS_DIR %s: %v", ErrConfig, cfg.PairingsDir, err)
@@ -63,7 +64,8 @@ func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, htt
 	return ps, nil
 }
 
-// Dial connects to Temporal with the configured address, namespace, TLS and API key.
+// Dial connects to Temporal with the configured address, namespace, TLS and API key, and the payload
+// codec when COSELL_PAYLOAD_KEYS (or its file) is set.
 func Dial(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  cfg.Temporal.Address,
@@ -95,6 +97,9 @@ func Dial(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Clie
 	}
 	if t.APIKey != "" {
 		opts.Credentials = client.NewAPIKeyStaticCredentials(t.APIKey)
+	}
+	if err := withCodec(cfg, &opts); err != nil {
+		return nil, err
 	}
 	c, err := client.DialContext(ctx, opts)
 	if err != nil {
@@ -153,8 +158,18 @@ func (w *Worker) Run(ctx context.Context) error {
 		PilotDay:     w.cfg.PilotDay,
 		Log:          notify.NewLog(w.log),
 	}
-	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{})
+	// A burst of changes starts the activities of many deals at once; coalescing (connectors/batch)
+	// batches only what runs concurrently, so the worker takes activity tasks with several pollers (the
+	// SDK's default of 2 hands them out one at a time) and runs up to the SDK's default 1,000 at once.
+	// On SIGTERM the worker stops polling at once and gives the activities it runs COSELL_SHUTDOWN_GRACE
+	// to finish (a CRM write in flight completes and is reported, not retried elsewhere); only then are
+	// their contexts cancelled.
+	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{WorkerStopTimeout: w.cfg.ShutdownGrace,
+		MaxConcurrentActivityTaskPollers: 8, MaxConcurrentWorkflowTaskPollers: 4})
 	workflows.Register(tw, acts)
+	if w.cfg.PayloadKeyring() == nil {
+		w.log.Warn("payload encryption is off: deal values and note bodies reach Temporal's history in plain text; set COSELL_PAYLOAD_KEYS or COSELL_PAYLOAD_KEYS_FILE (README, Keys and rotation)")
+	}
 
 	addr, err := w.Listen()
 	if err != nil {
@@ -168,15 +183,25 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}()
 	defer func() {
+		// After the drain: health checks and webhooks were answered while activities finished.
+		// Requests in progress get a few seconds more; a webhook not handed over answers 503 and the
+		// CRM sends it again.
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		_ = w.http.Shutdown(sctx)
+		if err := w.http.Shutdown(sctx); err != nil {
+			w.log.Warn("HTTP server did not stop gracefully", "error", err)
+		}
 	}()
 
 	if err := tw.Start(); err != nil {
 		return fmt.Errorf("start temporal worker on %s: %w", w.cfg.TaskQueue, err)
 	}
-	defer tw.Stop()
+	defer func() {
+		start := time.Now()
+		w.log.Info("worker draining: no new tasks; in-flight activities may finish", "grace", w.cfg.ShutdownGrace)
+		tw.Stop()
+		w.log.Info("worker drained", "took", time.Since(start).Round(time.Millisecond))
+	}()
 	cat := w.pairings.Catalog()
 	if err := w.startFeeds(ctx, nil, cat); err != nil {
 		return err
@@ -222,11 +247,11 @@ func (w *Worker) reload(ctx context.Context, served *activities.Catalog) {
 func (w *Worker) routes() http.Handler {
 	mux := http.NewServeMux()
 	w.receiver().Mount(mux)
-	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+LivenessPath, func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+ReadinessPath, func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !w.ready.Load() {
 			rw.WriteHeader(http.StatusServiceUnavailable)
