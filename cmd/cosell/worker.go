@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/telemetry"
 	"github.com/cosellsync/cosell/internal/worker"
 )
 
@@ -41,14 +42,19 @@ func runWorker(ctx context.Context) error {
 // serve prepares the pairing, dials Temporal and runs the worker; `cosell dev` shares it.
 func serve(ctx context.Context, cfg config.Config, env envconfig.Lookuper) error {
 	log := cfg.Logger()
-	conn, err := worker.Prepare(ctx, cfg, env, &http.Client{Timeout: 60 * time.Second}, log)
+	m, err := telemetry.New(log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = m.Shutdown(context.Background()) }()
+	conn, err := worker.Prepare(ctx, cfg, env, &http.Client{Timeout: 60 * time.Second}, log, worker.WithMetrics(m))
 	if err != nil {
 		if errors.Is(err, worker.ErrConfig) {
 			return configError(err)
 		}
 		return err
 	}
-	c, err := worker.Dial(ctx, cfg, log)
+	c, err := worker.Dial(ctx, cfg, log, worker.WithMetrics(m))
 	if err != nil {
 		if errors.Is(err, worker.ErrConfig) {
 			return configError(err)

@@ -1,0 +1,41 @@
+package worker
+
+import (
+	"github.com/cosellsync/cosell/connectors/budget"
+	"github.com/cosellsync/cosell/internal/telemetry"
+)
+
+// Option adds an optional part to Prepare and Dial.
+type Option func(*options)
+
+type options struct {
+	metrics *telemetry.Metrics
+}
+
+// WithMetrics records the worker's metrics in m: given to Prepare, every CRM call is counted and the
+// worker serves m at /metrics with each connection's API budget; given to Dial, the Temporal SDK
+// records its own metrics there, and the workflows theirs.
+func WithMetrics(m *telemetry.Metrics) Option { return func(o *options) { o.metrics = m } }
+
+func collect(opts []Option) options {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
+	return o
+}
+
+// budgets are the snapshots of the budget guards of the connections served now.
+func (ps *Pairings) budgets() []budget.Snapshot {
+	gs := ps.guards.Load()
+	if gs == nil {
+		return nil
+	}
+	out := make([]budget.Snapshot, 0, len(*gs))
+	for _, g := range *gs {
+		if g != nil {
+			out = append(out, g.Snapshot())
+		}
+	}
+	return out
+}
