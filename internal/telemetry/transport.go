@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -56,7 +57,7 @@ const maxSegments = 8
 
 // Operation names a request for the crm_calls metric by its method and path template, so the label
 // stays low in cardinality: a segment that is an id (it holds a digit, or is long: record ids,
-// co-sell ids, owner ids) becomes {id}, an API version (v3, v59.0) becomes {v}, and the query is
+// co-sell ids, owner ids; but not a word ending in one digit, like oauth2) becomes {id}, an API version (v3, v59.0) becomes {v}, and the query is
 // dropped. "GET /services/data/v59.0/sobjects/Opportunity/006xx0000012345" is
 // "GET /services/data/{v}/sobjects/Opportunity/{id}".
 func Operation(method, path string) string {
@@ -69,12 +70,15 @@ func Operation(method, path string) string {
 		case s == "" || s == "…":
 		case isVersion(s):
 			segs[i] = "{v}"
+		case wordWithDigit.MatchString(s): // oauth2, v4-style names: part of the route, not an id
 		case len(s) > 40 || strings.ContainsFunc(s, unicode.IsDigit) || strings.ContainsAny(s, "@%.:"):
 			segs[i] = "{id}"
 		}
 	}
 	return method + " /" + strings.Join(segs, "/")
 }
+
+var wordWithDigit = regexp.MustCompile(`^[a-z]{2,}\d$`)
 
 // isVersion is an API version segment: v, then digits and dots (v3, v59.0).
 func isVersion(s string) bool {

@@ -21,6 +21,7 @@ func TestOperationKeepsTheLabelLowInCardinality(t *testing.T) {
 		"/crm/v3/objects/deals/search":                                "GET /crm/{v}/objects/deals/search",
 		"/crm/v3/owners/jdoe@globex.example":                          "GET /crm/{v}/owners/{id}",
 		"/a/b/c/d/e/f/g/h/i/j":                                        "GET /a/b/c/d/e/f/g/h/…",
+		"/services/oauth2/token":                                      "GET /services/oauth2/token",
 		"/":                                                           "GET /",
 	} {
 		assert.Equal(t, want, Operation(http.MethodGet, path), path)
