@@ -146,6 +146,11 @@ func (s *stack) demoFlow(t *testing.T) (opp, coSellID, hsID string) {
 	t.Helper()
 	opp = s.flagOpportunity("Initech rollout")
 	coSellID, hsID = s.waitMirror(opp, 60*time.Second)
+	// Settled: the Salesforce side shows Globex's owner, so a Globex edit now follows what it was shown
+	// (an earlier one could cross the mirror's creation and be a conflict that Acme's value wins).
+	eventually(t, 60*time.Second, func() bool {
+		return s.sfUser.get("Opportunity", opp)["CoSell_Partner_Owner_Email__c"] == "jdoe@globex.example"
+	}, "the Salesforce side shows Globex's owner")
 	s.hsUser.updateDeal(hsID, map[string]any{"dealstage": "contractsent"})
 	eventually(t, 60*time.Second, func() bool {
 		return s.sfUser.get("Opportunity", opp)["StageName"] == "Proposal/Price Quote"

@@ -48,7 +48,10 @@ result take --output text|json.
 		newStatusCmd(),
 		newPilotCmd(),
 		newMockCmd(),
+		newSearchAttributesCmd(),
+		newProbeCmd(),
 		newCodecServerCmd(),
+		newBenchCmd(),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

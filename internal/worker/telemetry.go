@@ -39,3 +39,11 @@ func (ps *Pairings) budgets() []budget.Snapshot {
 	}
 	return out
 }
+
+// metrics is the registry the worker's pairings were prepared with, nil without one.
+func (w *Worker) metrics() *telemetry.Metrics {
+	if w.pairings == nil {
+		return nil
+	}
+	return w.pairings.metrics
+}
