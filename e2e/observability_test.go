@@ -239,6 +239,7 @@ func TestDemoFlowLogsNoSecret(t *testing.T) {
 	sfp := config.ConnectionPrefix(demo.SalesforceConnection)
 	s.env[sfp+"CALLOUT_SECRET"] = "callout-" + randomHex(t)
 	s.env["COSELL_CODEC_SERVER_TOKEN"] = "codec-token-" + randomHex(t)
+	s.env["COSELL_TRACES"] = "stdout" // the spans are scanned too
 	w := s.startObservedWorker(t)
 	_, coSellID, _ := s.demoFlow(t)
 	w.stop(t)
@@ -276,13 +277,17 @@ func TestDemoFlowLogsNoSecret(t *testing.T) {
 	assert.Empty(t, hits, "secrets in the worker's log")
 
 	// Every line is a JSON object, and the lines about a deal say which deal, pairing and CRM.
-	lines, written := 0, 0
+	lines, written, spans := 0, 0, map[string]int{}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	sc.Buffer(make([]byte, 0, 64*1024), 16*1024*1024)
 	for sc.Scan() {
 		lines++
 		var rec map[string]any
 		require.NoError(t, json.Unmarshal(sc.Bytes(), &rec), "line %d is not JSON: %s", lines, sc.Text())
+		if name, ok := rec["Name"].(string); ok && rec["SpanContext"] != nil {
+			spans[name]++
+			continue
+		}
 		if rec["msg"] == "deal written" {
 			written++
 			assert.Equal(t, coSellID, rec["deal"], "line %d", lines)
@@ -292,7 +297,10 @@ func TestDemoFlowLogsNoSecret(t *testing.T) {
 	}
 	require.NoError(t, sc.Err())
 	assert.Positive(t, written, "deal writes are logged")
-	t.Logf("scanned %d log lines for %d secrets; %d deal-written lines carry deal, pairing and crm", lines, len(secrets), written)
+	for _, n := range []string{"RunWorkflow:DealWorkflow", "RunActivity:WriteDeal", "RunActivity:PollChanges", "SignalWithStartWorkflow:DealWorkflow"} {
+		assert.Positive(t, spans[n], "a %s span in the COSELL_TRACES=stdout output (spans: %v)", n, spans)
+	}
+	t.Logf("scanned %d log and span lines for %d secrets; %d deal-written lines carry deal, pairing and crm; spans %v", lines, len(secrets), written, spans)
 }
 
 // captureTokens wraps the fake Salesforce so the test learns every access token it issues.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
@@ -47,6 +48,15 @@ func serve(ctx context.Context, cfg config.Config, env envconfig.Lookuper) error
 		return err
 	}
 	defer func() { _ = m.Shutdown(context.Background()) }()
+	opts := []worker.Option{worker.WithMetrics(m)}
+	if cfg.Traces != "" {
+		tr, err := telemetry.NewTracing(ctx, cfg.Traces, os.Stdout)
+		if err != nil {
+			return configError(err)
+		}
+		defer func() { _ = tr.Shutdown(context.Background()) }()
+		opts = append(opts, worker.WithTracing(tr))
+	}
 	conn, err := worker.Prepare(ctx, cfg, env, &http.Client{Timeout: 60 * time.Second}, log, worker.WithMetrics(m))
 	if err != nil {
 		if errors.Is(err, worker.ErrConfig) {
@@ -54,7 +64,7 @@ func serve(ctx context.Context, cfg config.Config, env envconfig.Lookuper) error
 		}
 		return err
 	}
-	c, err := worker.Dial(ctx, cfg, log, worker.WithMetrics(m))
+	c, err := worker.Dial(ctx, cfg, log, opts...)
 	if err != nil {
 		if errors.Is(err, worker.ErrConfig) {
 			return configError(err)

@@ -58,18 +58,9 @@ func exercised(t *testing.T) (*Metrics, map[string]bool) {
 
 	// The SDK's own metrics, as a worker records them: a workflow whose activity fails once, run by a
 	// worker polling a real Temporal dev server.
-	if _, err := devserver.FindBinary(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("CI provides the Temporal CLI: %v", err)
-		}
-		t.Skipf("no Temporal CLI (run make tools): %v", err)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	srv, err := devserver.Start(ctx, devserver.Options{})
-	require.NoError(t, err)
-	defer srv.Stop()
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendHostPort(), MetricsHandler: h,
+	c, err := client.Dial(client.Options{HostPort: devServer(t), MetricsHandler: h,
 		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	require.NoError(t, err)
 	defer c.Close()
@@ -116,4 +107,22 @@ func TestRegistryHoldsEveryProductMetric(t *testing.T) {
 	for _, n := range all {
 		t.Log(n)
 	}
+}
+
+// devServer starts a Temporal dev server for the test and returns its frontend address. Like the
+// workflow model tests, it skips only outside CI when the Temporal CLI is missing.
+func devServer(t *testing.T) string {
+	t.Helper()
+	if _, err := devserver.FindBinary(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("CI provides the Temporal CLI: %v", err)
+		}
+		t.Skipf("no Temporal CLI (run make tools): %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	srv, err := devserver.Start(ctx, devserver.Options{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = srv.Stop() })
+	return srv.FrontendHostPort()
 }

@@ -10,12 +10,17 @@ type Option func(*options)
 
 type options struct {
 	metrics *telemetry.Metrics
+	tracing *telemetry.Tracing
 }
 
 // WithMetrics records the worker's metrics in m: given to Prepare, every CRM call is counted and the
 // worker serves m at /metrics with each connection's API budget; given to Dial, the Temporal SDK
 // records its own metrics there, and the workflows theirs.
 func WithMetrics(m *telemetry.Metrics) Option { return func(o *options) { o.metrics = m } }
+
+// WithTracing, given to Dial, traces every workflow start, signal, workflow run and activity through
+// the client and the workers built from it (COSELL_TRACES).
+func WithTracing(t *telemetry.Tracing) Option { return func(o *options) { o.tracing = t } }
 
 func collect(opts []Option) options {
 	var o options

@@ -73,8 +73,12 @@ func Dial(ctx context.Context, cfg config.Config, log *slog.Logger, with ...Opti
 		Namespace: cfg.Temporal.Namespace,
 		Logger:    sdklog.NewStructuredLogger(log),
 	}
-	if m := collect(with).metrics; m != nil {
-		opts.MetricsHandler = m.TemporalHandler()
+	o := collect(with)
+	if o.metrics != nil {
+		opts.MetricsHandler = o.metrics.TemporalHandler()
+	}
+	if o.tracing != nil {
+		opts.Interceptors = append(opts.Interceptors, o.tracing.Interceptor())
 	}
 	t := cfg.Temporal
 	if t.TLS || t.APIKey != "" || t.TLSCertPath != "" || t.TLSCAPath != "" {
