@@ -27,6 +27,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/cosellsync/cosell/activities"
+	"github.com/cosellsync/cosell/httpapi"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/workflows"
@@ -41,6 +42,9 @@ var ErrConfig = errors.New("configuration error")
 // configuration error.
 func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger, opts ...Option) (*Pairings, error) {
 	if err := cfg.RequirePairing(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	if _, err := httpapi.ParseTokens(cfg.APITokens); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	if cfg.PairingFile != "" {
@@ -260,6 +264,7 @@ func (w *Worker) reload(ctx context.Context, served *activities.Catalog) {
 func (w *Worker) routes() http.Handler {
 	mux := http.NewServeMux()
 	w.receiver().Mount(mux)
+	w.mountAPI(mux) // api.go
 	if m := w.metrics(); m != nil {
 		mux.Handle("GET /metrics", m.Handler())
 	}
