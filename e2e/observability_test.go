@@ -227,7 +227,8 @@ func TestMetricsScrapedDuringTheDemoFlow(t *testing.T) {
 
 // Issue #10: the demo flow runs with every secret the worker can hold configured (CRM client secret
 // and token, the HubSpot app's webhook secret, the Salesforce callout secret, the payload key, the
-// codec server's token, and every access token Salesforce issues during the run), logging JSON at debug
+// codec server's token, the partners' HTTP API tokens, and every access token Salesforce issues during
+// the run), logging JSON at debug
 // level; not one line of the worker's output holds any of them.
 func TestDemoFlowLogsNoSecret(t *testing.T) {
 	var issued sync.Map
@@ -240,6 +241,8 @@ func TestDemoFlowLogsNoSecret(t *testing.T) {
 	s.env[sfp+"CALLOUT_SECRET"] = "callout-" + randomHex(t)
 	s.env["COSELL_CODEC_SERVER_TOKEN"] = "codec-token-" + randomHex(t)
 	s.env["COSELL_TRACES"] = "stdout" // the spans are scanned too
+	acmeAPI, globexAPI := "api-acme-"+randomHex(t), "api-globex-"+randomHex(t)
+	s.env["COSELL_API_TOKENS"] = "Acme=" + acmeAPI + ",Globex=" + globexAPI
 	w := s.startObservedWorker(t)
 	_, coSellID, _ := s.demoFlow(t)
 	w.stop(t)
@@ -253,6 +256,8 @@ func TestDemoFlowLogsNoSecret(t *testing.T) {
 		"Salesforce callout secret":    s.env[sfp+"CALLOUT_SECRET"],
 		"payload key":                  key,
 		"codec server token":           s.env["COSELL_CODEC_SERVER_TOKEN"],
+		"Acme's HTTP API token":        acmeAPI,
+		"Globex's HTTP API token":      globexAPI,
 	}
 	n := 0
 	issued.Range(func(k, _ any) bool {
