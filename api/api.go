@@ -14,6 +14,7 @@ import (
 	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/cosell"
 	"github.com/cosellsync/cosell/engine"
+	"github.com/cosellsync/cosell/touchpoint"
 	"github.com/cosellsync/cosell/vocab"
 )
 
@@ -110,6 +111,9 @@ type ChangeEvent struct {
 	RecordID string      `json:"recordId,omitempty"`
 	Deal     *SideState  `json:"deal,omitempty"`
 	Notes    []NoteEvent `json:"notes,omitempty"`
+	// Activities are CRM activities on the record the change feed read (tasks, events, meetings, calls,
+	// e-mails, notes); the deal keeps those that are touchpoints.
+	Activities []touchpoint.Activity `json:"activities,omitempty"`
 	// Source names the sender: "poll", "webhook", "cli".
 	Source string `json:"source"`
 	// Policy is the version of the pairing's policy the sender serves (engine.Policy.Version), empty
@@ -170,6 +174,12 @@ type CoSellView struct {
 	// Attribution is the result at close-won, the audit trail; nil before.
 	Attribution *attribution.Result `json:"attribution,omitempty"`
 	Loss        *attribution.Loss   `json:"loss,omitempty"`
+	// Touchpoints is the deal's evidence (evidence.go); nil before the first.
+	Touchpoints *EvidenceView `json:"touchpoints,omitempty"`
+	// Disputes are the attribution's disputes and resolutions, oldest first; Parts is the split in
+	// force (the attribution's, or the last upheld dispute's corrected split).
+	Disputes []attribution.Dispute `json:"disputes,omitempty"`
+	Parts    []attribution.Part    `json:"parts,omitempty"`
 }
 
 // FeedInput starts (or continues) a change feed: of a CRM connection (Connection set), for every
