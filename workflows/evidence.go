@@ -64,7 +64,9 @@ func (d *deal) setupEvidence(ctx workflow.Context) error {
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, api.ResolveDisputeUpdate,
 		func(ctx workflow.Context, in api.ResolveInput) (api.DisputeResult, error) {
-			return d.askRecord(ctx, func(now time.Time) (attribution.Record, error) { return d.eng.ResolveDispute(now, d.resolution(in, now)) })
+			return d.askRecord(ctx, func(now time.Time) (attribution.Record, error) {
+				return d.eng.ResolveDispute(now, d.resolution(in, now))
+			})
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in api.ResolveInput) error {
 			if d.eng == nil {
