@@ -6,6 +6,8 @@
 //	cosell deal show CO-SELL-ID        print a deal's sync state (fields per side, conflicts, issues)
 //	cosell status [PAIRING]            each CRM connection's API budget and what waits on it
 //	cosell deal attribution CO-SELL-ID print a won deal's attribution and the calculation behind it
+//	cosell deal touchpoint [list] ID   log a touchpoint on a deal, or list its touchpoints
+//	cosell deal dispute [resolve] ID   dispute a won deal's attribution, or resolve the dispute
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
 //
@@ -45,6 +47,9 @@ commands:
   mapping validate FILE...       check pairing files and report every problem with file:line:col
   deal show CO-SELL-ID           print a deal's sync state, model, motion and stage lead [--output json]
   deal attribution CO-SELL-ID    print a won deal's attribution and its calculation [--output json]
+  deal touchpoint [list] CO-SELL-ID   log a touchpoint (--side --person --kind [--at] [--id]), or list them
+  deal dispute [resolve] CO-SELL-ID   dispute an attribution (--partner --reason), or resolve the dispute
+                                 (--verdict upheld|rejected --approver --note [--a --b AMOUNT])
   status [PAIRING]               each CRM connection's API budget and what waits on it [--deals N] [--output json]
   pilot start|status|report|decide PAIRING   drive a pairing's 90-day pilot (see cosell pilot)
   mock salesforce|hubspot|slack  run a fake as a process [--addr HOST:PORT] [--seed FILE] [--demo]
@@ -86,8 +91,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return runDealShow(ctx, args[2:], stdout)
 		case len(args) >= 2 && args[1] == "attribution":
 			return runDealAttribution(ctx, args[2:], stdout)
+		case len(args) >= 2 && args[1] == "touchpoint":
+			return runDealTouchpoint(ctx, args[2:], stdout) // touchpoint.go
+		case len(args) >= 2 && args[1] == "dispute":
+			return runDealDispute(ctx, args[2:], stdout) // dispute.go
 		}
-		return usageError("usage: cosell deal show|attribution CO-SELL-ID [--output json]")
+		return usageError("usage: cosell deal show|attribution|touchpoint|dispute CO-SELL-ID [--output json]")
 	case "status":
 		return runStatus(ctx, args[1:], stdout)
 	case "mock":
