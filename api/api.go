@@ -226,6 +226,11 @@ type FeedState struct {
 	// versions of a record can share a stamp, and only a changed fingerprint tells them apart.
 	SeenSums  map[string]uint64    `json:"seenSums,omitempty"`
 	SeenNotes map[string]time.Time `json:"seenNotes,omitempty"`
+	// Activities are the durable cursors of the connection's activity streams (touchpoint evidence:
+	// Salesforce task and event, HubSpot meeting, call, email, note), by stream; SeenActivities the
+	// activity versions delivered inside their overlap windows ("stream/id/deal" → modified).
+	Activities     map[string]connectors.Cursor `json:"activities,omitempty"`
+	SeenActivities map[string]time.Time         `json:"seenActivities,omitempty"`
 	// Pending are deal record ids a webhook handed over and the feed has not delivered yet; PollAsked
 	// says a webhook asked for a poll that has not run yet. Both are carried across continue-as-new.
 	Pending   []string `json:"pending,omitempty"`
@@ -252,6 +257,11 @@ type FeedScan struct {
 	// DealsDone is set once the deal stream is read to its end; the poll then reads notes.
 	DealsDone bool              `json:"dealsDone,omitempty"`
 	Notes     connectors.Cursor `json:"notes"`
+	// NotesDone is set once the note stream is read to its end; the poll then reads the activity
+	// streams, each from its position in Activities until it is in ActivitiesDone.
+	NotesDone      bool                         `json:"notesDone,omitempty"`
+	Activities     map[string]connectors.Cursor `json:"activities,omitempty"`
+	ActivitiesDone []string                     `json:"activitiesDone,omitempty"`
 }
 
 // FeedView is what the feed query returns.
