@@ -64,6 +64,9 @@ type CoSellState struct {
 	Disputes []attribution.Dispute `json:"disputes,omitempty"`
 	// DisputeNotes lists the keys of the dispute notes written (or refused), at most four per dispute.
 	DisputeNotes []string `json:"disputeNotes,omitempty"`
+	// DisputeField is the dispute field's value last taken as a dispute (or refused as one), so a
+	// reason is one dispute however often it is read.
+	DisputeField string `json:"disputeField,omitempty"`
 }
 
 // CoSell returns the deal's co-sell state, nil for a deal without a plan.
@@ -115,6 +118,7 @@ func (e *Engine) coSellTrack(now time.Time) {
 	switch {
 	case stage != "" && slices.Contains(e.pol.CoSell.WonStages, stage):
 		e.attribute(now)
+		e.disputeFromField(now) // dispute.go
 	case stage != "" && slices.Contains(e.pol.CoSell.LostStages, stage):
 		e.recordLoss(now)
 	}

@@ -188,3 +188,28 @@ func (e *Engine) disputeNoteDone(key string) {
 		}
 	}
 }
+
+// disputeFromField opens a dispute from the dispute field (vocab.FieldDispute) when a partner typed a
+// new reason in it on a won, attributed deal: the side whose edit it was disputes, its deal owner as
+// the person. A reason the rules refuse (another dispute open, too many) is shown as a sync issue.
+func (e *Engine) disputeFromField(now time.Time) {
+	cs := e.st.CoSell
+	w := e.st.Fields[vocab.FieldDispute]
+	if cs.Attribution == nil || w == nil || w.From == "" {
+		return
+	}
+	reason := strings.TrimSpace(w.Value)
+	if reason == "" || reason == cs.DisputeField {
+		return
+	}
+	cs.DisputeField = reason
+	by := ""
+	if p := e.party(w.From); p != nil {
+		by = p.Owner.Email
+	}
+	if _, err := e.Dispute(now, attribution.Dispute{Partner: w.From, By: by, Reason: reason, At: now}); err != nil {
+		e.setIssue(now, w.From, vocab.FieldDispute, vocab.IssueAttribution, "the dispute in the CRM field is not recorded: "+err.Error())
+		return
+	}
+	e.clearIssue(w.From, vocab.FieldDispute, vocab.IssueAttribution)
+}

@@ -205,3 +205,35 @@ func TestDisputeBeforeCloseIsRefused(t *testing.T) {
 	_, err := d.e.Dispute(d.clock, attribution.Dispute{Partner: vocab.A, Reason: "x", At: d.clock})
 	require.ErrorContains(t, err, "not attributed")
 }
+
+func TestDisputeFromTheCRMField(t *testing.T) {
+	d := coSellDeal(t, cosell.TrueCoSell, "USD")
+	d.pol.Rules = append(d.pol.Rules, Rule{Field: vocab.FieldDispute, Direction: vocab.Both, Conflict: vocab.LastWriterWins})
+	d.e = New(d.pol, &d.st)
+	a, b := d.register()
+	d.moveTo(vocab.B, b, map[string]string{vocab.FieldDispute: "before the close"})
+	assert.Nil(t, d.st.CoSell.Attribution)
+	d.moveTo(vocab.B, b, map[string]string{"stage": "closed_won"})
+	require.NotNil(t, d.st.CoSell.Attribution)
+	assert.Len(t, d.st.CoSell.Disputes, 1, "a reason standing in the field when the deal is won disputes it")
+
+	d.clock = d.clock.Add(time.Hour)
+	_, err := d.e.ResolveDispute(d.clock, attribution.Resolution{Verdict: attribution.Rejected, Approver: "maria@acme.example", Note: "rules are rules", At: d.clock})
+	require.NoError(t, err)
+	d.deliver(vocab.A, a)
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Len(t, d.st.CoSell.Disputes, 1, "the same reason read again is the same dispute")
+
+	d.clock = d.clock.Add(time.Hour)
+	d.moveTo(vocab.A, a, map[string]string{vocab.FieldDispute: "Acme ran the POC, not Globex"})
+	require.Len(t, d.st.CoSell.Disputes, 2, "a new reason is a new dispute")
+	assert.Equal(t, vocab.A, d.st.CoSell.Disputes[1].Partner, "from the side that typed it")
+	assert.Equal(t, "Acme ran the POC, not Globex", d.crm[vocab.B].recs[b].values[vocab.FieldDispute], "the reason mirrors")
+	assert.Contains(t, d.crm[vocab.B].recs[b].values[vocab.FieldCoSellAttribution], "disputed by Acme, open")
+
+	d.clock = d.clock.Add(time.Hour)
+	d.moveTo(vocab.B, b, map[string]string{vocab.FieldDispute: "and another"})
+	assert.Len(t, d.st.CoSell.Disputes, 2, "one open dispute at a time")
+	assert.True(t, hasIssue(d.st, vocab.IssueAttribution), "the refused one is shown")
+}

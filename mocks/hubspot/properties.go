@@ -319,6 +319,7 @@ func CoSellProperties() map[string][]Property {
 			custom("cosell_lead", "Co-sell stage lead", "string", "text"),
 			custom("cosell_attribution", "Co-sell attribution", "string", "text"),
 			custom("cosell_loss_reason", "Co-sell loss reason", "string", "text"),
+			custom("cosell_dispute", "Co-sell attribution dispute", "string", "textarea"),
 		},
 		"notes": {
 			custom("cosell_note_key", "Co-sell note key", "string", "text"),

@@ -135,6 +135,7 @@ func opportunityObject() *objectDef {
 		{Name: "CoSell_Lead__c", Label: "Co-Sell Stage Lead", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Attribution__c", Label: "Co-Sell Attribution", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Loss_Reason__c", Label: "Co-Sell Loss Reason", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Dispute__c", Label: "Co-Sell Attribution Dispute", Type: tTextarea, Length: 1000, Createable: true, Updateable: true, Nillable: true, Custom: true},
 	}
 	return newObject("Opportunity", "Opportunity", "Opportunities", prefixOpportunity, append(fields, systemFields(true)...)...)
 }
