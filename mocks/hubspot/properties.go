@@ -245,12 +245,21 @@ func engagementBase(group string) []Property {
 		hubspotProperty("hs_timestamp", "Activity date", "datetime", "date", group),
 		hubspotProperty("hubspot_owner_id", "Activity assigned to", "enumeration", "select", group,
 			func(p *Property) { p.ExternalOptions = true }),
-		hubspotProperty("hs_activity_type", "Activity type", "enumeration", "select", group,
-			func(p *Property) { p.ExternalOptions = true }), // the meeting and call types an admin defines
+		// The meeting and call types a portal's admin defines (Settings › Objects › Activities); HubSpot
+		// stores the type's name as the value. The fake's portal has the playbook's touchpoint kinds.
+		hubspotProperty("hs_activity_type", "Activity type", "enumeration", "select", group, withOptions(activityTypeOptions()...)),
 		hubspotProperty("hs_createdate", "Create date", "datetime", "date", group, readOnly),
 		hubspotProperty("hs_lastmodifieddate", "Last modified date", "datetime", "date", group, readOnly),
 		hubspotProperty("hs_object_id", "Record ID", "number", "number", group, readOnly),
 	}
+}
+
+func activityTypeOptions() []PropertyOption {
+	var out []PropertyOption
+	for i, name := range []string{"Intro", "Discovery call", "Demo", "Technical validation", "Proposal review", "Executive sponsorship", "Check-in"} {
+		out = append(out, PropertyOption{Label: name, Value: name, DisplayOrder: i})
+	}
+	return out
 }
 
 // defaultMeetingProperties are the HubSpot-defined meeting properties the fake knows.
