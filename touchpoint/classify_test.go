@@ -1,11 +1,13 @@
 package touchpoint
 
 import (
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
 
 	"github.com/cosellsync/cosell/vocab"
 )
@@ -72,4 +74,27 @@ func TestFromActivity(t *testing.T) {
 	assert.Equal(t, Duplicate, o)
 	assert.Equal(t, 1, s.Total())
 	assert.Equal(t, 1, s.Tally(time.Time{}).N(vocab.A, TechnicalValidation))
+}
+
+// Classification reads words, not their spelling: case and punctuation around them do not matter, and it
+// never depends on who or when.
+func TestClassifyIgnoresCaseAndPunctuation(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		objects := []Object{SalesforceTask, SalesforceEvent, HubSpotMeeting, HubSpotCall, HubSpotEmail, HubSpotNote}
+		words := []string{"demo", "POC", "proposal", "intro", "discovery", "sync", "recap", "executive", "sponsor", "trial", "call", "email"}
+		obj := rapid.SampledFrom(objects).Draw(t, "object")
+		subj := rapid.SliceOfN(rapid.SampledFrom(words), 0, 4).Draw(t, "subject")
+		a := Activity{Object: obj, Subject: strings.Join(subj, " ")}
+		k, ok := Classify(a)
+		b := a
+		b.Subject = "«" + strings.ToUpper(strings.Join(subj, " — ")) + "»!"
+		b.Person, b.At, b.ID = "someone", time.Unix(rapid.Int64Range(0, 1<<32).Draw(t, "at"), 0), "x"
+		k2, ok2 := Classify(b)
+		if k != k2 || ok != ok2 {
+			t.Fatalf("%q → %s %v but %q → %s %v", a.Subject, k, ok, b.Subject, k2, ok2)
+		}
+		if ok && !k.Valid() {
+			t.Fatalf("unknown kind %q", k)
+		}
+	})
 }
