@@ -53,4 +53,7 @@ func (s *pilotSuite) TestScorecardFiguresComeFromAttributionRecords() {
 	s.Equal(1, m.OpenDisputes)
 	s.InDelta(1.0/3, m.DisputeRate.Value, 1e-9, "one disputed attribution of three")
 	s.Len(mid.State.Records, 3)
+	md := mid.State.Scorecards[0].Markdown()
+	s.Contains(md, "| Revenue attributable to the partnership | $140,000 |", "the scorecard the CRMs and `cosell pilot report` show")
+	s.Contains(md, "| Attribution dispute rate | 33.3% (flagged, 1 of 3 attributed deals, 1 open) |")
 }
