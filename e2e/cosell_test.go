@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/money"
 )
 
@@ -189,4 +190,7 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	assert.Equal(t, "upheld", view.CoSell.Disputes[0].Resolution.Verdict, "kept in the deal's audit trail")
 	require.Len(t, view.CoSell.Parts, 2)
 	assert.Equal(t, res.PoolMinor, view.CoSell.Parts[0].AmountMinor+view.CoSell.Parts[1].AmountMinor)
+
+	// The history (touchpoints from activities, attribution, dispute and resolution updates) is a replay test.
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-dispute")
 }
