@@ -236,12 +236,27 @@ func printCoSell(out io.Writer, cs *api.CoSellView) {
 		lead += " (" + string(cs.Stage) + ")"
 	}
 	fmt.Fprintf(out, "Co-sell: model %s, motion %s, vendor side %s; lead: %s\n", cs.Model, cs.Motion, cs.Vendor, lead)
+	if ev := cs.Touchpoints; ev != nil {
+		fmt.Fprintf(out, "Touchpoints: %d (cosell deal touchpoint list)\n", ev.Total)
+	}
 	if r := cs.Attribution; r != nil {
+		inForce := r.Parts
+		if len(cs.Parts) > 0 {
+			inForce = cs.Parts // the split in force: a dispute upheld corrected it
+		}
 		var parts []string
-		for _, p := range r.Parts {
+		for _, p := range inForce {
 			parts = append(parts, fmt.Sprintf("%s %s", p.Partner, money.Amount{Currency: r.Currency, Minor: p.AmountMinor}))
 		}
 		fmt.Fprintf(out, "Attribution: pool %s of %s: %s (cosell deal attribution %s)\n", r.PoolAmount(), r.Amount(), strings.Join(parts, ", "), r.CoSellID)
+	}
+	if n := len(cs.Disputes); n > 0 {
+		d := cs.Disputes[n-1]
+		status := "open"
+		if d.Resolution != nil {
+			status = string(d.Resolution.Verdict) + " by " + d.Resolution.Approver
+		}
+		fmt.Fprintf(out, "Disputes: %d; the last by %s: %s (%s)\n", n, d.Partner, d.Reason, status)
 	}
 	if l := cs.Loss; l != nil {
 		reason := string(l.Reason)

@@ -2,12 +2,14 @@ package main
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/touchpoint"
 	"github.com/cosellsync/cosell/vocab"
@@ -87,4 +89,20 @@ func TestDisputeOptions(t *testing.T) {
 	o, _ = parseDisputeOptions([]string{"resolve", "CS-1", "--verdict", "maybe"})
 	_, err = o.resolveInput("USD", inForce)
 	require.ErrorContains(t, err, "upheld or rejected")
+}
+
+func TestDealShowPrintsTouchpointsAndTheSplitInForce(t *testing.T) {
+	res := &attribution.Result{CoSellID: "CS-1", Currency: "USD", AmountMinor: 100000, PoolMinor: 25000,
+		Parts: []attribution.Part{{Partner: vocab.A, AmountMinor: 20000}, {Partner: vocab.B, AmountMinor: 5000}}}
+	cs := &api.CoSellView{Model: "partner_led", Motion: "sell_with", Vendor: vocab.B, Attribution: res,
+		Touchpoints: &api.EvidenceView{Total: 3},
+		Parts:       []attribution.Part{{Partner: vocab.A, AmountMinor: 12500}, {Partner: vocab.B, AmountMinor: 12500}},
+		Disputes: []attribution.Dispute{{Partner: vocab.B, Reason: "we ran the POC",
+			Resolution: &attribution.Resolution{Verdict: attribution.Upheld, Approver: "maria@acme.example"}}}}
+	var b strings.Builder
+	printCoSell(&b, cs)
+	out := b.String()
+	assert.Contains(t, out, "Touchpoints: 3")
+	assert.Contains(t, out, "a USD 125.00, b USD 125.00", "the corrected split, not the original")
+	assert.Contains(t, out, "Disputes: 1; the last by b: we ran the POC (upheld by maria@acme.example)")
 }
