@@ -4,8 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,12 +12,17 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/money"
 )
 
-// TestCoSellAttributionEndToEnd is issue #9's acceptance c without touchpoints or accept: registered in
-// Salesforce, won in HubSpot; model, motion and lead, then the attribution fields and the calculation
-// note, appear in both CRMs, and `cosell deal attribution --output json` matches them to the cent.
+// TestCoSellAttributionEndToEnd is issue #9's acceptance c without accept: registered in Salesforce,
+// touchpoints logged as activities in both CRMs (a Salesforce Event, a HubSpot meeting) and read by the
+// change feeds, won in HubSpot; model, motion and lead, then the attribution fields and the calculation
+// note, appear in both CRMs, and `cosell deal attribution --output json` matches them to the cent; the
+// demo earns Globex technical validation, so the pool is the co-sell one. Then a dispute round-trips
+// (item 6): Globex disputes with `cosell deal dispute`, an approver upholds it with a corrected split
+// with `cosell deal dispute resolve`, and both CRMs show the split in force and the resolution note.
 func TestCoSellAttributionEndToEnd(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	s.startWorker()
@@ -41,6 +45,35 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	assert.Equal(t, "partner_led", hsProp("cosell_model"))
 	assert.Equal(t, "sell_with", sfField("CoSell_Motion__c"))
 	assert.Equal(t, "sell_with", hsProp("cosell_motion"))
+
+	// Touchpoints, as reps log them: Jane's kickoff meeting in Salesforce, Globex's demo in HubSpot.
+	start := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
+	s.sfUser.create("Event", map[string]any{
+		"WhatId": opp, "Subject": "Kickoff meeting with Initech", "OwnerId": s.sfUser.userID("jane.doe@acme.example"),
+		"StartDateTime": start.Format("2006-01-02T15:04:05.000+0000"), "EndDateTime": start.Add(time.Hour).Format("2006-01-02T15:04:05.000+0000"),
+	})
+	status, b := s.hsUser.do("POST", "/crm/v3/objects/meetings", map[string]any{
+		"properties": map[string]any{"hs_meeting_title": "Product demo for Initech IT", "hs_timestamp": start.Add(30 * time.Minute).Format(time.RFC3339),
+			"hs_meeting_start_time": start.Add(30 * time.Minute).Format(time.RFC3339), "hubspot_owner_id": "71001"},
+		"associations": []any{map[string]any{"to": map[string]any{"id": hsID},
+			"types": []any{map[string]any{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 212}}}},
+	})
+	require.Equal(t, 201, status, string(b))
+	var tps struct {
+		Items []struct {
+			Side, Kind, Source string
+		} `json:"items"`
+		Total int `json:"total"`
+	}
+	eventually(t, 20*time.Second, func() bool {
+		out, _, err := cosellErr(s, "deal", "touchpoint", "list", coSellID, "--output", "json")
+		return err == nil && json.Unmarshal([]byte(out), &tps) == nil && tps.Total == 2
+	}, "both CRMs' activities are the deal's touchpoints")
+	kinds := map[string]string{}
+	for _, it := range tps.Items {
+		kinds[it.Side] = it.Kind
+	}
+	assert.Equal(t, map[string]string{"a": "meeting", "b": "demo"}, kinds)
 
 	s.hsUser.updateDeal(hsID, map[string]any{"dealstage": "closedwon"})
 	eventually(t, 15*time.Second, func() bool {
@@ -66,10 +99,7 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, notes, "the calculation note in both CRMs")
 
-	cmd := exec.Command(cosellBin, "deal", "attribution", coSellID, "--output", "json")
-	cmd.Env = append(os.Environ(), "TEMPORAL_ADDRESS="+temporalAddr)
-	out, err := cmd.Output()
-	require.NoError(t, err, string(out))
+	out := []byte(cosell(t, s, "deal", "attribution", coSellID, "--output", "json"))
 	var res struct {
 		Currency    string `json:"currency"`
 		AmountMinor int64  `json:"amountMinor"`
@@ -83,11 +113,12 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	require.NoError(t, json.Unmarshal(out, &res), string(out))
 	assert.Equal(t, "USD", res.Currency)
 	assert.Equal(t, int64(12500000), res.AmountMinor, "USD 125,000.00")
-	assert.Equal(t, int64(2500000), res.PoolMinor, "the solo pool: only Acme earned a role without touchpoints")
+	assert.Equal(t, int64(3125000), res.PoolMinor, "the co-sell pool, 25 %: Globex's demo earned it technical validation")
 	require.Len(t, res.Parts, 2)
 	assert.Equal(t, "a", res.Parts[0].Partner)
 	assert.Equal(t, "b", res.Parts[1].Partner)
 	assert.Equal(t, []string{"sourcing", "selling"}, res.Parts[0].Roles)
+	assert.Equal(t, []string{"technical_validation"}, res.Parts[1].Roles, "the demo read from HubSpot")
 	assert.Equal(t, res.PoolMinor, res.Parts[0].AmountMinor+res.Parts[1].AmountMinor)
 	for i, name := range []string{"Acme", "Globex"} {
 		cents := money.Amount{Currency: res.Currency, Minor: res.Parts[i].AmountMinor}.String()
@@ -105,4 +136,61 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	notes()
 	assert.Len(t, sfNotes, 1, "one note on Salesforce")
 	assert.Len(t, hsNotes, 1, "one note on HubSpot")
+
+	// A dispute round-trips: Globex disputes, the disputer cannot settle it, an approver upholds it.
+	cosell(t, s, "deal", "dispute", coSellID, "--partner", "b", "--by", "kim.manager@globex.example", "--reason", "Globex ran the whole evaluation")
+	eventually(t, 15*time.Second, func() bool {
+		return strings.Contains(sfField("CoSell_Attribution__c"), "disputed by Globex, open") && strings.Contains(hsProp("cosell_attribution"), "disputed by Globex, open")
+	}, "the open dispute shows in both CRMs")
+	half := money.Amount{Currency: "USD", Minor: res.PoolMinor / 2}.Major()
+	amt := strconv.FormatFloat(half, 'f', 2, 64)
+	_, stderr, err := cosellErr(s, "deal", "dispute", "resolve", coSellID, "--verdict", "upheld", "--approver", "kim.manager@globex.example",
+		"--note", "mine", "--a", amt, "--b", amt)
+	require.Error(t, err)
+	assert.Contains(t, stderr, "cannot settle the dispute", "the disputer does not decide")
+	cosell(t, s, "deal", "dispute", "resolve", coSellID, "--verdict", "upheld", "--approver", "maria.manager@acme.example",
+		"--note", "the evaluation notes show it", "--a", amt, "--b", amt, "--b-roles", "technical_validation,selling")
+	corrected := "Globex " + money.Amount{Currency: "USD", Minor: res.PoolMinor / 2}.String()
+	eventually(t, 15*time.Second, func() bool {
+		return strings.Contains(sfField("CoSell_Attribution__c"), "upheld") && strings.Contains(hsProp("cosell_attribution"), "upheld") &&
+			strings.Contains(sfField("CoSell_Attribution__c"), corrected) && strings.Contains(hsProp("cosell_attribution"), corrected)
+	}, "the corrected split is in force in both CRMs")
+	resolution := func(bodies []string) int {
+		n := 0
+		for _, b := range bodies {
+			if strings.Contains(b, "Upheld by maria.manager@acme.example") {
+				n++
+			}
+		}
+		return n
+	}
+	eventually(t, 15*time.Second, func() bool {
+		var sfBodies []string
+		for _, task := range s.sfTasks(opp) {
+			d, _ := task["Description"].(string)
+			sfBodies = append(sfBodies, d)
+		}
+		return resolution(sfBodies) == 1 && resolution(s.hsNotes(hsID)) == 1
+	}, "the resolution note, once, in both CRMs")
+	var view struct {
+		CoSell struct {
+			Parts []struct {
+				Partner     string `json:"partner"`
+				AmountMinor int64  `json:"amountMinor"`
+			} `json:"parts"`
+			Disputes []struct {
+				Resolution struct {
+					Verdict string `json:"verdict"`
+				} `json:"resolution"`
+			} `json:"disputes"`
+		} `json:"cosell"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(cosell(t, s, "deal", "show", coSellID, "--output", "json")), &view))
+	require.Len(t, view.CoSell.Disputes, 1)
+	assert.Equal(t, "upheld", view.CoSell.Disputes[0].Resolution.Verdict, "kept in the deal's audit trail")
+	require.Len(t, view.CoSell.Parts, 2)
+	assert.Equal(t, res.PoolMinor, view.CoSell.Parts[0].AmountMinor+view.CoSell.Parts[1].AmountMinor)
+
+	// The history (touchpoints from activities, attribution, dispute and resolution updates) is a replay test.
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-dispute")
 }

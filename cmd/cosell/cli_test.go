@@ -85,13 +85,17 @@ func TestUnknownCommandSuggests(t *testing.T) {
 // with exit 2 before it dials anything.
 func TestOneOutputConvention(t *testing.T) {
 	want := map[string][]string{
-		"deal show":        {"CS-1"},
-		"deal attribution": {"CS-1"},
-		"status":           nil,
-		"pilot start":      {"acme-globex"},
-		"pilot status":     {"acme-globex"},
-		"pilot report":     {"acme-globex"},
-		"pilot decide":     {"acme-globex", "--by", "a@b.example", "--decision", "kill", "--why", "w"},
+		"deal show":            {"CS-1"},
+		"deal attribution":     {"CS-1"},
+		"deal touchpoint":      {"CS-1", "--side", "a", "--person", "ann@acme.example", "--kind", "demo"},
+		"deal touchpoint list": {"CS-1"},
+		"deal dispute":         {"CS-1", "--partner", "b", "--reason", "r"},
+		"deal dispute resolve": {"CS-1", "--verdict", "rejected", "--approver", "m", "--note", "n"},
+		"status":               nil,
+		"pilot start":          {"acme-globex"},
+		"pilot status":         {"acme-globex"},
+		"pilot report":         {"acme-globex"},
+		"pilot decide":         {"acme-globex", "--by", "a@b.example", "--decision", "kill", "--why", "w"},
 	}
 	var found []string
 	walk(newRootCmd(io.Discard, io.Discard), func(c *cobra.Command) {
