@@ -10,6 +10,8 @@
 //	cosell status [PAIRING]            each CRM connection's API budget and what waits on it
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process
+//	cosell search-attributes register  register the product's search attributes in the namespace
+//	cosell probe URL                   GET a health endpoint; exit 0 on 2xx (container health checks)
 //	cosell completion bash|zsh|fish|powershell   a shell completion script
 //	cosell codec-server                decrypt payloads for the Temporal UI and CLI (behind a bearer token)
 //

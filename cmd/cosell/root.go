@@ -48,6 +48,8 @@ result take --output text|json.
 		newStatusCmd(),
 		newPilotCmd(),
 		newMockCmd(),
+		newSearchAttributesCmd(),
+		newProbeCmd(),
 		newCodecServerCmd(),
 	)
 	root.InitDefaultHelpCmd()

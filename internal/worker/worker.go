@@ -242,11 +242,11 @@ func (w *Worker) reload(ctx context.Context, served *activities.Catalog) {
 func (w *Worker) routes() http.Handler {
 	mux := http.NewServeMux()
 	w.receiver().Mount(mux)
-	mux.HandleFunc("GET /healthz", func(rw http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET "+LivenessPath, func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))
 	})
-	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET "+ReadinessPath, func(rw http.ResponseWriter, r *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if !w.ready.Load() {
 			rw.WriteHeader(http.StatusServiceUnavailable)
