@@ -51,6 +51,7 @@ result take --output text|json.
 		newSearchAttributesCmd(),
 		newProbeCmd(),
 		newCodecServerCmd(),
+		newBenchCmd(),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
