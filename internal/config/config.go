@@ -53,6 +53,14 @@ type Config struct {
 	// signature covers; empty takes the request's own Host, with https behind a proxy that says
 	// X-Forwarded-Proto: https.
 	WebhookBaseURL string `env:"COSELL_WEBHOOK_BASE_URL"`
+	// Coalesce gathers the single-deal reads and writes of many deal workflows toward one CRM
+	// connection into the CRM's batch calls (connectors/batch). false makes one call per read and per
+	// write, the naive reference the benchmark measures coalescing against.
+	Coalesce bool `env:"COSELL_COALESCE, default=true"`
+	// CoalesceWindow is how long a batch waits for one more call; CoalesceMaxWait bounds how long it
+	// stays open after its first (connectors/batch).
+	CoalesceWindow  time.Duration `env:"COSELL_COALESCE_WINDOW, default=100ms"`
+	CoalesceMaxWait time.Duration `env:"COSELL_COALESCE_MAX_WAIT, default=1s"`
 	// PageSize bounds one change query.
 	PageSize int `env:"COSELL_PAGE_SIZE, default=200"`
 	// SLATimeScale compresses every SLA duration by this factor (1440 turns a day into a minute), for
@@ -199,6 +207,12 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	}
 	if c.ReloadInterval <= 0 {
 		bad("COSELL_RELOAD_INTERVAL", "must be positive, got %s", c.ReloadInterval)
+	}
+	if c.CoalesceWindow <= 0 || c.CoalesceWindow > time.Second {
+		bad("COSELL_COALESCE_WINDOW", "must be positive and at most 1s (a batch holds every call in it that long), got %s", c.CoalesceWindow)
+	}
+	if c.CoalesceMaxWait < c.CoalesceWindow || c.CoalesceMaxWait > 5*time.Second {
+		bad("COSELL_COALESCE_MAX_WAIT", "must be at least COSELL_COALESCE_WINDOW (%s) and at most 5s, got %s", c.CoalesceWindow, c.CoalesceMaxWait)
 	}
 	if c.PageSize < 1 || c.PageSize > 2000 {
 		bad("COSELL_PAGE_SIZE", "must be between 1 and 2000, got %d", c.PageSize)

@@ -14,16 +14,27 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/batch"
 	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
 )
+
+// SetCoalesce turns coalescing of each connection's deal reads and writes on (with the batch window
+// and its longest wait) or off, for the connectors Load builds from then on.
+func (ps *Pairings) SetCoalesce(on bool, window, maxWait time.Duration) {
+	ps.coalesce = nil
+	if on {
+		ps.coalesce = &batch.Options{Window: window, MaxWait: maxWait}
+	}
+}
 
 // Pairings is what a worker serves, loaded from its pairings directory (COSELL_PAIRINGS_DIR: every
 // *.yaml or *.yml file in it, one pairing each, dot files skipped) or from one file
@@ -48,6 +59,9 @@ type Pairings struct {
 	files map[string]*pairingFile  // by path
 	conns map[string]*connection   // by connection name
 	creds map[string]credentialSet // by connection name: the environment does not change while running
+	// coalesce, when set, wraps each connection's connector in a coalescer (connectors/batch) with
+	// these options; nil makes one call per read and per write (COSELL_COALESCE=false).
+	coalesce *batch.Options
 	// configs are the settings of the connections served, for readers outside Load.
 	configs atomic.Pointer[map[string]config.Connection]
 }
@@ -88,7 +102,8 @@ func (r Report) changed() bool { return len(r.Added)+len(r.Changed)+len(r.Remove
 // NewPairings prepares the pairings of a directory (or, when dir is empty, of one file); Load reads them.
 func NewPairings(dir, file string, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger) *Pairings {
 	return &Pairings{dir: dir, file: file, env: env, httpClient: httpClient, log: log, served: &activities.Served{},
-		files: map[string]*pairingFile{}, conns: map[string]*connection{}, creds: map[string]credentialSet{}}
+		coalesce: &batch.Options{Window: batch.DefaultWindow, MaxWait: batch.DefaultMaxWait},
+		files:    map[string]*pairingFile{}, conns: map[string]*connection{}, creds: map[string]credentialSet{}}
 }
 
 // Served is the catalog the activities read; Load stores each new one in it.
@@ -276,6 +291,9 @@ func (ps *Pairings) serve(served map[string]*pairing.Pairing) {
 			if err != nil { // checked when its first pairing was accepted; the environment has not changed
 				ps.log.Error("cannot build the connector of a connection", "connection", name, "error", err)
 				continue
+			}
+			if ps.coalesce != nil {
+				crm = batch.Wrap(crm, *ps.coalesce)
 			}
 			c = &connection{kind: kinds[name], fields: want, crm: crm}
 		}

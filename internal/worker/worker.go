@@ -49,6 +49,7 @@ func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, htt
 		}
 	}
 	ps := NewPairings(cfg.PairingsDir, cfg.PairingFile, env, httpClient, log)
+	ps.SetCoalesce(cfg.Coalesce, cfg.CoalesceWindow, cfg.CoalesceMaxWait)
 	rep, err := ps.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: COSELL_PAIRINGS_DIR %s: %v", ErrConfig, cfg.PairingsDir, err)
@@ -157,10 +158,14 @@ func (w *Worker) Run(ctx context.Context) error {
 		PilotDay:     w.cfg.PilotDay,
 		Log:          notify.NewLog(w.log),
 	}
+	// A burst of changes starts the activities of many deals at once; coalescing (connectors/batch)
+	// batches only what runs concurrently, so the worker takes activity tasks with several pollers (the
+	// SDK's default of 2 hands them out one at a time) and runs up to the SDK's default 1,000 at once.
 	// On SIGTERM the worker stops polling at once and gives the activities it runs COSELL_SHUTDOWN_GRACE
 	// to finish (a CRM write in flight completes and is reported, not retried elsewhere); only then are
 	// their contexts cancelled.
-	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{WorkerStopTimeout: w.cfg.ShutdownGrace})
+	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{WorkerStopTimeout: w.cfg.ShutdownGrace,
+		MaxConcurrentActivityTaskPollers: 8, MaxConcurrentWorkflowTaskPollers: 4})
 	workflows.Register(tw, acts)
 	if w.cfg.PayloadKeyring() == nil {
 		w.log.Warn("payload encryption is off: deal values and note bodies reach Temporal's history in plain text; set COSELL_PAYLOAD_KEYS or COSELL_PAYLOAD_KEYS_FILE (README, Keys and rotation)")
