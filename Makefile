@@ -50,17 +50,21 @@ unit:
 e2e: build $(TEMPORAL)
 	go test $(GO_TEST_FLAGS) -tags e2e -p 1 -v ./e2e/...
 
-## model: explore the deal engine's model-based test from random seeds, with many more histories than
-## make test runs (MODEL_CHECKS, default 200000); a failure prints its seed and the shrunk history
-MODEL_CHECKS ?= 200000
+## model: explore from random seeds, with many more histories than make test runs: the deal engine's
+## model test (MODEL_CHECKS, default 200000), the workflow model's full-vocabulary search
+## (WORKFLOW_MODEL_CHECKS, default 20000) and its dev-server search with worker crashes (model tag); a
+## failure prints its seed and the shrunk history
+MODEL_CHECKS          ?= 200000
+WORKFLOW_MODEL_CHECKS ?= 20000
 .PHONY: model
 model: $(TEMPORAL)
 	RAPID_SEED=0 go test -count=1 -timeout 60m -run Model ./engine/ -rapid.checks=$(MODEL_CHECKS)
-	go test -count=1 -timeout 60m -tags model -run 'TestWorkflowModel$$|TestWorkflowModelCrashesSearch' ./workflows/
+	RAPID_SEED=0 go test -count=1 -timeout 60m -run 'TestWorkflowModel$$' ./workflows/ -rapid.checks=$(WORKFLOW_MODEL_CHECKS)
+	go test -count=1 -timeout 60m -tags model -run 'TestWorkflowModelCrashesSearch' ./workflows/
 
-## The workflow model's search over the whole vocabulary (workflows/model_search_test.go) is behind the
-## model tag while it finds engine bugs (CHANGELOG.md); make test runs its control histories, its
-## broken-rule check and its dev-server crash-and-replay half.
+## make test runs both model tests from fixed seeds: the engine's 20,000 histories per property, and the
+## workflow model's control histories, broken-rule check, full-vocabulary search (1,000 histories,
+## workflows/model_search_test.go) and dev-server crash-and-replay half.
 
 ## lint: formatting, vet, and workflowcheck over the workflows
 lint: $(WORKFLOWCHECK)
