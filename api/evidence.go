@@ -14,7 +14,7 @@ const (
 	TouchpointUpdate = "touchpoint"
 	// DisputeUpdate disputes a won deal's attribution (DisputeInput → DisputeResult).
 	DisputeUpdate = "dispute"
-	// ResolveDisputeUpdate settles the open dispute (ResolveInput → DisputeResult).
+	// ResolveDisputeUpdate settles the open dispute (ResolveDisputeInput → DisputeResult).
 	ResolveDisputeUpdate = "resolve-dispute"
 	// PilotAttributionSignal carries a deal's attribution.Record to its pairing's pilot each time it
 	// changes (attributed, disputed, resolved).
@@ -45,9 +45,9 @@ type DisputeInput struct {
 	Via     string     `json:"via,omitempty"`
 }
 
-// ResolveInput is an approver's settlement of the open dispute: upheld with the corrected parts (both
+// ResolveDisputeInput is an approver's settlement of the open dispute: upheld with the corrected parts (both
 // partners', in the attribution's currency, summing to its pool), or rejected with none. The deal dates it.
-type ResolveInput struct {
+type ResolveDisputeInput struct {
 	Verdict  attribution.Verdict `json:"verdict"`
 	Parts    []attribution.Part  `json:"parts,omitempty"`
 	Approver string              `json:"approver"`

@@ -107,7 +107,7 @@ type Change struct {
 // Receive folds a delivered change into the state. It never issues I/O itself: the next call of Next
 // plans what the change requires.
 func (e *Engine) Receive(now time.Time, ch Change) {
-	if e.st.Refused {
+	if e.closed() {
 		return
 	}
 	p := e.party(ch.Side)
@@ -214,6 +214,8 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 		p.Owner = r.Owner
 	}
 	p.Shown = r.Partner
+	e.registrationStarted(now) // registration.go: pending from the first look, so the mirror is created with it
+	e.declineObserved(now)
 	e.recordTranslationIssues(now, s, r.Issues)
 	if fresh {
 		// Only the engine's own read settles its unanswered writes: it is issued after their outcome
@@ -439,7 +441,7 @@ func (e *Engine) conflict(now time.Time, r Rule, s1 vocab.Side, v1 string, s2 vo
 
 // acted is called when a party's edit becomes the wanted value: the party acted on the deal.
 func (e *Engine) acted(now time.Time, s vocab.Side, field string) {
-	if field == FlagField {
+	if field == FlagField || e.answered(now, s, field) { // registration.go: only the answer counts, when mapped
 		return
 	}
 	e.acceptRegistration(now, s, e.pol.Name(s)+" updated the deal")
@@ -536,7 +538,7 @@ func (e *Engine) addNotes(now time.Time, notes []NoteEvent) {
 // after reporting the result of the command it returned.
 func (e *Engine) Next(now time.Time) Step {
 	wake := e.nextWake(now)
-	if e.st.Refused || e.inflight != nil {
+	if e.closed() || e.inflight != nil {
 		return Step{Kind: Idle, WakeAt: wake}
 	}
 	if now.Before(e.st.RetryAt) {
@@ -593,7 +595,7 @@ var mutantAdvanceBeforeAck = false
 
 // Busy reports whether the engine has work it could do now (ignoring a retry backoff).
 func (e *Engine) Busy() bool {
-	if e.st.Refused {
+	if e.closed() {
 		return false
 	}
 	_, ok := e.plan()
@@ -1056,6 +1058,7 @@ func (e *Engine) rejected(now time.Time, cmd Command, f Failure) {
 
 // completeRound closes a round that has no work left.
 func (e *Engine) completeRound(now time.Time) {
+	e.declinedRoundDone() // registration.go
 	e.st.InRound = false
 	e.st.RoundNotes = 0
 	e.st.RetryDelay = 0

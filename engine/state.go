@@ -46,6 +46,9 @@ type State struct {
 	PilotChecked bool `json:"pilotChecked,omitempty"`
 	// Refused marks a registration refused because the pairing's pilot was killed.
 	Refused bool `json:"refused,omitempty"`
+	// Registration is the registration's answer (registration.go); nil for a deal registered before the
+	// status field existed, or under a pairing that does not map it.
+	Registration *RegistrationState `json:"registration,omitempty"`
 	// Paused is set while the deal is out of co-sell (unflagged on a side).
 	Paused bool `json:"paused,omitempty"`
 

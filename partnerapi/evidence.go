@@ -204,7 +204,7 @@ func (h *Evidence) resolve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var out api.DisputeResult
-	h.update(w, r, id, api.ResolveDisputeUpdate, api.ResolveInput{Verdict: req.Verdict, Parts: req.Parts, Approver: approver, Note: req.Note, Via: "api"}, &out)
+	h.update(w, r, id, api.ResolveDisputeUpdate, api.ResolveDisputeInput{Verdict: req.Verdict, Parts: req.Parts, Approver: approver, Note: req.Note, Via: "api"}, &out)
 }
 
 // authorize authenticates the caller and checks the deal is of one of its pairings.

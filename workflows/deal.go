@@ -11,6 +11,7 @@ import (
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/engine"
+	"github.com/cosellsync/cosell/registration"
 	"github.com/cosellsync/cosell/vocab"
 )
 
@@ -63,6 +64,11 @@ type deal struct {
 	// (evidence.go).
 	requests []*request
 	wake     workflow.Channel
+	// claimed is set once the deal claimed its account in this run (account.go); claim is the answer,
+	// source how its first change came in.
+	claimed bool
+	claim   *registration.Entry
+	source  string
 }
 
 func (d *deal) run(ctx workflow.Context) error {
@@ -90,6 +96,7 @@ func (d *deal) run(ctx workflow.Context) error {
 			}
 			d.eng.Done(workflow.Now(ctx), res)
 			d.steps++
+			d.claimAccount(ctx) // account.go
 			continue
 		}
 		d.wait(ctx, ch, step.WakeAt)
@@ -176,6 +183,9 @@ func (d *deal) drain(ctx workflow.Context, ch workflow.ReceiveChannel) {
 }
 
 func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
+	if d.source == "" {
+		d.source = ev.Source
+	}
 	d.reloadPolicy(ctx, ev.Policy)
 	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities})
 }
@@ -408,6 +418,12 @@ func (d *deal) view() api.DealView {
 		}
 		if d.eng != nil && cs.Lead != "" {
 			v.CoSell.LeadName = d.eng.LeadName(cs.Lead)
+		}
+	}
+	if r := d.st.Registration; r != nil || d.claim != nil {
+		v.Registration = &api.RegistrationView{Origin: d.st.Origin, Account: d.claim}
+		if r != nil {
+			v.Registration.RegistrationState = *r
 		}
 	}
 	for _, s := range workflow.DeterministicKeys(d.st.Parties) {

@@ -63,12 +63,12 @@ func (d *deal) setupEvidence(ctx workflow.Context) error {
 		return err
 	}
 	return workflow.SetUpdateHandlerWithOptions(ctx, api.ResolveDisputeUpdate,
-		func(ctx workflow.Context, in api.ResolveInput) (api.DisputeResult, error) {
+		func(ctx workflow.Context, in api.ResolveDisputeInput) (api.DisputeResult, error) {
 			return d.askRecord(ctx, func(now time.Time) (attribution.Record, error) {
 				return d.eng.ResolveDispute(now, d.resolution(in, now))
 			})
 		},
-		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in api.ResolveInput) error {
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in api.ResolveDisputeInput) error {
 			if d.eng == nil {
 				return errors.New("the deal is starting; try again in a moment")
 			}
@@ -81,7 +81,7 @@ func dispute(in api.DisputeInput, now time.Time) attribution.Dispute {
 }
 
 // resolution dates an approver's answer and puts its corrected parts in the attribution's currency.
-func (d *deal) resolution(in api.ResolveInput, now time.Time) attribution.Resolution {
+func (d *deal) resolution(in api.ResolveDisputeInput, now time.Time) attribution.Resolution {
 	res := attribution.Resolution{Verdict: in.Verdict, Parts: in.Parts, Approver: in.Approver, Note: in.Note, At: now}
 	if r, ok := d.eng.Record(); ok && in.Verdict == attribution.Upheld {
 		res.Currency = r.Result.Currency

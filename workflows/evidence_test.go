@@ -89,7 +89,7 @@ func (s *dealSuite) TestTouchpointsAndADisputeThroughUpdates() {
 					resolved = v.(api.DisputeResult)
 				}
 			},
-		}, api.ResolveInput{Verdict: attribution.Upheld, Parts: corrected, Approver: "maria.manager@acme.example", Note: "the POC notes show it"})
+		}, api.ResolveDisputeInput{Verdict: attribution.Upheld, Parts: corrected, Approver: "maria.manager@acme.example", Note: "the POC notes show it"})
 	})
 	var final api.DealView
 	s.at(12*time.Second, func() { final = s.view() })

@@ -124,8 +124,8 @@ func (o disputeOptions) checkResolve() error {
 
 // resolveInput is the resolution the options describe; the split in force gives the currency and the
 // roles a corrected part keeps.
-func (o disputeOptions) resolveInput(currency string, inForce []attribution.Part) (api.ResolveInput, error) {
-	in := api.ResolveInput{Verdict: attribution.Verdict(strings.ToLower(o.Verdict)), Approver: strings.TrimSpace(o.Approver), Note: o.Note, Via: "cli"}
+func (o disputeOptions) resolveInput(currency string, inForce []attribution.Part) (api.ResolveDisputeInput, error) {
+	in := api.ResolveDisputeInput{Verdict: attribution.Verdict(strings.ToLower(o.Verdict)), Approver: strings.TrimSpace(o.Approver), Note: o.Note, Via: "cli"}
 	if err := o.checkResolve(); err != nil {
 		return in, err
 	}

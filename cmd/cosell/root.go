@@ -47,6 +47,7 @@ result take --output text|json.
 		newDealCmd(),
 		newStatusCmd(),
 		newPilotCmd(),
+		newConflictCmd(), // conflict.go
 		newMockCmd(),
 		newSearchAttributesCmd(),
 		newProbeCmd(),

@@ -30,6 +30,9 @@ type Config struct {
 	TaskQueue string `env:"COSELL_TASK_QUEUE, default=cosell"`
 	// HTTPAddr serves /healthz and /readyz.
 	HTTPAddr string `env:"COSELL_HTTP_ADDR, default=127.0.0.1:8080"`
+	// APITokens are the partners' tokens for the registration API (httpapi), "Partner Name=token"
+	// pairs separated by commas; a partner is the name its pairing files give it. Empty turns the API off.
+	APITokens string `env:"COSELL_API_TOKENS"`
 	// PairingsDir is the directory of pairing files the worker serves, one pairing per *.yaml or *.yml
 	// file; files added, changed and removed are picked up while it runs.
 	PairingsDir string `env:"COSELL_PAIRINGS_DIR"`

@@ -27,6 +27,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/cosellsync/cosell/activities"
+	"github.com/cosellsync/cosell/httpapi"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/workflows"
@@ -41,6 +42,9 @@ var ErrConfig = errors.New("configuration error")
 // configuration error.
 func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger) (*Pairings, error) {
 	if err := cfg.RequirePairing(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	if _, err := httpapi.ParseTokens(cfg.APITokens); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	if cfg.PairingFile != "" {
@@ -247,6 +251,7 @@ func (w *Worker) reload(ctx context.Context, served *activities.Catalog) {
 func (w *Worker) routes() http.Handler {
 	mux := http.NewServeMux()
 	w.receiver().Mount(mux)
+	w.mountAPI(mux) // api.go
 	mux.HandleFunc("GET "+LivenessPath, func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))
