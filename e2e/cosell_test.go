@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,7 +26,9 @@ import (
 // with `cosell deal dispute resolve`, and both CRMs show the split in force and the resolution note.
 func TestCoSellAttributionEndToEnd(t *testing.T) {
 	s := newStack(t, stackOptions{})
+	base := s.withAPI() // registration_test.go: the partners' API tokens
 	s.startWorker()
+	s.waitAPI(base)
 
 	opp := s.flagOpportunity("Initech rollout")
 	coSellID, hsID := s.waitMirror(opp, 10*time.Second)
@@ -75,6 +78,33 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	}
 	assert.Equal(t, map[string]string{"a": "meeting", "b": "demo"}, kinds)
 
+	// A touchpoint no CRM shows, logged through the partners' API with Globex's token: behind the same
+	// token and pairing checks as registration, credited to the token's side.
+	tpURL := base + "/api/v1/pairings/" + s.pairingID + "/deals/" + coSellID + "/touchpoints"
+	poc := []byte(`{"touchpoints":[{"person":"kim@globex.example","kind":"technical_validation","at":"` +
+		start.Add(40*time.Minute).Format(time.RFC3339) + `","id":"poc-1"}]}`)
+	code, body := apiPost(t, tpURL, "", poc)
+	assert.Equal(t, http.StatusUnauthorized, code, body)
+	code, body = apiPost(t, tpURL, initechToken, poc)
+	assert.Equal(t, http.StatusForbidden, code, "Initech is no partner of the pairing: %s", body)
+	code, body = apiPost(t, tpURL, acmeToken, []byte(`{"touchpoints":[{"person":"kim@globex.example","kind":"demo","side":"b"}]}`))
+	assert.Equal(t, http.StatusForbidden, code, "Acme logs its own work only: %s", body)
+	code, body = apiPost(t, tpURL, globexToken, poc)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.JSONEq(t, `{"outcomes":["added"],"total":3}`, body)
+	code, body = apiPost(t, tpURL, globexToken, poc)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.JSONEq(t, `{"outcomes":["duplicate"],"total":3}`, body, "a retried request counts once")
+	out, _, err := cosellErr(s, "deal", "touchpoint", "list", coSellID, "--output", "json")
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal([]byte(out), &tps))
+	assert.Equal(t, 3, tps.Total)
+	sources := map[string]bool{}
+	for _, it := range tps.Items {
+		sources[it.Source] = true
+	}
+	assert.True(t, sources["api:poc-1"], "the API's touchpoint is the deal's: %v", sources)
+
 	s.hsUser.updateDeal(hsID, map[string]any{"dealstage": "closedwon"})
 	eventually(t, 15*time.Second, func() bool {
 		return sfField("CoSell_Attribution__c") != "" && hsProp("cosell_attribution") != ""
@@ -99,7 +129,7 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, notes, "the calculation note in both CRMs")
 
-	out := []byte(cosell(t, s, "deal", "attribution", coSellID, "--output", "json"))
+	att := []byte(cosell(t, s, "deal", "attribution", coSellID, "--output", "json"))
 	var res struct {
 		Currency    string `json:"currency"`
 		AmountMinor int64  `json:"amountMinor"`
@@ -110,7 +140,7 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 			AmountMinor int64    `json:"amountMinor"`
 		} `json:"parts"`
 	}
-	require.NoError(t, json.Unmarshal(out, &res), string(out))
+	require.NoError(t, json.Unmarshal(att, &res), string(att))
 	assert.Equal(t, "USD", res.Currency)
 	assert.Equal(t, int64(12500000), res.AmountMinor, "USD 125,000.00")
 	assert.Equal(t, int64(3125000), res.PoolMinor, "the co-sell pool, 25 %: Globex's demo earned it technical validation")
@@ -118,7 +148,7 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	assert.Equal(t, "a", res.Parts[0].Partner)
 	assert.Equal(t, "b", res.Parts[1].Partner)
 	assert.Equal(t, []string{"sourcing", "selling"}, res.Parts[0].Roles)
-	assert.Equal(t, []string{"technical_validation"}, res.Parts[1].Roles, "the demo read from HubSpot")
+	assert.Equal(t, []string{"technical_validation"}, res.Parts[1].Roles, "the demo read from HubSpot and the POC from the API")
 	assert.Equal(t, res.PoolMinor, res.Parts[0].AmountMinor+res.Parts[1].AmountMinor)
 	for i, name := range []string{"Acme", "Globex"} {
 		cents := money.Amount{Currency: res.Currency, Minor: res.Parts[i].AmountMinor}.String()
@@ -137,8 +167,28 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	assert.Len(t, sfNotes, 1, "one note on Salesforce")
 	assert.Len(t, hsNotes, 1, "one note on HubSpot")
 
-	// A dispute round-trips: Globex disputes, the disputer cannot settle it, an approver upholds it.
-	cosell(t, s, "deal", "dispute", coSellID, "--partner", "b", "--by", "kim.manager@globex.example", "--reason", "Globex ran the whole evaluation")
+	// A dispute round-trips: Globex disputes through the API, the disputer cannot settle it, an approver
+	// upholds it.
+	dispURL := base + "/api/v1/pairings/" + s.pairingID + "/deals/" + coSellID + "/disputes"
+	disp := []byte(`{"reason":"Globex ran the whole evaluation","by":"kim.manager@globex.example"}`)
+	code, body = apiPost(t, dispURL, initechToken, disp)
+	assert.Equal(t, http.StatusForbidden, code, body)
+	code, body = apiPost(t, dispURL, globexToken, disp)
+	require.Equal(t, http.StatusOK, code, body)
+	var opened struct {
+		Record struct {
+			Disputes []struct {
+				Partner, By, Reason string
+			} `json:"disputes"`
+		} `json:"record"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &opened), body)
+	require.Len(t, opened.Record.Disputes, 1)
+	assert.Equal(t, "b", opened.Record.Disputes[0].Partner, "the token's side disputes")
+	assert.Equal(t, "kim.manager@globex.example", opened.Record.Disputes[0].By)
+	code, body = apiPost(t, dispURL, acmeToken, []byte(`{"reason":"and we disagree"}`))
+	assert.Equal(t, http.StatusUnprocessableEntity, code, body)
+	assert.Contains(t, body, "still open; resolve it first", "the deal's own refusal")
 	eventually(t, 15*time.Second, func() bool {
 		return strings.Contains(sfField("CoSell_Attribution__c"), "disputed by Globex, open") && strings.Contains(hsProp("cosell_attribution"), "disputed by Globex, open")
 	}, "the open dispute shows in both CRMs")

@@ -1,4 +1,4 @@
-package partnerapi
+package httpapi
 
 import (
 	"context"
@@ -10,6 +10,22 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cosellsync/cosell/api"
+)
+
+// Deals reaches deal workflows for the touchpoint and dispute endpoints (evidence.go). The worker
+// uses TemporalDeals; tests put a fake in its place to see exactly what reaches a deal.
+type Deals interface {
+	// View is the deal's query; a deal that does not exist is an error matching ErrNoDeal.
+	View(ctx context.Context, coSellID string) (api.DealView, error)
+	// Update runs a deal update and decodes its answer into out; a refusal is an error matching
+	// ErrRefused with the deal's message.
+	Update(ctx context.Context, coSellID, name string, in, out any) error
+}
+
+// Errors a Deals implementation classifies its failures with.
+var (
+	ErrNoDeal  = errors.New("no such deal")
+	ErrRefused = errors.New("refused by the deal")
 )
 
 // TemporalDeals reaches deal workflows through a Temporal client.
