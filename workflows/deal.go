@@ -225,6 +225,7 @@ func (d *deal) flush(ctx workflow.Context) {
 	for _, ef := range d.eng.TakeEffects() {
 		switch {
 		case ef.Log != nil:
+			d.countEffect(ctx, ef.Log)
 			switch ef.Log.Level {
 			case "warn":
 				log.Warn(ef.Log.Msg, ef.Log.KV...)
@@ -307,8 +308,12 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 		if !w.Create {
 			in.RecordID, in.UnmodifiedSince = cmd.RecordID, w.UnmodifiedSince
 		}
+		from, seen, carries := mirrorSeen(&d.st, cmd.Side, w)
 		var out activities.WriteDealResult
 		err = workflow.ExecuteActivity(actx, a.WriteDeal, in).Get(ctx, &out)
+		if err == nil && carries {
+			d.recordMirror(ctx, from, cmd.Side, seen)
+		}
 		res.Written = &engine.Written{RecordID: out.RecordID, Stored: out.Stored, Owner: out.Owner, ModifiedAt: out.ModifiedAt,
 			Refused: map[string]string{}}
 		for _, is := range out.Issues {
@@ -384,9 +389,11 @@ func (d *deal) courier(ctx workflow.Context, channel string) {
 		d.inFlight--
 		switch rej, refused := activities.RejectionOf(err); {
 		case err == nil:
+			d.countNotice(ctx, channel, item.Notice, false)
 			d.eng.NoticeDone(workflow.Now(ctx), item.Notice.Key, channel, "")
 			backoff = 10 * time.Second
 		case refused:
+			d.countNotice(ctx, channel, item.Notice, true)
 			d.eng.NoticeDone(workflow.Now(ctx), item.Notice.Key, channel, rej.Message)
 		default:
 			d.eng.NoticeFailed(item.Notice.Key, err.Error())

@@ -75,6 +75,11 @@ type Config struct {
 	LogLevel string `env:"COSELL_LOG_LEVEL, default=info"`
 	// LogFormat is text or json.
 	LogFormat string `env:"COSELL_LOG_FORMAT, default=text"`
+	// Traces exports OpenTelemetry traces of each sync round (the feed's poll, the signal to the deal,
+	// the deal's workflow tasks and activities): empty is off, stdout writes them as JSON to standard
+	// output, otlp sends them over OTLP/gRPC to OTEL_EXPORTER_OTLP_ENDPOINT (the exporter's own
+	// OTEL_EXPORTER_OTLP_* variables apply).
+	Traces string `env:"COSELL_TRACES"`
 
 	// PayloadKeys are the AES-256 keys that encrypt every Temporal payload (internal/codec):
 	// id:base64key entries, the encrypting key first. PayloadKeysFile names a file holding them instead.
@@ -207,6 +212,9 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	}
 	if c.PollOverlap < 0 {
 		bad("COSELL_POLL_OVERLAP", "must not be negative, got %s", c.PollOverlap)
+	}
+	if c.Traces != "" && c.Traces != "stdout" && c.Traces != "otlp" {
+		bad("COSELL_TRACES", "must be empty (off), stdout or otlp, got %q", c.Traces)
 	}
 	if c.ReloadInterval <= 0 {
 		bad("COSELL_RELOAD_INTERVAL", "must be positive, got %s", c.ReloadInterval)

@@ -23,6 +23,7 @@ import (
 	"github.com/cosellsync/cosell/connectors/batch"
 	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/telemetry"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
 )
@@ -64,6 +65,10 @@ type Pairings struct {
 	coalesce *batch.Options
 	// configs are the settings of the connections served, for readers outside Load.
 	configs atomic.Pointer[map[string]config.Connection]
+	// metrics, when set (WithMetrics), counts every CRM call; guards are the budget guards of the
+	// connections served, for the budget gauges read at each scrape.
+	metrics *telemetry.Metrics
+	guards  atomic.Pointer[[]*budget.Guard]
 }
 
 // pairingFile is what Load knows of one file: the content it last read, and the pairing it serves
@@ -287,7 +292,8 @@ func (ps *Pairings) serve(served map[string]*pairing.Pairing) {
 		want := strings.Join(fields[name].All(), ",")
 		c := ps.conns[name]
 		if c == nil || c.kind != kinds[name] || c.fields != want {
-			crm, err := Connect(kinds[name], ps.creds[name].cfg, fields[name], ps.httpClient, ps.log.With("connection", name), ps.creds[name].guard)
+			crm, err := Connect(kinds[name], ps.creds[name].cfg, fields[name], ps.metrics.HTTPClient(kinds[name], name, ps.httpClient),
+				ps.log.With("connection", name), ps.creds[name].guard)
 			if err != nil { // checked when its first pairing was accepted; the environment has not changed
 				ps.log.Error("cannot build the connector of a connection", "connection", name, "error", err)
 				continue
@@ -308,10 +314,13 @@ func (ps *Pairings) serve(served map[string]*pairing.Pairing) {
 	}
 	ps.conns = conns
 	configs := map[string]config.Connection{}
-	for name := range conns {
+	var guards []*budget.Guard
+	for _, name := range slices.Sorted(maps.Keys(conns)) {
 		configs[name] = ps.creds[name].cfg
+		guards = append(guards, ps.creds[name].guard)
 	}
 	ps.configs.Store(&configs)
+	ps.guards.Store(&guards)
 	pairings := map[string]*activities.Connection{}
 	for id, p := range served {
 		c := &activities.Connection{Pairing: p, CRM: map[pairing.Side]connectors.CRM{}}
