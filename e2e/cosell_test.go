@@ -32,6 +32,19 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 
 	opp := s.flagOpportunity("Initech rollout")
 	coSellID, hsID := s.waitMirror(opp, 10*time.Second)
+	// Its account, so the deal claims it (account.go) in the same history as the updates below.
+	s.sfUser.update("Opportunity", opp, map[string]any{"CoSell_Account_Website__c": "https://www." + s.pairingID + ".example"})
+	eventually(t, 15*time.Second, func() bool {
+		var v struct {
+			Registration struct {
+				Account struct {
+					Role string `json:"role"`
+				} `json:"account"`
+			} `json:"registration"`
+		}
+		out, _, err := cosellErr(s, "deal", "show", coSellID, "--output", "json")
+		return err == nil && json.Unmarshal([]byte(out), &v) == nil && v.Registration.Account.Role == "primary"
+	}, "the deal claimed its account, first on it")
 	hsProp := func(name string) string {
 		for _, r := range s.hsDealsByCoSellID(coSellID) {
 			if r.ID == hsID {
@@ -241,6 +254,7 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	require.Len(t, view.CoSell.Parts, 2)
 	assert.Equal(t, res.PoolMinor, view.CoSell.Parts[0].AmountMinor+view.CoSell.Parts[1].AmountMinor)
 
-	// The history (touchpoints from activities, attribution, dispute and resolution updates) is a replay test.
-	s.recordHistory(api.DealWorkflowID(coSellID), "deal-dispute")
+	// The history (the account claim, touchpoints from activities and the API, attribution, dispute and
+	// resolution updates) is a replay test. deal-dispute.json is the same test before the claim and the API.
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-claim-dispute")
 }
