@@ -65,7 +65,7 @@ func (a *Activities) policy(c *Connection) Policy {
 		currency = pilotCfg.Currency
 	}
 	out.CoSell = &engine.CoSellPolicy{Defaults: p.CoSell, Rules: p.Attribution, Currency: currency,
-		WonStages: pilotCfg.WonStages, LostStages: pilotCfg.LostStages}
+		WonStages: pilotCfg.WonStages, LostStages: pilotCfg.LostStages, Approvers: pilotCfg.Approvers}
 	for _, f := range p.Fields {
 		out.Rules = append(out.Rules, engine.Rule{Field: f.Name, Direction: f.Direction, Conflict: f.Conflict,
 			Derived: slices.Contains(vocab.EngineFields, f.Name)})

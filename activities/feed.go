@@ -35,6 +35,8 @@ type PollResult struct {
 	NoPolling bool          `json:"noPolling,omitempty"`
 	Deals     int           `json:"deals"`
 	Notes     int           `json:"notes"`
+	// Activities counts the CRM activities delivered as possible touchpoints.
+	Activities int `json:"activities,omitempty"`
 	// More says the poll is not over (State.Scan is where it stands): the activity read its page budget,
 	// or kept what it had delivered when a page failed. The feed calls it again at once.
 	More bool `json:"more,omitempty"`
@@ -79,13 +81,21 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 			break
 		}
 		var err error
-		if !pl.st.Scan.DealsDone {
+		switch {
+		case !pl.st.Scan.DealsDone:
 			err = a.dealPage(ctx, pl)
-		} else {
-			finished, err = a.notePage(ctx, pl)
+		case !pl.st.Scan.NotesDone:
+			var done bool
+			if done, err = a.notePage(ctx, pl); done {
+				pl.st.Scan.NotesDone = true
+				_, reads := f.CRM.(connectors.ActivityReader)
+				finished = !reads
+			}
+		default:
+			finished, err = a.activityPage(ctx, pl) // activity_feed.go
 		}
 		if err != nil {
-			if ctx.Err() != nil || (pages == 0 && pl.res.Deals+pl.res.Notes == 0) {
+			if ctx.Err() != nil || (pages == 0 && pl.res.Deals+pl.res.Notes+pl.res.Activities == 0) {
 				return PollResult{}, err
 			}
 			activity.GetLogger(ctx).Warn("poll stopped early; what it delivered is kept", "connection", f.Connection, "error", err)
@@ -140,6 +150,12 @@ func (a *Activities) resume(ctx context.Context, in api.FeedState) api.FeedState
 	}
 	st.Seen = copyTimes(st.Seen)
 	st.SeenNotes = copyTimes(st.SeenNotes)
+	st.SeenActivities = copyTimes(st.SeenActivities)
+	acts := make(map[string]connectors.Cursor, len(st.Activities))
+	for k, v := range st.Activities {
+		acts[k] = v
+	}
+	st.Activities = acts
 	sums := make(map[string]uint64, len(st.SeenSums))
 	for k, v := range st.SeenSums {
 		sums[k] = v
@@ -149,6 +165,12 @@ func (a *Activities) resume(ctx context.Context, in api.FeedState) api.FeedState
 		st.Scan = &api.FeedScan{Deals: a.behind(st.Deals), Notes: a.behind(st.Notes)}
 	} else {
 		sc := *st.Scan
+		sc.ActivitiesDone = slices.Clone(sc.ActivitiesDone)
+		pos := make(map[string]connectors.Cursor, len(sc.Activities))
+		for k, v := range sc.Activities {
+			pos[k] = v
+		}
+		sc.Activities = pos
 		st.Scan = &sc
 	}
 	return st

@@ -14,6 +14,7 @@ import (
 	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/cosell"
 	"github.com/cosellsync/cosell/engine"
+	"github.com/cosellsync/cosell/touchpoint"
 	"github.com/cosellsync/cosell/vocab"
 )
 
@@ -110,6 +111,9 @@ type ChangeEvent struct {
 	RecordID string      `json:"recordId,omitempty"`
 	Deal     *SideState  `json:"deal,omitempty"`
 	Notes    []NoteEvent `json:"notes,omitempty"`
+	// Activities are CRM activities on the record the change feed read (tasks, events, meetings, calls,
+	// e-mails, notes); the deal keeps those that are touchpoints.
+	Activities []touchpoint.Activity `json:"activities,omitempty"`
 	// Source names the sender: "poll", "webhook", "cli".
 	Source string `json:"source"`
 	// Policy is the version of the pairing's policy the sender serves (engine.Policy.Version), empty
@@ -173,6 +177,12 @@ type CoSellView struct {
 	// Attribution is the result at close-won, the audit trail; nil before.
 	Attribution *attribution.Result `json:"attribution,omitempty"`
 	Loss        *attribution.Loss   `json:"loss,omitempty"`
+	// Touchpoints is the deal's evidence (evidence.go); nil before the first.
+	Touchpoints *EvidenceView `json:"touchpoints,omitempty"`
+	// Disputes are the attribution's disputes and resolutions, oldest first; Parts is the split in
+	// force (the attribution's, or the last upheld dispute's corrected split).
+	Disputes []attribution.Dispute `json:"disputes,omitempty"`
+	Parts    []attribution.Part    `json:"parts,omitempty"`
 }
 
 // FeedInput starts (or continues) a change feed: of a CRM connection (Connection set), for every
@@ -219,6 +229,11 @@ type FeedState struct {
 	// versions of a record can share a stamp, and only a changed fingerprint tells them apart.
 	SeenSums  map[string]uint64    `json:"seenSums,omitempty"`
 	SeenNotes map[string]time.Time `json:"seenNotes,omitempty"`
+	// Activities are the durable cursors of the connection's activity streams (touchpoint evidence:
+	// Salesforce task and event, HubSpot meeting, call, email, note), by stream; SeenActivities the
+	// activity versions delivered inside their overlap windows ("stream/id/deal" → modified).
+	Activities     map[string]connectors.Cursor `json:"activities,omitempty"`
+	SeenActivities map[string]time.Time         `json:"seenActivities,omitempty"`
 	// Pending are deal record ids a webhook handed over and the feed has not delivered yet; PollAsked
 	// says a webhook asked for a poll that has not run yet. Both are carried across continue-as-new.
 	Pending   []string `json:"pending,omitempty"`
@@ -245,6 +260,11 @@ type FeedScan struct {
 	// DealsDone is set once the deal stream is read to its end; the poll then reads notes.
 	DealsDone bool              `json:"dealsDone,omitempty"`
 	Notes     connectors.Cursor `json:"notes"`
+	// NotesDone is set once the note stream is read to its end; the poll then reads the activity
+	// streams, each from its position in Activities until it is in ActivitiesDone.
+	NotesDone      bool                         `json:"notesDone,omitempty"`
+	Activities     map[string]connectors.Cursor `json:"activities,omitempty"`
+	ActivitiesDone []string                     `json:"activitiesDone,omitempty"`
 }
 
 // FeedView is what the feed query returns.

@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/pilot"
 )
 
@@ -51,6 +52,10 @@ type PilotState struct {
 	KilledAt    time.Time         `json:"killedAt,omitempty"`
 	// Changes are what the approver of a "restructure" recorded for this window.
 	Changes string `json:"changes,omitempty"`
+	// Records are the attribution records the deals reported (PilotAttributionSignal), the latest of
+	// each deal: the scorecard's attributable revenue and dispute rate come from them
+	// (pilot.ScoreAttributed). Nil before the first; one small record per won deal.
+	Records []attribution.Record `json:"records,omitempty"`
 }
 
 // DecideInput is an approver's answer to the day-90 proposal.

@@ -154,3 +154,42 @@ func partOf(parts []Part, s vocab.Side) (Part, bool) {
 	}
 	return Part{}, false
 }
+
+// Keep folds a deal's newest record into a list of records, one per deal (in co-sell id order): the
+// pilot keeps what its deals report, and reports may arrive twice or out of order. Of two records of
+// one deal, the later attribution stands (won, reopened, won again); of one attribution, the record
+// with more of its dispute history (more disputes, then more of them resolved), since a dispute trail
+// only grows.
+func Keep(records []Record, r Record) []Record {
+	id := r.Result.CoSellID
+	i, found := slices.BinarySearchFunc(records, id, func(x Record, id string) int { return strings.Compare(x.Result.CoSellID, id) })
+	if !found {
+		return slices.Insert(slices.Clone(records), i, r)
+	}
+	if !supersedes(r, records[i]) {
+		return records
+	}
+	out := slices.Clone(records)
+	out[i] = r
+	return out
+}
+
+func supersedes(x, y Record) bool {
+	if !x.Result.WonAt.Equal(y.Result.WonAt) {
+		return x.Result.WonAt.After(y.Result.WonAt)
+	}
+	if len(x.Disputes) != len(y.Disputes) {
+		return len(x.Disputes) > len(y.Disputes)
+	}
+	return resolved(x) > resolved(y)
+}
+
+func resolved(r Record) int {
+	n := 0
+	for _, d := range r.Disputes {
+		if d.Resolution != nil {
+			n++
+		}
+	}
+	return n
+}

@@ -4,8 +4,8 @@ package e2e
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
+	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,18 +13,38 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/money"
 )
 
-// TestCoSellAttributionEndToEnd is issue #9's acceptance c without touchpoints or accept: registered in
-// Salesforce, won in HubSpot; model, motion and lead, then the attribution fields and the calculation
-// note, appear in both CRMs, and `cosell deal attribution --output json` matches them to the cent.
+// TestCoSellAttributionEndToEnd is issue #9's acceptance c without accept: registered in Salesforce,
+// touchpoints logged as activities in both CRMs (a Salesforce Event, a HubSpot meeting) and read by the
+// change feeds, won in HubSpot; model, motion and lead, then the attribution fields and the calculation
+// note, appear in both CRMs, and `cosell deal attribution --output json` matches them to the cent; the
+// demo earns Globex technical validation, so the pool is the co-sell one. Then a dispute round-trips
+// (item 6): Globex disputes with `cosell deal dispute`, an approver upholds it with a corrected split
+// with `cosell deal dispute resolve`, and both CRMs show the split in force and the resolution note.
 func TestCoSellAttributionEndToEnd(t *testing.T) {
 	s := newStack(t, stackOptions{})
+	base := s.withAPI() // registration_test.go: the partners' API tokens
 	s.startWorker()
+	s.waitAPI(base)
 
 	opp := s.flagOpportunity("Initech rollout")
 	coSellID, hsID := s.waitMirror(opp, 10*time.Second)
+	// Its account, so the deal claims it (account.go) in the same history as the updates below.
+	s.sfUser.update("Opportunity", opp, map[string]any{"CoSell_Account_Website__c": "https://www." + s.pairingID + ".example"})
+	eventually(t, 15*time.Second, func() bool {
+		var v struct {
+			Registration struct {
+				Account struct {
+					Role string `json:"role"`
+				} `json:"account"`
+			} `json:"registration"`
+		}
+		out, _, err := cosellErr(s, "deal", "show", coSellID, "--output", "json")
+		return err == nil && json.Unmarshal([]byte(out), &v) == nil && v.Registration.Account.Role == "primary"
+	}, "the deal claimed its account, first on it")
 	hsProp := func(name string) string {
 		for _, r := range s.hsDealsByCoSellID(coSellID) {
 			if r.ID == hsID {
@@ -41,6 +61,62 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	assert.Equal(t, "partner_led", hsProp("cosell_model"))
 	assert.Equal(t, "sell_with", sfField("CoSell_Motion__c"))
 	assert.Equal(t, "sell_with", hsProp("cosell_motion"))
+
+	// Touchpoints, as reps log them: Jane's kickoff meeting in Salesforce, Globex's demo in HubSpot.
+	start := time.Now().UTC().Add(-time.Hour).Truncate(time.Minute)
+	s.sfUser.create("Event", map[string]any{
+		"WhatId": opp, "Subject": "Kickoff meeting with Initech", "OwnerId": s.sfUser.userID("jane.doe@acme.example"),
+		"StartDateTime": start.Format("2006-01-02T15:04:05.000+0000"), "EndDateTime": start.Add(time.Hour).Format("2006-01-02T15:04:05.000+0000"),
+	})
+	status, b := s.hsUser.do("POST", "/crm/v3/objects/meetings", map[string]any{
+		"properties": map[string]any{"hs_meeting_title": "Product demo for Initech IT", "hs_timestamp": start.Add(30 * time.Minute).Format(time.RFC3339),
+			"hs_meeting_start_time": start.Add(30 * time.Minute).Format(time.RFC3339), "hubspot_owner_id": "71001"},
+		"associations": []any{map[string]any{"to": map[string]any{"id": hsID},
+			"types": []any{map[string]any{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 212}}}},
+	})
+	require.Equal(t, 201, status, string(b))
+	var tps struct {
+		Items []struct {
+			Side, Kind, Source string
+		} `json:"items"`
+		Total int `json:"total"`
+	}
+	eventually(t, 20*time.Second, func() bool {
+		out, _, err := cosellErr(s, "deal", "touchpoint", "list", coSellID, "--output", "json")
+		return err == nil && json.Unmarshal([]byte(out), &tps) == nil && tps.Total == 2
+	}, "both CRMs' activities are the deal's touchpoints")
+	kinds := map[string]string{}
+	for _, it := range tps.Items {
+		kinds[it.Side] = it.Kind
+	}
+	assert.Equal(t, map[string]string{"a": "meeting", "b": "demo"}, kinds)
+
+	// A touchpoint no CRM shows, logged through the partners' API with Globex's token: behind the same
+	// token and pairing checks as registration, credited to the token's side.
+	tpURL := base + "/api/v1/pairings/" + s.pairingID + "/deals/" + coSellID + "/touchpoints"
+	poc := []byte(`{"touchpoints":[{"person":"kim@globex.example","kind":"technical_validation","at":"` +
+		start.Add(40*time.Minute).Format(time.RFC3339) + `","id":"poc-1"}]}`)
+	code, body := apiPost(t, tpURL, "", poc)
+	assert.Equal(t, http.StatusUnauthorized, code, body)
+	code, body = apiPost(t, tpURL, initechToken, poc)
+	assert.Equal(t, http.StatusForbidden, code, "Initech is no partner of the pairing: %s", body)
+	code, body = apiPost(t, tpURL, acmeToken, []byte(`{"touchpoints":[{"person":"kim@globex.example","kind":"demo","side":"b"}]}`))
+	assert.Equal(t, http.StatusForbidden, code, "Acme logs its own work only: %s", body)
+	code, body = apiPost(t, tpURL, globexToken, poc)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.JSONEq(t, `{"outcomes":["added"],"total":3}`, body)
+	code, body = apiPost(t, tpURL, globexToken, poc)
+	require.Equal(t, http.StatusOK, code, body)
+	assert.JSONEq(t, `{"outcomes":["duplicate"],"total":3}`, body, "a retried request counts once")
+	out, _, err := cosellErr(s, "deal", "touchpoint", "list", coSellID, "--output", "json")
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal([]byte(out), &tps))
+	assert.Equal(t, 3, tps.Total)
+	sources := map[string]bool{}
+	for _, it := range tps.Items {
+		sources[it.Source] = true
+	}
+	assert.True(t, sources["api:poc-1"], "the API's touchpoint is the deal's: %v", sources)
 
 	s.hsUser.updateDeal(hsID, map[string]any{"dealstage": "closedwon"})
 	eventually(t, 15*time.Second, func() bool {
@@ -66,10 +142,7 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	}
 	eventually(t, 10*time.Second, notes, "the calculation note in both CRMs")
 
-	cmd := exec.Command(cosellBin, "deal", "attribution", coSellID, "--output", "json")
-	cmd.Env = append(os.Environ(), "TEMPORAL_ADDRESS="+temporalAddr)
-	out, err := cmd.Output()
-	require.NoError(t, err, string(out))
+	att := []byte(cosell(t, s, "deal", "attribution", coSellID, "--output", "json"))
 	var res struct {
 		Currency    string `json:"currency"`
 		AmountMinor int64  `json:"amountMinor"`
@@ -80,14 +153,15 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 			AmountMinor int64    `json:"amountMinor"`
 		} `json:"parts"`
 	}
-	require.NoError(t, json.Unmarshal(out, &res), string(out))
+	require.NoError(t, json.Unmarshal(att, &res), string(att))
 	assert.Equal(t, "USD", res.Currency)
 	assert.Equal(t, int64(12500000), res.AmountMinor, "USD 125,000.00")
-	assert.Equal(t, int64(2500000), res.PoolMinor, "the solo pool: only Acme earned a role without touchpoints")
+	assert.Equal(t, int64(3125000), res.PoolMinor, "the co-sell pool, 25 %: Globex's demo earned it technical validation")
 	require.Len(t, res.Parts, 2)
 	assert.Equal(t, "a", res.Parts[0].Partner)
 	assert.Equal(t, "b", res.Parts[1].Partner)
 	assert.Equal(t, []string{"sourcing", "selling"}, res.Parts[0].Roles)
+	assert.Equal(t, []string{"technical_validation"}, res.Parts[1].Roles, "the demo read from HubSpot and the POC from the API")
 	assert.Equal(t, res.PoolMinor, res.Parts[0].AmountMinor+res.Parts[1].AmountMinor)
 	for i, name := range []string{"Acme", "Globex"} {
 		cents := money.Amount{Currency: res.Currency, Minor: res.Parts[i].AmountMinor}.String()
@@ -105,4 +179,82 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	notes()
 	assert.Len(t, sfNotes, 1, "one note on Salesforce")
 	assert.Len(t, hsNotes, 1, "one note on HubSpot")
+
+	// A dispute round-trips: Globex disputes through the API, the disputer cannot settle it, an approver
+	// upholds it.
+	dispURL := base + "/api/v1/pairings/" + s.pairingID + "/deals/" + coSellID + "/disputes"
+	disp := []byte(`{"reason":"Globex ran the whole evaluation","by":"kim.manager@globex.example"}`)
+	code, body = apiPost(t, dispURL, initechToken, disp)
+	assert.Equal(t, http.StatusForbidden, code, body)
+	code, body = apiPost(t, dispURL, globexToken, disp)
+	require.Equal(t, http.StatusOK, code, body)
+	var opened struct {
+		Record struct {
+			Disputes []struct {
+				Partner, By, Reason string
+			} `json:"disputes"`
+		} `json:"record"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(body), &opened), body)
+	require.Len(t, opened.Record.Disputes, 1)
+	assert.Equal(t, "b", opened.Record.Disputes[0].Partner, "the token's side disputes")
+	assert.Equal(t, "kim.manager@globex.example", opened.Record.Disputes[0].By)
+	code, body = apiPost(t, dispURL, acmeToken, []byte(`{"reason":"and we disagree"}`))
+	assert.Equal(t, http.StatusUnprocessableEntity, code, body)
+	assert.Contains(t, body, "still open; resolve it first", "the deal's own refusal")
+	eventually(t, 15*time.Second, func() bool {
+		return strings.Contains(sfField("CoSell_Attribution__c"), "disputed by Globex, open") && strings.Contains(hsProp("cosell_attribution"), "disputed by Globex, open")
+	}, "the open dispute shows in both CRMs")
+	half := money.Amount{Currency: "USD", Minor: res.PoolMinor / 2}.Major()
+	amt := strconv.FormatFloat(half, 'f', 2, 64)
+	_, stderr, err := cosellErr(s, "deal", "dispute", "resolve", coSellID, "--verdict", "upheld", "--approver", "kim.manager@globex.example",
+		"--note", "mine", "--a", amt, "--b", amt)
+	require.Error(t, err)
+	assert.Contains(t, stderr, "cannot settle the dispute", "the disputer does not decide")
+	cosell(t, s, "deal", "dispute", "resolve", coSellID, "--verdict", "upheld", "--approver", "maria.manager@acme.example",
+		"--note", "the evaluation notes show it", "--a", amt, "--b", amt, "--b-roles", "technical_validation,selling")
+	corrected := "Globex " + money.Amount{Currency: "USD", Minor: res.PoolMinor / 2}.String()
+	eventually(t, 15*time.Second, func() bool {
+		return strings.Contains(sfField("CoSell_Attribution__c"), "upheld") && strings.Contains(hsProp("cosell_attribution"), "upheld") &&
+			strings.Contains(sfField("CoSell_Attribution__c"), corrected) && strings.Contains(hsProp("cosell_attribution"), corrected)
+	}, "the corrected split is in force in both CRMs")
+	resolution := func(bodies []string) int {
+		n := 0
+		for _, b := range bodies {
+			if strings.Contains(b, "Upheld by maria.manager@acme.example") {
+				n++
+			}
+		}
+		return n
+	}
+	eventually(t, 15*time.Second, func() bool {
+		var sfBodies []string
+		for _, task := range s.sfTasks(opp) {
+			d, _ := task["Description"].(string)
+			sfBodies = append(sfBodies, d)
+		}
+		return resolution(sfBodies) == 1 && resolution(s.hsNotes(hsID)) == 1
+	}, "the resolution note, once, in both CRMs")
+	var view struct {
+		CoSell struct {
+			Parts []struct {
+				Partner     string `json:"partner"`
+				AmountMinor int64  `json:"amountMinor"`
+			} `json:"parts"`
+			Disputes []struct {
+				Resolution struct {
+					Verdict string `json:"verdict"`
+				} `json:"resolution"`
+			} `json:"disputes"`
+		} `json:"cosell"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(cosell(t, s, "deal", "show", coSellID, "--output", "json")), &view))
+	require.Len(t, view.CoSell.Disputes, 1)
+	assert.Equal(t, "upheld", view.CoSell.Disputes[0].Resolution.Verdict, "kept in the deal's audit trail")
+	require.Len(t, view.CoSell.Parts, 2)
+	assert.Equal(t, res.PoolMinor, view.CoSell.Parts[0].AmountMinor+view.CoSell.Parts[1].AmountMinor)
+
+	// The history (the account claim, touchpoints from activities and the API, attribution, dispute and
+	// resolution updates) is a replay test. deal-dispute.json is the same test before the claim and the API.
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-claim-dispute")
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/cosellsync/cosell/cosell"
 	"github.com/cosellsync/cosell/money"
 	"github.com/cosellsync/cosell/sla"
+	"github.com/cosellsync/cosell/touchpoint"
 	"github.com/cosellsync/cosell/vocab"
 )
 
@@ -35,6 +36,8 @@ type CoSellPolicy struct {
 	// WonStages and LostStages are the canonical stages that close a deal as won and as lost.
 	WonStages  []string `json:"wonStages"`
 	LostStages []string `json:"lostStages"`
+	// Approvers may resolve attribution disputes (the pilot's approvers); empty allows anyone named.
+	Approvers []string `json:"approvers,omitempty"`
 }
 
 // CoSellState is what a deal carries of co-selling: bounded (a plan of at most six overrides, one
@@ -54,6 +57,16 @@ type CoSellState struct {
 	NoteDone []vocab.Side `json:"noteDone,omitempty"`
 	// Loss is what a close-lost recorded.
 	Loss *attribution.Loss `json:"loss,omitempty"`
+	// Touchpoints is the deal's evidence (evidence.go); nil before the first.
+	Touchpoints *touchpoint.Set `json:"touchpoints,omitempty"`
+	// Disputes are the attribution's disputes and their resolutions, oldest first (dispute.go): with
+	// Attribution, the deal's audit trail (attribution.Record). At most attribution.MaxDisputes.
+	Disputes []attribution.Dispute `json:"disputes,omitempty"`
+	// DisputeNotes lists the keys of the dispute notes written (or refused), at most four per dispute.
+	DisputeNotes []string `json:"disputeNotes,omitempty"`
+	// DisputeField is the dispute field's value last taken as a dispute (or refused as one), so a
+	// reason is one dispute however often it is read.
+	DisputeField string `json:"disputeField,omitempty"`
 }
 
 // CoSell returns the deal's co-sell state, nil for a deal without a plan.
@@ -105,6 +118,7 @@ func (e *Engine) coSellTrack(now time.Time) {
 	switch {
 	case stage != "" && slices.Contains(e.pol.CoSell.WonStages, stage):
 		e.attribute(now)
+		e.disputeFromField(now) // dispute.go
 	case stage != "" && slices.Contains(e.pol.CoSell.LostStages, stage):
 		e.recordLoss(now)
 	}
@@ -173,7 +187,7 @@ func (e *Engine) attribute(now time.Time) {
 	cs.Refused = ""
 	e.clearIssue("", vocab.FieldCoSellAttribution, vocab.IssueAttribution)
 	cs.Attribution = &res
-	e.want(now, vocab.FieldCoSellAttribution, AttributionSummary(res, e.pol.Name))
+	e.recordChanged(now) // dispute.go: the field, and the record for the pilot
 	e.log("info", "attributed", "pool", res.PoolAmount().String(), "a", res.Parts[0].AmountMinor, "b", res.Parts[1].AmountMinor)
 }
 
@@ -191,6 +205,7 @@ func (e *Engine) attributeAt(now time.Time, currency, amountText string) (attrib
 	}
 	return attribution.Attribute(e.pol.CoSell.Rules, attribution.Deal{
 		CoSellID: e.st.CoSellID, Amount: amount, WonAt: now, Registrant: e.st.Origin, Plan: e.st.CoSell.Plan, Names: names,
+		Touchpoints: e.st.CoSell.Touchpoints,
 	})
 }
 
@@ -253,7 +268,7 @@ func (e *Engine) planCoSellNote() (Command, bool) {
 			Body: cs.Attribution.Note(), CreatedAt: cs.Attribution.WonAt,
 		}}, true
 	}
-	return Command{}, false
+	return e.planDisputeNote() // dispute.go
 }
 
 // coSellNoteDone records that the attribution note reached (or was refused by) party s.
@@ -262,6 +277,7 @@ func (e *Engine) coSellNoteDone(key string, s vocab.Side) {
 	if cs != nil && cs.Attribution != nil && key == AttributionNoteKey(e.st.CoSellID, s) && !slices.Contains(cs.NoteDone, s) {
 		cs.NoteDone = append(cs.NoteDone, s)
 	}
+	e.disputeNoteDone(key) // dispute.go
 }
 
 // applyDerived records a party's value of a field the engine writes. A party that held the wanted

@@ -29,6 +29,7 @@ import (
 
 	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/sla"
+	"github.com/cosellsync/cosell/touchpoint"
 	"github.com/cosellsync/cosell/vocab"
 )
 
@@ -98,6 +99,9 @@ type Change struct {
 	RecordID string      `json:"recordId,omitempty"`
 	Reading  *Reading    `json:"reading,omitempty"`
 	Notes    []NoteEvent `json:"notes,omitempty"`
+	// Activities are CRM activities on the party's record (tasks, events, meetings, calls, e-mails,
+	// notes) that may be touchpoints (evidence.go).
+	Activities []touchpoint.Activity `json:"activities,omitempty"`
 }
 
 // Receive folds a delivered change into the state. It never issues I/O itself: the next call of Next
@@ -125,10 +129,11 @@ func (e *Engine) Receive(now time.Time, ch Change) {
 		r := *ch.Reading
 		r.Side = ch.Side
 		e.observe(now, r, false)
-	case len(ch.Notes) == 0:
+	case len(ch.Notes) == 0 && len(ch.Activities) == 0:
 		p.NeedRead = true // a bare trigger: the engine reads the party itself
 	}
 	e.addNotes(now, ch.Notes)
+	e.addActivities(now, ch.Side, ch.Activities) // evidence.go
 }
 
 func (e *Engine) party(s vocab.Side) *Party { return e.st.Parties[s] }

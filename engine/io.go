@@ -3,6 +3,7 @@ package engine
 import (
 	"time"
 
+	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/vocab"
 )
@@ -162,6 +163,9 @@ type Result struct {
 type Effect struct {
 	Pilot *pilot.DealEvent `json:"pilot,omitempty"`
 	Log   *LogLine         `json:"log,omitempty"`
+	// Attribution is the deal's attribution record, for the pilot, each time it changes (attributed,
+	// disputed, resolved): the pilot keeps the latest per deal.
+	Attribution *attribution.Record `json:"attribution,omitempty"`
 }
 
 // LogLine is a structured log line the interpreter writes with its replay-safe logger.

@@ -1,5 +1,5 @@
-// Package httpapi is the partners' HTTP API on the worker (issue #9): registration today, more
-// endpoints as they come (see Mount). Each partner authenticates with its own bearer token and sees
+// Package httpapi is the partners' HTTP API on the worker (issue #9): registration, its answer, and a
+// deal's touchpoints and disputes (evidence.go); see Mount. Each partner authenticates with its own bearer token and sees
 // and acts on the pairings it is a partner of only: no token (or an unknown one) is a 401, another
 // partner's pairing a 403. A registration goes the one path the CLI goes too: the RegistrationWorkflow,
 // which refuses it whole or creates it in the partner's CRM.
@@ -69,9 +69,14 @@ type Server struct {
 	Tokens    []Token
 	// Pairings returns the pairings served now (the worker's catalog, reloaded while it runs).
 	Pairings func() map[string]*pairing.Pairing
-	// Timeout bounds a registration (the CRM write and the hand-off to the deal); zero is 30 s.
+	// Timeout bounds a registration (the CRM write and the hand-off to the deal) and a deal's query or
+	// update; zero is 30 s.
 	Timeout time.Duration
 	Log     *slog.Logger
+	// Deals reaches the deal workflows for touchpoints and disputes; nil is TemporalDeals over Client.
+	Deals Deals
+	// Now dates touchpoints logged without a time; nil is time.Now.
+	Now func() time.Time
 }
 
 // Mount adds the API's routes to mux. Endpoints of other features are added here, each behind auth.
@@ -80,11 +85,19 @@ type Server struct {
 //	POST /api/v1/pairings/{pairing}/registrations     register a deal (registration.Request as JSON)
 //	POST /api/v1/pairings/{pairing}/deals/{id}/accept  accept the other partner's registration
 //	POST /api/v1/pairings/{pairing}/deals/{id}/decline decline it: {"reason": "..."}
+//	POST /api/v1/pairings/{pairing}/deals/{id}/touchpoints      log touchpoints of the caller's side
+//	GET  /api/v1/pairings/{pairing}/deals/{id}/touchpoints      the deal's touchpoints
+//	POST /api/v1/pairings/{pairing}/deals/{id}/disputes         dispute the attribution: {"reason", "by"}
+//	POST /api/v1/pairings/{pairing}/deals/{id}/disputes/resolve settle it: {"verdict", "parts", "approver", "note"}
 func (s *Server) Mount(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/pairings", s.auth(s.listPairings))
 	mux.Handle("POST /api/v1/pairings/{pairing}/registrations", s.auth(s.pairing(s.register)))
 	mux.Handle("POST /api/v1/pairings/{pairing}/deals/{id}/accept", s.auth(s.pairing(s.answer(true))))
 	mux.Handle("POST /api/v1/pairings/{pairing}/deals/{id}/decline", s.auth(s.pairing(s.answer(false))))
+	mux.Handle("POST /api/v1/pairings/{pairing}/deals/{id}/touchpoints", s.auth(s.pairing(s.deal(s.logTouchpoints)))) // evidence.go
+	mux.Handle("GET /api/v1/pairings/{pairing}/deals/{id}/touchpoints", s.auth(s.pairing(s.deal(s.listTouchpoints))))
+	mux.Handle("POST /api/v1/pairings/{pairing}/deals/{id}/disputes", s.auth(s.pairing(s.deal(s.dispute))))
+	mux.Handle("POST /api/v1/pairings/{pairing}/deals/{id}/disputes/resolve", s.auth(s.pairing(s.deal(s.resolveDispute))))
 }
 
 // answer accepts or declines a registration as the caller's side of the pairing.

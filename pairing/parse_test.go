@@ -187,7 +187,7 @@ func TestDemoPairing(t *testing.T) {
 	for _, f := range p.Fields {
 		names = append(names, f.Name)
 	}
-	assert.Equal(t, []string{"name", "stage", "amount", "close_date", "next_step", "loss_reason",
+	assert.Equal(t, []string{"name", "stage", "amount", "close_date", "next_step", "loss_reason", "cosell_dispute",
 		"account_domain", "account_name", "cosell_status", "cosell_decline_reason",
 		"cosell_model", "cosell_motion", "cosell_lead", "cosell_attribution"}, names, "the account, the registration's answer and the engine-written fields are mapped too")
 

@@ -79,6 +79,10 @@ const (
 	FieldCurrency = "currency"
 	// FieldLossReason, when a pairing maps it, is why a deal was lost: what a close-lost records.
 	FieldLossReason = "loss_reason"
+	// FieldDispute, when a pairing maps it, is where a partner disputes a won deal's attribution from
+	// its CRM: the reason typed in it opens a dispute from that side. It mirrors like any field, so both
+	// partners see the reason.
+	FieldDispute = "cosell_dispute"
 )
 
 // Canonical fields the deal engine writes itself (issue #9): the deal's co-sell model, its motion, the

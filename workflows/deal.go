@@ -9,6 +9,7 @@ import (
 
 	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/engine"
 	"github.com/cosellsync/cosell/registration"
 	"github.com/cosellsync/cosell/vocab"
@@ -38,6 +39,9 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	if err := workflow.SetQueryHandler(ctx, api.DealQuery, func() (api.DealView, error) { return d.view(), nil }); err != nil {
 		return err
 	}
+	if err := d.setupEvidence(ctx); err != nil { // evidence.go
+		return err
+	}
 	return d.run(ctx)
 }
 
@@ -56,6 +60,10 @@ type deal struct {
 	// steps counts the commands this run carried out; firstRound is the engine's round when it began.
 	steps      int
 	firstRound int
+	// requests are touchpoint and dispute updates waiting for the main loop; wake tells it of one
+	// (evidence.go).
+	requests []*request
+	wake     workflow.Channel
 	// claimed is set once the deal claimed its account in this run (account.go); claim is the answer,
 	// source how its first change came in.
 	claimed bool
@@ -123,8 +131,17 @@ func (d *deal) shouldContinueAsNew(ctx workflow.Context) bool {
 // continueAsNew hands the state to a new run. Everything received is folded into the state first, so
 // no signal is lost; sends in flight finish first, so none is repeated by the next run.
 func (d *deal) continueAsNew(ctx workflow.Context, ch workflow.ReceiveChannel) error {
-	if err := workflow.Await(ctx, func() bool { return d.inFlight == 0 && workflow.AllHandlersFinished(ctx) }); err != nil {
-		return err
+	for {
+		// An update handler waits for the loop to apply its request: serve them while waiting.
+		if err := workflow.Await(ctx, func() bool {
+			return len(d.requests) > 0 || (d.inFlight == 0 && workflow.AllHandlersFinished(ctx))
+		}); err != nil {
+			return err
+		}
+		if len(d.requests) == 0 {
+			break
+		}
+		d.serve(ctx)
 	}
 	d.drain(ctx, ch)
 	d.flush(ctx)
@@ -145,6 +162,7 @@ func (d *deal) wait(ctx workflow.Context, ch workflow.ReceiveChannel, wakeAt tim
 		d.receive(ctx, ev)
 	})
 	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
+	sel.AddReceive(d.wake, func(c workflow.ReceiveChannel, _ bool) { c.ReceiveAsync(nil) }) // an update: served by drain
 	timerCtx, cancel := workflow.WithCancel(ctx)
 	defer cancel() // the timer that lost the race is cancelled
 	if !wakeAt.IsZero() {
@@ -154,6 +172,7 @@ func (d *deal) wait(ctx workflow.Context, ch workflow.ReceiveChannel, wakeAt tim
 }
 
 func (d *deal) drain(ctx workflow.Context, ch workflow.ReceiveChannel) {
+	d.serve(ctx) // evidence.go
 	for {
 		var ev api.ChangeEvent
 		if !ch.ReceiveAsync(&ev) {
@@ -168,7 +187,7 @@ func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
 		d.source = ev.Source
 	}
 	d.reloadPolicy(ctx, ev.Policy)
-	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes})
+	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities})
 }
 
 // policyReloadVersion gates reloading the policy mid-run: histories recorded before it never reload.
@@ -215,6 +234,8 @@ func (d *deal) flush(ctx workflow.Context) {
 			default:
 				log.Info(ef.Log.Msg, ef.Log.KV...)
 			}
+		case ef.Attribution != nil:
+			d.reportRecord(ctx, *ef.Attribution) // evidence.go
 		case ef.Pilot != nil:
 			// Fire and forget: a pairing without a running pilot simply has nobody listening, and the
 			// pilot folds repeated reports idempotently.
@@ -397,7 +418,11 @@ func (d *deal) view() api.DealView {
 	}
 	if cs := d.st.CoSell; cs != nil {
 		v.CoSell = &api.CoSellView{Model: cs.Plan.Model, Motion: cs.Plan.Motion, Vendor: cs.Plan.Vendor,
-			Stage: cs.Stage, Lead: cs.Lead, Leads: cs.Plan.Leads(), Attribution: cs.Attribution, Loss: cs.Loss}
+			Stage: cs.Stage, Lead: cs.Lead, Leads: cs.Plan.Leads(), Attribution: cs.Attribution, Loss: cs.Loss,
+			Touchpoints: evidenceView(cs), Disputes: cs.Disputes}
+		if cs.Attribution != nil {
+			v.CoSell.Parts = attribution.Record{Result: *cs.Attribution, Disputes: cs.Disputes}.Parts()
+		}
 		if d.eng != nil && cs.Lead != "" {
 			v.CoSell.LeadName = d.eng.LeadName(cs.Lead)
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/connectors/memory"
 	"github.com/cosellsync/cosell/pairing"
@@ -41,6 +42,7 @@ type dealSuite struct {
 	// the mock from concurrent goroutines: mu guards it); killed is the pilot status it sees.
 	mu       sync.Mutex
 	reported []pilot.DealEvent
+	records  []attribution.Record
 	killed   bool
 }
 
@@ -65,7 +67,7 @@ func (s *dealSuite) SetupTest() {
 	s.env.SetStartTime(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)) // a Monday
 	s.slack = &captured{}
 	s.mu.Lock()
-	s.reported, s.killed = nil, false
+	s.reported, s.records, s.killed = nil, nil, false
 	s.mu.Unlock()
 	acts := s.activities()
 	Register(s.env, acts)
@@ -80,6 +82,13 @@ func (s *dealSuite) mockPilot(env *testsuite.TestWorkflowEnvironment, acts *acti
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			s.reported = append(s.reported, arg.(pilot.DealEvent))
+			return nil
+		}).Maybe()
+	env.OnSignalExternalWorkflow(mock.Anything, api.PilotWorkflowID(s.p.ID), "", api.PilotAttributionSignal, mock.Anything).Return(
+		func(_, _, _, _ string, arg interface{}) error {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			s.records = append(s.records, arg.(attribution.Record))
 			return nil
 		}).Maybe()
 	env.OnActivity(acts.PilotStatus, mock.Anything, mock.Anything).Return(

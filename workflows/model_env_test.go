@@ -56,6 +56,7 @@ func (d *wmEnv) newEnv(start time.Time) {
 	acts := d.w.activities()
 	Register(env, acts)
 	env.OnSignalExternalWorkflow(mock.Anything, api.PilotWorkflowID(d.w.p.ID), "", api.PilotEventSignal, mock.Anything).Return(nil).Maybe()
+	env.OnSignalExternalWorkflow(mock.Anything, api.PilotWorkflowID(d.w.p.ID), "", api.PilotAttributionSignal, mock.Anything).Return(nil).Maybe()
 	env.OnActivity(acts.PilotStatus, mock.Anything, mock.Anything).Return(
 		func(context.Context, activities.PilotStatusInput) (activities.PilotStatus, error) {
 			return activities.PilotStatus{Name: d.w.p.Name}, nil

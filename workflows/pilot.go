@@ -12,6 +12,7 @@ import (
 
 	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/attribution"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pilot"
 )
@@ -96,6 +97,14 @@ func (p *pilotRun) run(ctx workflow.Context) error {
 			p.st.Summary.Apply(p.st.Config, e)
 		}
 	})
+	records := workflow.GetSignalChannel(ctx, api.PilotAttributionSignal)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var r attribution.Record
+			records.Receive(ctx, &r)
+			p.st.Records = attribution.Keep(p.st.Records, r)
+		}
+	})
 
 	if p.st.Status == api.PilotKilled {
 		return p.idle(ctx)
@@ -129,7 +138,8 @@ func (p *pilotRun) checkpoint(ctx workflow.Context, day int) error {
 	if err := workflow.ExecuteActivity(withCRM(ctx), a.SoloBaseline, in).Get(ctx, &solo); err != nil {
 		solo = pilot.Baseline{Note: "solo baseline unavailable: " + err.Error()}
 	}
-	card := pilot.Score(p.st.Config, p.in.PairingID, p.st.PairingName, p.st.Summary, solo, day, workflow.Now(ctx))
+	// With no record reported (histories from before deals reported them) this is pilot.Score.
+	card := pilot.ScoreAttributed(p.st.Config, p.in.PairingID, p.st.PairingName, p.st.Summary, solo, p.st.Records, day, workflow.Now(ctx))
 	final := card.Final && card.Proposal != nil // Score proposes on the last checkpoint
 	if final {
 		p.st.Proposal, p.st.ProposedAt = card.Proposal, workflow.Now(ctx)
@@ -271,8 +281,9 @@ func (p *pilotRun) publish(ctx workflow.Context, n notify.Notice) workflow.Futur
 	return done
 }
 
-// drain folds deal events still queued into the summary before the run ends.
+// drain folds deal events (and attribution records) still queued into the state before the run ends.
 func (p *pilotRun) drain(ctx workflow.Context) {
+	p.drainRecords(ctx)
 	ch := workflow.GetSignalChannel(ctx, api.PilotEventSignal)
 	for {
 		var e pilot.DealEvent
@@ -280,6 +291,18 @@ func (p *pilotRun) drain(ctx workflow.Context) {
 			return
 		}
 		p.st.Summary.Apply(p.st.Config, e)
+	}
+}
+
+// drainRecords folds attribution records still queued before the run ends.
+func (p *pilotRun) drainRecords(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, api.PilotAttributionSignal)
+	for {
+		var r attribution.Record
+		if !ch.ReceiveAsync(&r) {
+			return
+		}
+		p.st.Records = attribution.Keep(p.st.Records, r)
 	}
 }
 

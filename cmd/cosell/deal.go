@@ -30,7 +30,8 @@ type dealOptions struct {
 func newDealCmd() *cobra.Command {
 	return groupCmd("deal", "Read a co-sold deal's state; register, accept or decline one",
 		`  cosell deal show CS-1A2B3C4D5E6F7G8H
-  cosell deal attribution CS-1A2B3C4D5E6F7G8H --output json`,
+  cosell deal attribution CS-1A2B3C4D5E6F7G8H --output json
+  cosell deal touchpoint list CS-1A2B3C4D5E6F7G8H`,
 		newDealVerbCmd("show", "Print a deal's sync state, model, motion and stage lead",
 			`Print a deal's sync state from its workflow's query: the values on each side, the last sync, the
 co-sell model, motion and current lead, the conflict log, the running and closed SLAs, the notices
@@ -43,6 +44,8 @@ json the result (currency, amountMinor, poolMinor, parts with partner, roles, am
 awards and calculation behind them). Exit 1 with the reason when the deal is not attributed.`,
 			"  cosell deal attribution CS-1A2B3C4D5E6F7G8H\n  cosell deal attribution CS-1A2B3C4D5E6F7G8H --output json",
 			runDealAttribution),
+		newDealTouchpointCmd(),     // touchpoint.go
+		newDealDisputeCmd(),        // dispute.go
 		newDealRegisterCmd(),       // register.go
 		newDealAnswerCmd("accept"), // answer.go
 		newDealAnswerCmd("decline"),
@@ -260,12 +263,27 @@ func printCoSell(out io.Writer, cs *api.CoSellView) {
 		lead += " (" + string(cs.Stage) + ")"
 	}
 	fmt.Fprintf(out, "Co-sell: model %s, motion %s, vendor side %s; lead: %s\n", cs.Model, cs.Motion, cs.Vendor, lead)
+	if ev := cs.Touchpoints; ev != nil {
+		fmt.Fprintf(out, "Touchpoints: %d (cosell deal touchpoint list)\n", ev.Total)
+	}
 	if r := cs.Attribution; r != nil {
+		inForce := r.Parts
+		if len(cs.Parts) > 0 {
+			inForce = cs.Parts // the split in force: a dispute upheld corrected it
+		}
 		var parts []string
-		for _, p := range r.Parts {
+		for _, p := range inForce {
 			parts = append(parts, fmt.Sprintf("%s %s", p.Partner, money.Amount{Currency: r.Currency, Minor: p.AmountMinor}))
 		}
 		fmt.Fprintf(out, "Attribution: pool %s of %s: %s (cosell deal attribution %s)\n", r.PoolAmount(), r.Amount(), strings.Join(parts, ", "), r.CoSellID)
+	}
+	if n := len(cs.Disputes); n > 0 {
+		d := cs.Disputes[n-1]
+		status := "open"
+		if d.Resolution != nil {
+			status = string(d.Resolution.Verdict) + " by " + d.Resolution.Approver
+		}
+		fmt.Fprintf(out, "Disputes: %d; the last by %s: %s (%s)\n", n, d.Partner, d.Reason, status)
 	}
 	if l := cs.Loss; l != nil {
 		reason := string(l.Reason)

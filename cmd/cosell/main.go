@@ -5,6 +5,8 @@
 //	cosell mapping validate FILE...    check pairing files; every problem with file:line:col and a hint
 //	cosell deal show CO-SELL-ID        print a deal's sync state (fields per side, conflicts, issues)
 //	cosell deal attribution CO-SELL-ID print a won deal's attribution and the calculation behind it
+//	cosell deal touchpoint [list] ID   log a touchpoint on a deal, or list its touchpoints
+//	cosell deal dispute [resolve] ID   dispute a won deal's attribution, or resolve the dispute
 //	cosell status [PAIRING]            each CRM connection's API budget and what waits on it
 //	cosell pilot start|status|report|decide PAIRING   the 90-day pilot review
 //	cosell mock salesforce|hubspot|slack   run one fake as a process

@@ -29,9 +29,10 @@ type Options struct {
 
 // Wrap returns crm with its single-deal reads and writes coalesced into batch calls (see Coalescer),
 // when the connector can batch (connectors.Batcher); otherwise crm itself. Everything else (change feeds,
-// notes, owners, schema) goes straight through. The result implements connectors.ConditionalUpdater
-// exactly when crm does, and answers Budget() with crm's guard, so the activities see the same
-// connection.
+// notes, owners, schema, activity streams) goes straight through. The result implements
+// connectors.ConditionalUpdater and connectors.ActivityReader exactly when crm does (the feed finds the
+// activity streams by that interface: hidden, it would read no touchpoints), and answers Budget() with
+// crm's guard, so the activities see the same connection.
 func Wrap(crm connectors.CRM, opt Options) connectors.CRM {
 	b, ok := crm.(connectors.Batcher)
 	if !ok {
@@ -92,8 +93,15 @@ func Wrap(crm connectors.CRM, opt Options) connectors.CRM {
 	}
 	c.update = update(lim.Write)
 	c.conditional = update(lim.ConditionalWrite)
-	if _, ok := crm.(connectors.ConditionalUpdater); ok {
+	_, conditional := crm.(connectors.ConditionalUpdater)
+	ar, activities := crm.(connectors.ActivityReader)
+	switch {
+	case conditional && activities:
+		return &conditionalActivityCRM{&conditionalCRM{c}, ar}
+	case conditional:
 		return &conditionalCRM{c}
+	case activities:
+		return &activityCRM{c, ar}
 	}
 	return c
 }
@@ -205,4 +213,16 @@ func (c *conditionalCRM) UpdateDealIfUnmodifiedSince(ctx context.Context, record
 		c.wrote(recordID)
 	}
 	return err
+}
+
+// activityCRM and conditionalActivityCRM are coalesced connections whose CRM reads activity streams;
+// those reads are the feed's, paged by cursor, and go straight to the CRM.
+type activityCRM struct {
+	*CRM
+	connectors.ActivityReader
+}
+
+type conditionalActivityCRM struct {
+	*conditionalCRM
+	connectors.ActivityReader
 }

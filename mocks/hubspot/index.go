@@ -29,7 +29,7 @@ type indexEntry struct {
 }
 
 func newSearchIndex(lag time.Duration) *searchIndex {
-	return &searchIndex{lag: lag, visible: map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}}}
+	return &searchIndex{lag: lag, visible: map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}, meetingType: {}, callType: {}, emailType: {}}}
 }
 
 func snapshotOf(o *object) *object {

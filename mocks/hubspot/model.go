@@ -40,7 +40,23 @@ var (
 		defaults:   []string{"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
 		searchable: []string{"hs_task_subject", "hs_task_body"}, engagement: true,
 	}
-	objectTypes = []*objectType{dealType, noteType, taskType}
+	// Meetings, calls and e-mails are the engagements the change feed reads as touchpoints.
+	meetingType = &objectType{
+		name: "meetings", singular: "meeting", typeID: "0-47", upper: "MEETING", created: "hs_createdate",
+		defaults:   []string{"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
+		searchable: []string{"hs_meeting_title", "hs_meeting_body"}, engagement: true,
+	}
+	callType = &objectType{
+		name: "calls", singular: "call", typeID: "0-48", upper: "CALL", created: "hs_createdate",
+		defaults:   []string{"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
+		searchable: []string{"hs_call_title", "hs_call_body"}, engagement: true,
+	}
+	emailType = &objectType{
+		name: "emails", singular: "email", typeID: "0-49", upper: "EMAIL", created: "hs_createdate",
+		defaults:   []string{"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
+		searchable: []string{"hs_email_subject", "hs_email_text"}, engagement: true,
+	}
+	objectTypes = []*objectType{dealType, noteType, taskType, meetingType, callType, emailType}
 )
 
 // lookupType resolves an object type as any HubSpot API spells it.
@@ -62,6 +78,13 @@ const (
 	dealToTaskTypeID = 215
 )
 
+// engagementDealTypes are the HubSpot-defined association type ids between the other engagements and
+// deals: call 206 (deal to call 205), email 210 (209), meeting 212 (211).
+var engagementDealTypes = []struct {
+	t                *objectType
+	toDeal, fromDeal int
+}{{callType, 206, 205}, {emailType, 210, 209}, {meetingType, 212, 211}}
+
 // associationTypeID returns the HubSpot-defined default association type from one type to the other.
 func associationTypeID(from, to *objectType) (int, bool) {
 	switch {
@@ -73,6 +96,14 @@ func associationTypeID(from, to *objectType) (int, bool) {
 		return taskToDealTypeID, true
 	case from == dealType && to == taskType:
 		return dealToTaskTypeID, true
+	}
+	for _, e := range engagementDealTypes {
+		switch {
+		case from == e.t && to == dealType:
+			return e.toDeal, true
+		case from == dealType && to == e.t:
+			return e.fromDeal, true
+		}
 	}
 	return 0, false
 }

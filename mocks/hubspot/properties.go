@@ -239,6 +239,68 @@ func defaultTaskProperties() []Property {
 	}
 }
 
+// engagementBase are the properties every engagement has: its activity date, owner and record dates.
+func engagementBase(group string) []Property {
+	return []Property{
+		hubspotProperty("hs_timestamp", "Activity date", "datetime", "date", group),
+		hubspotProperty("hubspot_owner_id", "Activity assigned to", "enumeration", "select", group,
+			func(p *Property) { p.ExternalOptions = true }),
+		// The meeting and call types a portal's admin defines (Settings › Objects › Activities); HubSpot
+		// stores the type's name as the value. The fake's portal has the playbook's touchpoint kinds.
+		hubspotProperty("hs_activity_type", "Activity type", "enumeration", "select", group, withOptions(activityTypeOptions()...)),
+		hubspotProperty("hs_createdate", "Create date", "datetime", "date", group, readOnly),
+		hubspotProperty("hs_lastmodifieddate", "Last modified date", "datetime", "date", group, readOnly),
+		hubspotProperty("hs_object_id", "Record ID", "number", "number", group, readOnly),
+	}
+}
+
+func activityTypeOptions() []PropertyOption {
+	var out []PropertyOption
+	for i, name := range []string{"Intro", "Discovery call", "Demo", "Technical validation", "Proposal review", "Executive sponsorship", "Check-in"} {
+		out = append(out, PropertyOption{Label: name, Value: name, DisplayOrder: i})
+	}
+	return out
+}
+
+// defaultMeetingProperties are the HubSpot-defined meeting properties the fake knows.
+func defaultMeetingProperties() []Property {
+	return append([]Property{
+		hubspotProperty("hs_meeting_title", "Meeting name", "string", "text", "meeting"),
+		hubspotProperty("hs_meeting_body", "Meeting description", "string", "html", "meeting"),
+		hubspotProperty("hs_meeting_start_time", "Start time", "datetime", "date", "meeting"),
+		hubspotProperty("hs_meeting_end_time", "End time", "datetime", "date", "meeting"),
+		hubspotProperty("hs_meeting_outcome", "Meeting outcome", "enumeration", "select", "meeting",
+			withOptions(PropertyOption{Label: "Scheduled", Value: "SCHEDULED"},
+				PropertyOption{Label: "Completed", Value: "COMPLETED", DisplayOrder: 1},
+				PropertyOption{Label: "Rescheduled", Value: "RESCHEDULED", DisplayOrder: 2},
+				PropertyOption{Label: "No show", Value: "NO_SHOW", DisplayOrder: 3},
+				PropertyOption{Label: "Canceled", Value: "CANCELED", DisplayOrder: 4})),
+	}, engagementBase("meeting")...)
+}
+
+// defaultCallProperties are the HubSpot-defined call properties the fake knows.
+func defaultCallProperties() []Property {
+	return append([]Property{
+		hubspotProperty("hs_call_title", "Call title", "string", "text", "call"),
+		hubspotProperty("hs_call_body", "Call notes", "string", "html", "call"),
+		hubspotProperty("hs_call_direction", "Call direction", "enumeration", "select", "call",
+			withOptions(PropertyOption{Label: "Inbound", Value: "INBOUND"}, PropertyOption{Label: "Outbound", Value: "OUTBOUND", DisplayOrder: 1})),
+		hubspotProperty("hs_call_duration", "Call duration", "number", "number", "call"),
+	}, engagementBase("call")...)
+}
+
+// defaultEmailProperties are the HubSpot-defined e-mail properties the fake knows.
+func defaultEmailProperties() []Property {
+	return append([]Property{
+		hubspotProperty("hs_email_subject", "Email subject", "string", "text", "email"),
+		hubspotProperty("hs_email_text", "Email body", "string", "textarea", "email"),
+		hubspotProperty("hs_email_direction", "Email direction", "enumeration", "select", "email",
+			withOptions(PropertyOption{Label: "Sent by CRM", Value: "EMAIL"},
+				PropertyOption{Label: "Incoming", Value: "INCOMING_EMAIL", DisplayOrder: 1},
+				PropertyOption{Label: "Forwarded", Value: "FORWARDED_EMAIL", DisplayOrder: 2})),
+	}, engagementBase("email")...)
+}
+
 // CoSellProperties returns the custom properties CoSell Sync expects in a portal: on deals the co-sell id
 // (unique, so batch upsert can key on it), the co-sell flag and the partner owner's name and e-mail; on
 // notes the idempotency key of mirrored notes; on tasks the idempotency key of SLA tasks (unique, so a
@@ -270,6 +332,7 @@ func CoSellProperties() map[string][]Property {
 			custom("cosell_lead", "Co-sell stage lead", "string", "text"),
 			custom("cosell_attribution", "Co-sell attribution", "string", "text"),
 			custom("cosell_loss_reason", "Co-sell loss reason", "string", "text"),
+			custom("cosell_dispute", "Co-sell attribution dispute", "string", "textarea"),
 		},
 		"notes": {
 			custom("cosell_note_key", "Co-sell note key", "string", "text"),

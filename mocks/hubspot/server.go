@@ -183,13 +183,16 @@ func (s *Server) resetData() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.props = map[*objectType]*propertySet{
-		dealType: newPropertySet(defaultDealProperties()),
-		noteType: newPropertySet(defaultNoteProperties()),
-		taskType: newPropertySet(defaultTaskProperties()),
+		dealType:    newPropertySet(defaultDealProperties()),
+		noteType:    newPropertySet(defaultNoteProperties()),
+		taskType:    newPropertySet(defaultTaskProperties()),
+		meetingType: newPropertySet(defaultMeetingProperties()),
+		callType:    newPropertySet(defaultCallProperties()),
+		emailType:   newPropertySet(defaultEmailProperties()),
 	}
-	s.objects = map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}}
+	s.objects = map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}, meetingType: {}, callType: {}, emailType: {}}
 	s.links = map[link]time.Time{}
-	s.mergedInto = map[*objectType]map[string]string{dealType: {}, noteType: {}, taskType: {}}
+	s.mergedInto = map[*objectType]map[string]string{dealType: {}, noteType: {}, taskType: {}, meetingType: {}, callType: {}, emailType: {}}
 	lag := s.opts.SearchIndexLag
 	if s.index != nil {
 		lag = s.index.lag // a lag set on the running fake outlives a reset

@@ -10,6 +10,7 @@ const (
 	prefixOpportunity = "006"
 	prefixUser        = "005"
 	prefixTask        = "00T"
+	prefixEvent       = "00U"
 	prefixOrg         = "00D"
 	prefixLocator     = "01g"
 )

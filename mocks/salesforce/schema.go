@@ -141,6 +141,7 @@ func opportunityObject() *objectDef {
 		{Name: "CoSell_Lead__c", Label: "Co-Sell Stage Lead", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Attribution__c", Label: "Co-Sell Attribution", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Loss_Reason__c", Label: "Co-Sell Loss Reason", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Dispute__c", Label: "Co-Sell Attribution Dispute", Type: tTextarea, Length: 1000, Createable: true, Updateable: true, Nillable: true, Custom: true},
 	}
 	return newObject("Opportunity", "Opportunity", "Opportunities", prefixOpportunity, append(fields, systemFields(true)...)...)
 }
@@ -156,9 +157,29 @@ func taskObject() *objectDef {
 		{Name: "Status", Label: "Status", Type: tPicklist, Length: 255, Picklist: picklist("Not Started", "Not Started", "In Progress", "Completed", "Waiting on someone else", "Deferred"), Createable: true, Updateable: true, Default: "Not Started"},
 		{Name: "Priority", Label: "Priority", Type: tPicklist, Length: 255, Picklist: picklist("Normal", "High", "Normal", "Low"), Createable: true, Updateable: true, Default: "Normal"},
 		{Name: "IsClosed", Label: "Closed", Type: tBoolean},
+		{Name: "Type", Label: "Type", Type: tPicklist, Length: 255, Picklist: picklist("", "Call", "Email", "Meeting", "Other"), Createable: true, Updateable: true, Nillable: true},
+		{Name: "TaskSubtype", Label: "Task Subtype", Type: tPicklist, Length: 255, Picklist: picklist("Task", "Task", "Email", "ListEmail", "Cadence", "Call", "LinkedIn"), Createable: true, Nillable: true},
+		{Name: "CompletedDateTime", Label: "Completed Date/Time", Type: tDatetime, Nillable: true},
 		{Name: "CoSell_Note_Key__c", Label: "Co-Sell Note Key", Type: tString, Length: 255, ExternalID: true, Unique: true, Createable: true, Updateable: true, Nillable: true, Custom: true},
 	}
 	return newObject("Task", "Task", "Tasks", prefixTask, append(fields, systemFields(true)...)...)
+}
+
+// eventObject is a calendar Event: a meeting on an opportunity, the touchpoint a rep logs most.
+func eventObject() *objectDef {
+	fields := []*fieldDef{
+		{Name: "Id", Label: "Activity ID", Type: tID},
+		{Name: "WhatId", Label: "Related To ID", Type: tReference, ReferenceTo: []string{"Opportunity"}, RelationshipName: "What", Createable: true, Updateable: true, Nillable: true},
+		{Name: "Subject", Label: "Subject", Type: tCombobox, Length: 255, Picklist: picklist("", "Call", "Email", "Meeting", "Send Letter/Quote", "Other"), Createable: true, Updateable: true, Nillable: true},
+		{Name: "Description", Label: "Description", Type: tTextarea, Length: 32000, Createable: true, Updateable: true, Nillable: true},
+		{Name: "Type", Label: "Type", Type: tPicklist, Length: 255, Picklist: picklist("", "Call", "Email", "Meeting", "Other"), Createable: true, Updateable: true, Nillable: true},
+		{Name: "OwnerId", Label: "Assigned To ID", Type: tReference, ReferenceTo: []string{"User"}, RelationshipName: "Owner", Createable: true, Updateable: true},
+		{Name: "StartDateTime", Label: "Start", Type: tDatetime, Createable: true, Updateable: true, Nillable: true},
+		{Name: "EndDateTime", Label: "End", Type: tDatetime, Createable: true, Updateable: true, Nillable: true},
+		{Name: "ActivityDateTime", Label: "Due Date Time", Type: tDatetime, Nillable: true},
+		{Name: "IsAllDayEvent", Label: "All-Day Event", Type: tBoolean, Createable: true, Updateable: true, Default: false},
+	}
+	return newObject("Event", "Event", "Events", prefixEvent, append(fields, systemFields(true)...)...)
 }
 
 func userObject() *objectDef {
@@ -184,7 +205,7 @@ type schema struct {
 
 func newSchema() *schema {
 	s := &schema{objects: map[string]*objectDef{}, byPrefix: map[string]*objectDef{}}
-	for _, o := range []*objectDef{opportunityObject(), taskObject(), userObject()} {
+	for _, o := range []*objectDef{opportunityObject(), taskObject(), eventObject(), userObject()} {
 		s.objects[strings.ToLower(o.Name)] = o
 		s.byPrefix[o.KeyPrefix] = o
 		s.order = append(s.order, o)

@@ -28,6 +28,7 @@ type SeedData struct {
 	Users         []Record `json:"users,omitempty"`
 	Opportunities []Record `json:"opportunities,omitempty"`
 	Tasks         []Record `json:"tasks,omitempty"`
+	Events        []Record `json:"events,omitempty"`
 }
 
 // ReadSeedFile loads a seed file for a standalone fake (cosell mock salesforce --seed file.json).
@@ -63,7 +64,7 @@ func (s *Server) Seed(d SeedData) error {
 		name string
 		obj  string
 		rows []Record
-	}{{"users", "user", d.Users}, {"opportunities", "opportunity", d.Opportunities}, {"tasks", "task", d.Tasks}}
+	}{{"users", "user", d.Users}, {"opportunities", "opportunity", d.Opportunities}, {"tasks", "task", d.Tasks}, {"events", "event", d.Events}}
 	for _, g := range groups {
 		o := s.schema.objects[g.obj]
 		for i, r := range g.rows {
@@ -140,6 +141,9 @@ func (s *Server) Opportunities() []Record { return s.list("Opportunity") }
 
 // Tasks lists every task in creation order.
 func (s *Server) Tasks() []Record { return s.list("Task") }
+
+// Events lists every event in creation order.
+func (s *Server) Events() []Record { return s.list("Event") }
 
 // Users lists every user in creation order, the integration user first.
 func (s *Server) Users() []Record { return s.list("User") }

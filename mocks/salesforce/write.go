@@ -320,6 +320,12 @@ func derive(o *objectDef, row record, set map[string]bool) {
 		}
 	case "Task":
 		row["IsClosed"] = row.str("Status") == "Completed"
+		if row.str("TaskSubtype") == "" {
+			row["TaskSubtype"] = "Task"
+		}
+	case "Event":
+		// ActivityDateTime mirrors the start; StartDateTime defaults to now like the UI's new event.
+		row["ActivityDateTime"] = row["StartDateTime"]
 	case "User":
 		row["Name"] = strings.TrimSpace(row.str("FirstName") + " " + row.str("LastName"))
 	}
@@ -497,9 +503,11 @@ func (s *Server) remove(o *objectDef, id string) *apiError {
 		return s.missing(id)
 	}
 	if o.Name == "Opportunity" {
-		for _, t := range s.data.sorted("Task") {
-			if t.str("WhatId") == id {
-				s.data.remove("Task", t.str("Id"))
+		for _, obj := range []string{"Task", "Event"} {
+			for _, t := range s.data.sorted(obj) {
+				if t.str("WhatId") == id {
+					s.data.remove(obj, t.str("Id"))
+				}
 			}
 		}
 	}
