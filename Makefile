@@ -20,13 +20,21 @@ FUZZ_TIME     ?= 10s
 run: build $(TEMPORAL)
 	$(COSELL) dev
 
-## test: vet, unit and contract tests, the parsers' fuzz targets for a bounded time, then the end-to-end
-## tests against a real Temporal dev server
+## test: vet, unit and contract tests, the parsers' fuzz targets for a bounded time, the end-to-end
+## tests against a real Temporal dev server, and the load benchmark once at a tiny size (bench-smoke)
 test: build $(TEMPORAL) tools-chromium
 	go vet ./...
 	go test $(GO_TEST_FLAGS) ./...
 	$(MAKE) --no-print-directory fuzz
 	go test $(GO_TEST_FLAGS) -tags e2e -p 1 ./e2e/...
+	$(MAKE) --no-print-directory bench-smoke
+
+## bench-smoke: cosell bench at a tiny size, every feed and mode, as a smoke test: it fails only when a
+## run does not start or does not converge; no figure is asserted (JSON in .dev/bench-smoke.json)
+.PHONY: bench-smoke
+bench-smoke: build $(TEMPORAL)
+	@mkdir -p .dev
+	$(COSELL) bench --deals 4 --edits 2 --latency 20ms --timeout 2m --markdown '' --json .dev/bench-smoke.json --require-converged
 
 ## fuzz: the parsers of what the CRMs send the worker (HubSpot webhooks, Salesforce Outbound Messages),
 ## each fuzzed for FUZZ_TIME; a failing input is saved under the package's testdata/fuzz
@@ -42,17 +50,21 @@ unit:
 e2e: build $(TEMPORAL)
 	go test $(GO_TEST_FLAGS) -tags e2e -p 1 -v ./e2e/...
 
-## model: explore the deal engine's model-based test from random seeds, with many more histories than
-## make test runs (MODEL_CHECKS, default 200000); a failure prints its seed and the shrunk history
-MODEL_CHECKS ?= 200000
+## model: explore from random seeds, with many more histories than make test runs: the deal engine's
+## model test (MODEL_CHECKS, default 200000), the workflow model's full-vocabulary search
+## (WORKFLOW_MODEL_CHECKS, default 20000) and its dev-server search with worker crashes (model tag); a
+## failure prints its seed and the shrunk history
+MODEL_CHECKS          ?= 200000
+WORKFLOW_MODEL_CHECKS ?= 20000
 .PHONY: model
 model: $(TEMPORAL)
 	RAPID_SEED=0 go test -count=1 -timeout 60m -run Model ./engine/ -rapid.checks=$(MODEL_CHECKS)
-	go test -count=1 -timeout 60m -tags model -run 'TestWorkflowModel$$|TestWorkflowModelCrashesSearch' ./workflows/
+	RAPID_SEED=0 go test -count=1 -timeout 60m -run 'TestWorkflowModel$$' ./workflows/ -rapid.checks=$(WORKFLOW_MODEL_CHECKS)
+	go test -count=1 -timeout 60m -tags model -run 'TestWorkflowModelCrashesSearch' ./workflows/
 
-## The workflow model's search over the whole vocabulary (workflows/model_search_test.go) is behind the
-## model tag while it finds engine bugs (CHANGELOG.md); make test runs its control histories, its
-## broken-rule check and its dev-server crash-and-replay half.
+## make test runs both model tests from fixed seeds: the engine's 20,000 histories per property, and the
+## workflow model's control histories, broken-rule check, full-vocabulary search (1,000 histories,
+## workflows/model_search_test.go) and dev-server crash-and-replay half.
 
 ## lint: formatting, vet, and workflowcheck over the workflows
 lint: $(WORKFLOWCHECK)
@@ -62,10 +74,30 @@ lint: $(WORKFLOWCHECK)
 	go vet -tags model ./workflows/
 	$(WORKFLOWCHECK) ./workflows/...
 
-## bench: the performance targets (figures in docs/BENCHMARKS.md)
+## bench: the performance targets (figures in docs/BENCHMARKS.md): the Go benchmarks, then the load
+## benchmark at each target's size, naive beside coalesced, every table appended to docs/BENCHMARKS.md.
+## BENCH_SIZES=small runs the sizes a shared 2-core machine finishes in minutes; BENCH_FLAGS adds flags
+## to every cosell bench run (e.g. --temporal 127.0.0.1:7233 to reuse a running server).
+BENCH_SIZES ?= targets
+BENCH_FLAGS ?=
 bench: build $(TEMPORAL)
 	go test -run '^$$' -bench . -benchmem -count=1 ./...
 	go test -run '^$$' -bench . -benchtime 20x -count=1 -tags e2e ./e2e/...
+	@mkdir -p .dev
+ifeq ($(BENCH_SIZES),small)
+	$(COSELL) bench --deals 1 --edits 3 $(BENCH_FLAGS) > .dev/bench-single.json
+	$(COSELL) bench --deals 40 --edits 2 --rate 50 --feeds webhook $(BENCH_FLAGS) > .dev/bench-rate50.json
+	$(COSELL) bench --deals 50 --edits 1 $(BENCH_FLAGS) > .dev/bench-burst50.json
+else
+# an isolated single change: ≤ 2 calls
+	$(COSELL) bench --deals 1 --edits 3 $(BENCH_FLAGS) > .dev/bench-single.json
+# webhook mode at 50 changes/s: p99 ≤ 1 s, p50 ≤ 250 ms
+	$(COSELL) bench --deals 500 --edits 4 --rate 50 --feeds webhook --timeout 30m $(BENCH_FLAGS) > .dev/bench-rate50.json
+# a 1,000-change burst over 1,000 deals: ≤ 0.05 calls per change, converged in ≤ 20 s; ≥ 200 changes/s
+	$(COSELL) bench --deals 1000 --edits 1 --timeout 60m $(BENCH_FLAGS) > .dev/bench-burst1000.json
+# a 10,000-change burst (10,000 open deal workflows): < 60 s, worker RSS ≤ 300 MB, ≤ 3 actions per change
+	$(COSELL) bench --deals 10000 --edits 1 --modes coalesced --timeout 120m $(BENCH_FLAGS) > .dev/bench-burst10000.json
+endif
 
 build:
 	go build -o $(COSELL) ./cmd/cosell

@@ -14,6 +14,7 @@ import (
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/vocab"
 )
 
 // NotifyInput is one notice for one channel.
@@ -152,6 +153,10 @@ func taskSubject(n notify.Notice) string {
 		s += fmt.Sprintf("Escalated to L%d", n.Level)
 	case notify.LeadChanged:
 		s += "You lead " + n.Subject
+	case vocab.RegistrationConflict:
+		s += "Registration conflict on " + n.Subject
+	case vocab.ConflictResolved:
+		s += "Registration conflict resolved on " + n.Subject
 	default:
 		s += string(n.Event)
 	}

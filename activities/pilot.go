@@ -114,6 +114,9 @@ type PilotStatus struct {
 	Killed   bool      `json:"killed"`
 	KilledAt time.Time `json:"killedAt,omitempty"`
 	Name     string    `json:"name"`
+	// Why is the reason the approver gave for the kill (or the proposal's first reason, when the
+	// proposal stood), so a refused registration says it.
+	Why string `json:"why,omitempty"`
 }
 
 // PilotStatus reads the pairing's pilot state. A pairing without a pilot is not killed.
@@ -134,5 +137,13 @@ func (a *Activities) PilotStatus(ctx context.Context, in PilotStatusInput) (Pilo
 	if err := res.Get(&v); err != nil {
 		return PilotStatus{}, temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeConfig, nil)
 	}
-	return PilotStatus{Killed: v.State.Status == api.PilotKilled, KilledAt: v.State.KilledAt, Name: c.Pairing.Name}, nil
+	st := PilotStatus{Killed: v.State.Status == api.PilotKilled, KilledAt: v.State.KilledAt, Name: c.Pairing.Name}
+	if n := len(v.State.Decisions); st.Killed && n > 0 {
+		d := v.State.Decisions[n-1]
+		st.Why = d.Why
+		if st.Why == "" && len(d.Proposed.Reasons) > 0 {
+			st.Why = d.Proposed.Reasons[0]
+		}
+	}
+	return st, nil
 }

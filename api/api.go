@@ -154,6 +154,9 @@ type DealView struct {
 	// CoSell is the deal's co-sell plan, current lead, attribution and loss (issue #9); nil for a deal
 	// registered without one.
 	CoSell *CoSellView `json:"cosell,omitempty"`
+	// Registration is the registration's answer (pending, accepted, declined) and its origin; nil for a
+	// deal registered before the status field.
+	Registration *RegistrationView `json:"registration,omitempty"`
 }
 
 // CoSellView is a deal's co-sell plan and outcome as `cosell deal show` and `cosell deal attribution`

@@ -39,6 +39,9 @@ func TestTinyDailyBudgetPausesAlertsOnceAndResumes(t *testing.T) {
 	sfp := config.ConnectionPrefix(demo.SalesforceConnection)
 	s.env[sfp+"BUDGET_DAILY_SHARE"] = "50%"
 	s.env[sfp+"BUDGET_PROBE_INTERVAL"] = "4s"
+	// One call per read and per write: coalesced, twenty deals cost fewer calls than the share allows
+	// and the budget would not run out mid-work, which is what this test is about.
+	s.env["COSELL_COALESCE"] = "false"
 
 	// The opportunities are seeded in-process, so only the product's calls count against the budget.
 	const n = 20

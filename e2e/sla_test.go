@@ -71,8 +71,9 @@ func TestUnansweredRequestEscalatesOnceAndAReplyStopsIt(t *testing.T) {
 	w := s.startWorkerProcess()
 	opp := s.flagOpportunity("Cyberdyne pilot")
 	coSellID, hsID := s.waitMirror(opp, 10*time.Second)
-	// Globex acts on the mirror, accepting the registration, so only the request's ladder runs.
-	s.hsUser.updateDeal(hsID, map[string]any{"hs_next_step": "Schedule the joint call"})
+	// Globex accepts the registration in its CRM (cosell_status, issue #9), so only the request's ladder
+	// runs; an edit alone no longer accepts a deal registered under a pairing that maps the status.
+	s.hsUser.updateDeal(hsID, map[string]any{"hs_next_step": "Schedule the joint call", "cosell_status": "accepted"})
 	eventually(t, 10*time.Second, func() bool {
 		return s.sfUser.get("Opportunity", opp)["NextStep"] == "Schedule the joint call"
 	}, "Globex's edit syncs")

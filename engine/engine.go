@@ -103,12 +103,19 @@ type Change struct {
 // Receive folds a delivered change into the state. It never issues I/O itself: the next call of Next
 // plans what the change requires.
 func (e *Engine) Receive(now time.Time, ch Change) {
-	if e.st.Refused {
+	if e.closed() {
 		return
 	}
 	p := e.party(ch.Side)
 	if p == nil || p.Unlinked || slices.Contains(p.Gone, ch.RecordID) {
 		return // a late change of a record the party deleted
+	}
+	if p.RecordID == "" && ch.Reading != nil && ch.Reading.Found && !ch.Reading.ModifiedAt.After(p.AbsentAt) {
+		// Older than the engine's own look, which found no record of the party: the record may be
+		// gone since. Look again by co-sell id rather than link it.
+		p.NeedRead = true
+		e.addNotes(now, ch.Notes)
+		return
 	}
 	if p.RecordID == "" && ch.RecordID != "" && (ch.Reading == nil || ch.Reading.Found) {
 		p.RecordID = ch.RecordID // the sender knows the record: read it by id
@@ -152,6 +159,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 				e.deleted(now, s)
 			} else {
 				p.Sent = nil // no create of ours was applied: the next one may go
+				p.AbsentAt = now
 			}
 		}
 		return
@@ -171,7 +179,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 		}
 		return
 	}
-	p.RecordID = r.RecordID
+	p.RecordID, p.AbsentAt = r.RecordID, time.Time{}
 	if r.ModifiedAt.After(p.Stamp) {
 		p.Stamp = r.ModifiedAt
 	}
@@ -201,8 +209,15 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 		p.Owner = r.Owner
 	}
 	p.Shown = r.Partner
+	e.registrationStarted(now) // registration.go: pending from the first look, so the mirror is created with it
+	e.declineObserved(now)
 	e.recordTranslationIssues(now, s, r.Issues)
-	p.Sent = nil
+	if fresh {
+		// Only the engine's own read settles its unanswered writes: it is issued after their outcome
+		// (none is in flight), so whatever they wrote, it shows. A delivered reading may have been
+		// taken before a write in flight (or retried by its activity) landed.
+		p.Sent = nil
+	}
 	if e.paused() != wasPaused {
 		e.flagChanged(now, s)
 	}
@@ -271,6 +286,7 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 		p.Cells = map[string]Cell{}
 	}
 	c, had := p.Cells[field]
+	ownWrite := false
 	if (!had || c.Value != v) && len(p.Sent) > 0 {
 		// A look at a record after writes whose answers never came: a value one of them carried is our
 		// own write (the answer was lost, not the write), judged as if its answer had come, so it is no
@@ -283,17 +299,18 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 			}
 		}
 		if !had && len(creates) > 0 {
-			c, had = Cell{Value: creates[len(creates)-1].Values[field], Seen: creates[0].At}, true
+			v0 := creates[len(creates)-1].Values[field]
+			c, had = Cell{Value: v0, Synced: v0, Seen: creates[0].At}, true
 		}
 		for _, sent := range p.Sent {
-			// An unflag is never assumed to be ours: taken for the party's own, it keeps the deal out of
-			// co-sell, the safe side of the doubt.
-			if v0, ok := sent.Values[field]; ok && v0 == v && (field != FlagField || v != "false") {
-				c, had = Cell{Value: v0, Seen: sent.At}, true
+			// The value may be stored in the CRM's normal form (a trimmed space, a rounded amount): the
+			// cell then holds that form, standing for what was sent. An unflag is never assumed to be
+			// ours: taken for the party's own, it keeps the deal out of co-sell, the safe side of the doubt.
+			if v0, ok := sent.Values[field]; ok && storedAs(field, v0, v) && (field != FlagField || v != "false") {
+				c, had, ownWrite = Cell{Value: v, Synced: v0, Seen: sent.At}, true, true
 			}
 		}
 		if had {
-			c.Synced = c.Value
 			p.Cells[field] = c
 		}
 	}
@@ -301,6 +318,11 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 		if asOf.After(c.Seen) {
 			c.Seen = asOf
 			p.Cells[field] = c
+		}
+		if w := e.st.Fields[field]; ownWrite && w != nil && w.From == s && isUnmapped(w.Value) && w.Value != c.Synced {
+			// Our write landed over the party's value outside the value map after that value became
+			// the wanted one: it exists nowhere now, and cannot be written back.
+			e.unmappedGone(now, s, field)
 		}
 		return // unchanged, or the echo of our own write as the CRM stored it
 	}
@@ -414,7 +436,7 @@ func (e *Engine) conflict(now time.Time, r Rule, s1 vocab.Side, v1 string, s2 vo
 
 // acted is called when a party's edit becomes the wanted value: the party acted on the deal.
 func (e *Engine) acted(now time.Time, s vocab.Side, field string) {
-	if field == FlagField {
+	if field == FlagField || e.answered(now, s, field) { // registration.go: only the answer counts, when mapped
 		return
 	}
 	e.acceptRegistration(now, s, e.pol.Name(s)+" updated the deal")
@@ -432,16 +454,8 @@ func (e *Engine) deleted(now time.Time, s vocab.Side) {
 		for _, f := range sortedFields(e.st.Fields) {
 			// A value outside the value map lived only in the deleted record: it goes with it. The
 			// field takes what another party holds, or waits for a party to give it one.
-			w := e.st.Fields[f]
-			if w.From != s || !isUnmapped(w.Value) {
-				continue
-			}
-			delete(e.st.Fields, f)
-			for _, o := range e.pol.sides() {
-				if c, ok := e.party(o).Cells[f]; ok && o != s && !e.party(o).Unlinked {
-					e.st.Fields[f] = &Want{Value: c.Synced, From: o, At: now, Known: now}
-					break
-				}
+			if w := e.st.Fields[f]; w.From == s && isUnmapped(w.Value) {
+				e.unmappedGone(now, s, f)
 			}
 		}
 		*p = Party{Gone: gone}
@@ -459,6 +473,19 @@ func (e *Engine) deleted(now time.Time, s vocab.Side) {
 		Event: vocab.Deleted, Subject: string(s), At: now,
 		Message: fmt.Sprintf("%s deleted its record of the deal.", e.pol.Name(s)),
 	}, false, sla.Clock{})
+}
+
+// unmappedGone is called when party s no longer holds the value outside the value map it set as the
+// wanted value of field f (its record was deleted, or our write landed over it): the value lived only
+// there, so the field takes what another party holds, or waits for a party to give it one.
+func (e *Engine) unmappedGone(now time.Time, s vocab.Side, f string) {
+	delete(e.st.Fields, f)
+	for _, o := range e.pol.sides() {
+		if c, ok := e.party(o).Cells[f]; ok && o != s && !e.party(o).Unlinked {
+			e.st.Fields[f] = &Want{Value: c.Synced, From: o, At: now, Known: now}
+			return
+		}
+	}
 }
 
 // paused reports whether the deal is out of co-sell.
@@ -506,7 +533,7 @@ func (e *Engine) addNotes(now time.Time, notes []NoteEvent) {
 // after reporting the result of the command it returned.
 func (e *Engine) Next(now time.Time) Step {
 	wake := e.nextWake(now)
-	if e.st.Refused || e.inflight != nil {
+	if e.closed() || e.inflight != nil {
 		return Step{Kind: Idle, WakeAt: wake}
 	}
 	if now.Before(e.st.RetryAt) {
@@ -563,7 +590,7 @@ var mutantAdvanceBeforeAck = false
 
 // Busy reports whether the engine has work it could do now (ignoring a retry backoff).
 func (e *Engine) Busy() bool {
-	if e.st.Refused {
+	if e.closed() {
 		return false
 	}
 	_, ok := e.plan()
@@ -817,7 +844,7 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 	p.Sent = slices.DeleteFunc(p.Sent, func(sent Sent) bool { return sent.Seq == cmd.Seq }) // answered
 	if cmd.Write.Create {
 		p.Sent = nil
-		p.RecordID = w.RecordID
+		p.RecordID, p.AbsentAt = w.RecordID, time.Time{}
 		p.Owner = w.Owner
 		e.clearIssue(s, "", vocab.IssueRegistration)
 		e.clearIssue(s, "", vocab.IssueDeleted)
@@ -1026,6 +1053,7 @@ func (e *Engine) rejected(now time.Time, cmd Command, f Failure) {
 
 // completeRound closes a round that has no work left.
 func (e *Engine) completeRound(now time.Time) {
+	e.declinedRoundDone() // registration.go
 	e.st.InRound = false
 	e.st.RoundNotes = 0
 	e.st.RetryDelay = 0

@@ -79,6 +79,21 @@ type mEvent struct {
 	at   time.Time
 }
 
+// mSent is a write the engine issued, with the values its CRM stores if it is applied.
+type mSent struct {
+	seq  int64
+	vals map[string]string
+}
+
+// carries reports whether an unanswered write to s carried v for f: the engine takes a look showing
+// it for its own write (never an unflag: that it takes for the party's own).
+func (m *model) carries(s vocab.Side, f, v string) bool {
+	return (f != FlagField || v != "false") && slices.ContainsFunc(m.sent[s], func(w mSent) bool {
+		v0, ok := w.vals[f]
+		return ok && v0 == v
+	})
+}
+
 type mInflight struct {
 	cmd      Command
 	issuedAt time.Time
@@ -108,9 +123,11 @@ type model struct {
 	agreed   map[string]bool
 	flagEdit map[vocab.Side]*mEdit // each party's last flag edit, kept across episodes
 	obs      map[vocab.Side]map[string]mObs
-	// sent holds the values of the creates issued to a party since the engine last looked at it: any
-	// of them may have been applied, unknown to the engine, so a first look showing one shows no edit.
-	sent map[vocab.Side][]map[string]string
+	// sent holds the values of the writes (creates and updates) issued to a party whose answer never
+	// came, since the engine's own last read of it (the last maxSent, as Party.Sent): any of them may
+	// have been applied, unknown to the engine, so a look showing a value one of them carried shows no
+	// edit.
+	sent map[vocab.Side][]mSent
 	know map[vocab.Side]time.Time
 
 	noWrites bool // the round after quiescence: nothing may be written
@@ -154,7 +171,7 @@ func newModel(t *rapid.T, faults bool) *model {
 		last: map[vocab.Side]map[string]*mEdit{vocab.A: {}, vocab.B: {}}, epStart: map[string]time.Time{},
 		agreed: map[string]bool{}, flagEdit: map[vocab.Side]*mEdit{},
 		obs: map[vocab.Side]map[string]mObs{vocab.A: {}, vocab.B: {}}, know: map[vocab.Side]time.Time{}, deletes: 2,
-		sent: map[vocab.Side][]map[string]string{}}
+		sent: map[vocab.Side][]mSent{}}
 	stagePolicy := rapid.SampledFrom([]vocab.Policy{vocab.LastWriterWins, vocab.PreferA, vocab.PreferB}).Draw(t, "stagePolicy")
 	onDelete := rapid.SampledFrom([]vocab.OnDelete{vocab.Unlink, vocab.Recreate}).Draw(t, "onDelete")
 	m.origin = rapid.SampledFrom(mSides).Draw(t, "origin")
@@ -266,10 +283,7 @@ func (m *model) observed(s vocab.Side, snap map[string]string, ver int, at time.
 				continue
 			}
 			if e.seenAt.IsZero() && e.ver <= ver {
-				e.seenAt, e.visible = m.now, o.val != v
-				if o.ver == 0 {
-					e.visible = !slices.ContainsFunc(m.sent[s], func(vals map[string]string) bool { return vals[f] == v })
-				}
+				e.seenAt, e.visible = m.now, (o.ver == 0 || o.val != v) && !m.carries(s, f, v)
 			}
 		}
 		m.obs[s][f] = mObs{val: v, ver: ver}
@@ -277,14 +291,14 @@ func (m *model) observed(s vocab.Side, snap map[string]string, ver int, at time.
 	if at.After(m.know[s]) {
 		m.know[s] = at
 	}
-	delete(m.sent, s)
 }
 
 func (m *model) receive(s vocab.Side, ev mEvent) {
-	p := m.st.Parties[s]
-	applies := p != nil && (p.RecordID == "" || ev.ch.Reading != nil && ev.ch.Reading.ModifiedAt.After(p.Stamp))
-	if ev.ch.Reading != nil && ev.ch.Reading.Found && applies && m.counts(s, ev.ch.RecordID) {
-		// (a reading no newer than what the engine knows is not applied: at most it makes the engine read)
+	p, rd := m.st.Parties[s], ev.ch.Reading
+	// A reading no newer than what the engine knows is not applied (at most it makes the engine read):
+	// for a linked party, its last observation's stamp; otherwise its last look that found no record.
+	applies := p != nil && rd != nil && (p.RecordID == "" && rd.ModifiedAt.After(p.AbsentAt) || p.RecordID != "" && rd.ModifiedAt.After(p.Stamp))
+	if rd != nil && rd.Found && applies && m.counts(s, ev.ch.RecordID) {
 		m.observed(s, ev.snap, ev.ver, ev.at)
 	}
 	m.e.Receive(m.now, ev.ch)
@@ -356,12 +370,19 @@ func (m *model) issue() bool {
 	if s, ok := m.pausedSeen(); ok && carries {
 		m.fatalf("%s unflagged the deal and the engine saw it, yet it issues %s %s %s", s, cmd.Kind, cmd.Side, describeCmd(cmd))
 	}
-	if cmd.Kind == Write && cmd.Write.Create {
-		vals := map[string]string{FlagField: "true"}
+	if cmd.Kind == Write {
+		vals := map[string]string{}
 		for f, v := range cmd.Write.Values {
 			vals[f] = m.crm[cmd.Side].norm(f, v)
 		}
-		m.sent[cmd.Side] = append(m.sent[cmd.Side], vals)
+		switch {
+		case cmd.Write.Create:
+			vals[FlagField] = "true"
+		case cmd.Write.Enabled != nil:
+			vals[FlagField] = strconv.FormatBool(*cmd.Write.Enabled)
+		}
+		sent := append(m.sent[cmd.Side], mSent{seq: cmd.Seq, vals: vals})
+		m.sent[cmd.Side] = sent[max(0, len(sent)-maxSent):]
 	}
 	m.inflight = &mInflight{cmd: cmd, issuedAt: m.now, know: m.know[cmd.Side]}
 	return true
@@ -446,6 +467,9 @@ func (m *model) execute(inf *mInflight) (Result, func()) {
 				if at.After(m.know[s]) {
 					m.know[s] = at // a look at the party, which showed nothing
 				}
+				if m.st.Parties[s].RecordID == "" {
+					delete(m.sent, s) // the engine knows none of its creates was applied
+				}
 			}
 		}
 		res.Reading = c.reading(r)
@@ -454,6 +478,7 @@ func (m *model) execute(inf *mInflight) (Result, func()) {
 		return res, func() {
 			if dr := m.crm[s].deal(); dr != nil && dr.id == r.id && !m.st.Parties[s].Unlinked {
 				m.observed(s, snap, ver, at)
+				delete(m.sent, s) // the engine's own read settles its unanswered writes
 			}
 		}
 	case Stamp:
@@ -508,7 +533,7 @@ func (m *model) execute(inf *mInflight) (Result, func()) {
 		if w.Create {
 			res.Written.Owner = r.owner
 		}
-		id, ver := r.id, r.ver
+		id, ver, create := r.id, r.ver, w.Create
 		flagNow := strconv.FormatBool(r.enabled)
 		if w.Create {
 			// The engine keeps what it sent in a create (Party.Sent) until it sees the record: a lost
@@ -518,7 +543,9 @@ func (m *model) execute(inf *mInflight) (Result, func()) {
 			}
 			m.obs[s][FlagField] = mObs{val: flagNow, ver: ver}
 		}
+		seq := cmd.Seq
 		return res, func() {
+			m.sent[s] = slices.DeleteFunc(m.sent[s], func(w mSent) bool { return w.seq == seq || create })
 			if dr := m.crm[s].deal(); dr == nil || dr.id != id {
 				return
 			}

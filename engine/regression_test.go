@@ -3,6 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -206,6 +208,31 @@ func (d *regDeal) settle() {
 		d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
 	}
 	d.t.Fatalf("the engine did not settle: %v", d.log[max(0, len(d.log)-10):])
+}
+
+// stepUntil runs the engine a command at a time, passing retry backoffs, until done holds (at most 20
+// commands): for a test that injects a fault into one particular command.
+func (d *regDeal) stepUntil(done func() bool) {
+	for i := 0; i < 20 && !done(); i++ {
+		d.e.Tick(d.clock)
+		step := d.e.Next(d.clock)
+		if step.Kind != Run {
+			if d.st.RetryAt.After(d.clock) {
+				d.clock = d.st.RetryAt
+			}
+			continue
+		}
+		d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+	}
+}
+
+// editHeardLate makes a user of party s edit record id, runs the engine to rest before the feed
+// delivers that edit, then delivers it and runs the engine to rest again.
+func (d *regDeal) editHeardLate(s vocab.Side, id string, vals map[string]string) {
+	d.crm[s].edit(id, vals)
+	d.settle()
+	d.deliver(s, id)
+	d.settle()
 }
 
 // editBeforeWrite makes a user of party s edit record id as the deal's next write to it arrives, after
@@ -562,11 +589,7 @@ func TestModelFoundACreateAppliedWithoutAnAnswerIsNoEdit(t *testing.T) {
 	// next create fails before it is applied.
 	d.crm[vocab.B].failNext = "after"
 	d.deliver(vocab.A, a)
-	for i := 0; i < 10 && d.crm[vocab.B].creates == 0; i++ {
-		if step := d.e.Next(d.clock); step.Kind == Run {
-			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
-		}
-	}
+	d.stepUntil(func() bool { return d.crm[vocab.B].creates > 0 })
 	require.Equal(t, 1, d.crm[vocab.B].creates)
 	d.crm[vocab.A].edit(a, map[string]string{"name": "Initech Renewal"})
 	d.deliver(vocab.A, a)
@@ -585,11 +608,7 @@ func TestModelFoundAnUpdateAppliedWithoutAnAnswerIsNoEdit(t *testing.T) {
 	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech EMEA"})
 	d.deliver(vocab.B, b)
 	d.crm[vocab.A].failNext = "after"
-	for i := 0; i < 10 && d.crm[vocab.A].recs[a].values["name"] != "Initech EMEA"; i++ {
-		if step := d.e.Next(d.clock); step.Kind == Run {
-			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
-		}
-	}
+	d.stepUntil(func() bool { return d.crm[vocab.A].recs[a].values["name"] == "Initech EMEA" })
 	require.Equal(t, "Initech EMEA", d.crm[vocab.A].recs[a].values["name"], "the write landed; its answer was lost")
 	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech Europe"})
 	d.deliver(vocab.B, b)
@@ -597,4 +616,131 @@ func TestModelFoundAnUpdateAppliedWithoutAnAnswerIsNoEdit(t *testing.T) {
 	assert.Equal(t, "Initech Europe", d.crm[vocab.A].recs[a].values["name"])
 	assert.Equal(t, "Initech Europe", d.crm[vocab.B].recs[b].values["name"], "Globex's newer edit stands")
 	assert.Empty(t, d.st.Conflicts)
+}
+
+func TestModelFoundAReadingOfARecordALookFoundGoneIsStale(t *testing.T) {
+	// Found by the model test: Globex's mirror is created but the answer is lost; a Globex user deletes
+	// it; the engine's look by co-sell id finds nothing, and it creates a second mirror, whose answer is
+	// lost too. The feed then delivers its reading of the first mirror, taken before the deletion: the
+	// engine must not link the deal to that deleted record (and take the live mirror for a stray).
+	d := newRegDeal(t)
+	a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
+	d.deliver(vocab.A, a)
+	createLost := func(n int) {
+		d.crm[vocab.B].failNext = "after"
+		d.stepUntil(func() bool { return d.crm[vocab.B].creates == n })
+		require.Equal(t, n, d.crm[vocab.B].creates)
+	}
+	createLost(1)
+	first := d.crm[vocab.B].byCoSellID("CS-1").id
+	stale := d.crm[vocab.B].reading(first)
+	delete(d.crm[vocab.B].recs, first)
+	d.clock = d.st.RetryAt
+	createLost(2)
+	live := d.crm[vocab.B].byCoSellID("CS-1")
+	require.NotEqual(t, first, live.id)
+	d.crm[vocab.B].edit(live.id, map[string]string{"name": "Initech EMEA"})
+
+	d.e.Receive(d.clock, Change{Side: vocab.B, RecordID: first, Reading: stale})
+	d.settle()
+	assert.Equal(t, live.id, d.st.Parties[vocab.B].RecordID, "the deal stays with the live mirror")
+	assert.Equal(t, "Initech EMEA", d.crm[vocab.A].recs[a].values["name"], "the live mirror's edit flows")
+	for _, is := range d.st.Issues {
+		assert.NotEqual(t, vocab.IssueRegistration, is.Kind, "no stray-record issue: %s", is.Message)
+	}
+}
+
+func TestModelFoundALostWriteStoredNormalisedIsNoEdit(t *testing.T) {
+	// Found by the workflow model: Acme sets an amount with a tenth of a cent; HubSpot rounds it to
+	// cents as it stores the engine's write, whose answer is lost; meanwhile Acme changes the amount
+	// again. After the backoff the engine must take the rounded amount for its own write, not for a
+	// Globex edit that beats Acme's newer one.
+	d, a, b := registered(t)
+	d.crm[vocab.B].normalise = func(v string) string {
+		if x, err := strconv.ParseFloat(v, 64); err == nil {
+			return strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64)
+		}
+		return strings.TrimRight(v, " ")
+	}
+	d.crm[vocab.A].edit(a, map[string]string{"amount": "1002.001", "name": "Initech EMEA "})
+	d.deliver(vocab.A, a)
+	d.crm[vocab.B].failNext = "after"
+	d.stepUntil(func() bool { return d.crm[vocab.B].recs[b].values["amount"] == "1002" })
+	require.Equal(t, "1002", d.crm[vocab.B].recs[b].values["amount"], "the write landed, rounded; its answer was lost")
+	require.Equal(t, "Initech EMEA", d.crm[vocab.B].recs[b].values["name"], "and trimmed")
+	d.editHeardLate(vocab.A, a, map[string]string{"amount": "1001"})
+	assert.Equal(t, "1001", d.crm[vocab.A].recs[a].values["amount"], "Acme's newer edit stands")
+	assert.Equal(t, "1001", d.crm[vocab.B].recs[b].values["amount"])
+	assert.Equal(t, "Initech EMEA ", d.crm[vocab.A].recs[a].values["name"], "the trimmed echo is no edit")
+	assert.Empty(t, d.st.Conflicts, "the stored form of the engine's own write is no edit of Globex's")
+}
+
+func TestModelFoundAnEditCloseToALostWriteIsAnEdit(t *testing.T) {
+	// Found by the workflow model while the stored forms above were too wide: Globex sets 1001.5, the
+	// write to Acme fails before it is applied, and an Acme user types 1002. That is no form of 1001.5
+	// a CRM stores (cents are kept), so it is Acme's edit, crossing Globex's: a conflict, and both
+	// parties end on its winner.
+	d, a, b := registered(t)
+	d.crm[vocab.B].edit(b, map[string]string{"amount": "1001.5"})
+	d.deliver(vocab.B, b)
+	d.crm[vocab.A].failNext = "before"
+	d.stepUntil(func() bool { return d.crm[vocab.A].failNext == "" })
+	d.editHeardLate(vocab.A, a, map[string]string{"amount": "1002"})
+	assert.Equal(t, "1002", d.crm[vocab.A].recs[a].values["amount"], "Acme's later edit wins")
+	assert.Equal(t, "1002", d.crm[vocab.B].recs[b].values["amount"])
+	require.NotEmpty(t, d.st.Conflicts, "the crossing edits are a logged conflict")
+	assert.Equal(t, "amount", d.st.Conflicts[len(d.st.Conflicts)-1].Field)
+}
+
+func TestModelFoundADeliveredReadingLeavesAWriteInFlightUnsettled(t *testing.T) {
+	// Found by the workflow model: Globex renames the deal twice; the engine's write of the first name
+	// to Acme is in flight when an Acme user renames it too, and the feed delivers that edit. The
+	// write then lands over it (HubSpot has no conditional write), its answer lost, and the feed
+	// delivers the record showing the engine's own value. That is no Acme edit: Acme's rename, the
+	// latest of the three, is what both parties end with, and the crossings are logged.
+	d, a, b := registered(t)
+	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech EMEA"})
+	d.deliver(vocab.B, b)
+	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech Europe"}) // the feed has not delivered it yet
+	w := d.nextCommand(Write, vocab.A)
+	require.Equal(t, "Initech EMEA", w.Write.Values["name"])
+	d.crm[vocab.A].edit(a, map[string]string{"name": "Initech Global"})
+	d.deliver(vocab.A, a)
+	d.crm[vocab.A].failNext = "after"
+	d.e.Done(d.clock, d.crm[vocab.A].run(w))
+	require.Equal(t, "Initech EMEA", d.crm[vocab.A].recs[a].values["name"], "the write landed over Acme's rename; its answer was lost")
+	d.deliver(vocab.A, a)
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, "Initech Global", d.crm[vocab.A].recs[a].values["name"], "Acme's rename, the latest edit, wins")
+	assert.Equal(t, "Initech Global", d.crm[vocab.B].recs[b].values["name"])
+	assert.NotEmpty(t, d.st.Conflicts)
+}
+
+func TestModelFoundAnUnmappedValueOverwrittenByALostWriteIsGone(t *testing.T) {
+	// Found by the model test: stage prefers Acme. Globex moves the stage; the engine's write of it to
+	// Acme is in flight when an Acme user picks a stage outside the value map. The write lands over
+	// it, its answer lost; the feed delivers the Acme edit, which wins the conflict, but the value it
+	// set no longer exists anywhere and cannot be written. Globex then moves the stage again: both
+	// parties must end on one stage, not Acme on the engine's stale write and Globex on its own.
+	d, a, b := registered(t)
+	d.pol.Rules[1].Conflict = vocab.PreferA
+	d.e = New(d.pol, &d.st)
+	d.crm[vocab.B].edit(b, map[string]string{"stage": "proposal"})
+	d.deliver(vocab.B, b)
+	w := d.nextCommand(Write, vocab.A)
+	require.Equal(t, "proposal", w.Write.Values["stage"])
+	d.crm[vocab.A].edit(a, map[string]string{"stage": "??Review"})
+	edited := d.crm[vocab.A].reading(a)
+	d.crm[vocab.A].failNext = "after"
+	d.e.Done(d.clock, d.crm[vocab.A].run(w))
+	require.Equal(t, "proposal", d.crm[vocab.A].recs[a].values["stage"], "the write landed over Acme's edit; its answer was lost")
+	d.e.Receive(d.clock, Change{Side: vocab.A, RecordID: a, Reading: edited})
+	d.crm[vocab.B].edit(b, map[string]string{"stage": "negotiation"})
+	d.settle()
+	d.deliver(vocab.A, a)
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, d.crm[vocab.B].recs[b].values["stage"], d.crm[vocab.A].recs[a].values["stage"], "both parties hold one stage")
+	assert.Equal(t, "negotiation", d.crm[vocab.A].recs[a].values["stage"], "Globex's edit, the only one left standing")
 }

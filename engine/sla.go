@@ -96,7 +96,7 @@ func (e *Engine) resolveSLAs(now time.Time, how string, match func(SLAState) boo
 			BreachedAt: c.BreachedAt, Level: c.Level, ResolvedAt: now, Resolution: how,
 		})
 		e.log("info", "sla resolved", "sla", c.ID, "how", how, "level", c.Level)
-		if c.Kind == sla.Registration {
+		if c.Kind == sla.Registration && !e.declined() {
 			e.report(now, pilot.Accepted, vocab.Side(c.Waiting))
 		}
 		if c.Warned || !c.BreachedAt.IsZero() {

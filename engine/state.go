@@ -46,6 +46,9 @@ type State struct {
 	PilotChecked bool `json:"pilotChecked,omitempty"`
 	// Refused marks a registration refused because the pairing's pilot was killed.
 	Refused bool `json:"refused,omitempty"`
+	// Registration is the registration's answer (registration.go); nil for a deal registered before the
+	// status field existed, or under a pairing that does not map it.
+	Registration *RegistrationState `json:"registration,omitempty"`
 	// Paused is set while the deal is out of co-sell (unflagged on a side).
 	Paused bool `json:"paused,omitempty"`
 
@@ -106,9 +109,14 @@ type Party struct {
 	// for the deal's record again.
 	Gone []string `json:"gone,omitempty"`
 	// Sent holds the values of the writes issued to this party whose answer never came and that no
-	// look at the record has settled since (the last few: a write whose answer was lost may have been
-	// applied, and so may its retry).
+	// read of the engine's own has settled since (the last few: a write whose answer was lost may have
+	// been applied, and so may its retry). A delivered reading settles none: it may have been taken
+	// before a write in flight landed.
 	Sent []Sent `json:"sent,omitempty"`
+	// AbsentAt is when the engine's own look by co-sell id last found no record of the party, while
+	// none was linked. A delivered reading of a record stamped no later is older than that look (a
+	// mirror whose create answer was lost, deleted since): it is no ground to link the record.
+	AbsentAt time.Time `json:"absentAt,omitzero"`
 	// Owner is the record's owner; Shown the partner owner the record shows.
 	Owner vocab.Owner `json:"owner"`
 	Shown vocab.Owner `json:"shown"`

@@ -188,7 +188,8 @@ func TestDemoPairing(t *testing.T) {
 		names = append(names, f.Name)
 	}
 	assert.Equal(t, []string{"name", "stage", "amount", "close_date", "next_step", "loss_reason",
-		"cosell_model", "cosell_motion", "cosell_lead", "cosell_attribution"}, names, "the engine-written fields are mapped too")
+		"account_domain", "account_name", "cosell_status", "cosell_decline_reason",
+		"cosell_model", "cosell_motion", "cosell_lead", "cosell_attribution"}, names, "the account, the registration's answer and the engine-written fields are mapped too")
 
 	stage, ok := p.Field("stage")
 	require.True(t, ok)

@@ -10,6 +10,7 @@ import (
 	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/engine"
+	"github.com/cosellsync/cosell/registration"
 	"github.com/cosellsync/cosell/vocab"
 )
 
@@ -55,6 +56,11 @@ type deal struct {
 	// steps counts the commands this run carried out; firstRound is the engine's round when it began.
 	steps      int
 	firstRound int
+	// claimed is set once the deal claimed its account in this run (account.go); claim is the answer,
+	// source how its first change came in.
+	claimed bool
+	claim   *registration.Entry
+	source  string
 }
 
 func (d *deal) run(ctx workflow.Context) error {
@@ -82,6 +88,7 @@ func (d *deal) run(ctx workflow.Context) error {
 			}
 			d.eng.Done(workflow.Now(ctx), res)
 			d.steps++
+			d.claimAccount(ctx) // account.go
 			continue
 		}
 		d.wait(ctx, ch, step.WakeAt)
@@ -157,6 +164,9 @@ func (d *deal) drain(ctx workflow.Context, ch workflow.ReceiveChannel) {
 }
 
 func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
+	if d.source == "" {
+		d.source = ev.Source
+	}
 	d.reloadPolicy(ctx, ev.Policy)
 	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes})
 }
@@ -196,6 +206,7 @@ func (d *deal) flush(ctx workflow.Context) {
 	for _, ef := range d.eng.TakeEffects() {
 		switch {
 		case ef.Log != nil:
+			d.countEffect(ctx, ef.Log)
 			switch ef.Log.Level {
 			case "warn":
 				log.Warn(ef.Log.Msg, ef.Log.KV...)
@@ -276,8 +287,12 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 		if !w.Create {
 			in.RecordID, in.UnmodifiedSince = cmd.RecordID, w.UnmodifiedSince
 		}
+		from, seen, carries := mirrorSeen(&d.st, cmd.Side, w)
 		var out activities.WriteDealResult
 		err = workflow.ExecuteActivity(actx, a.WriteDeal, in).Get(ctx, &out)
+		if err == nil && carries {
+			d.recordMirror(ctx, from, cmd.Side, seen)
+		}
 		res.Written = &engine.Written{RecordID: out.RecordID, Stored: out.Stored, Owner: out.Owner, ModifiedAt: out.ModifiedAt,
 			Refused: map[string]string{}}
 		for _, is := range out.Issues {
@@ -353,9 +368,11 @@ func (d *deal) courier(ctx workflow.Context, channel string) {
 		d.inFlight--
 		switch rej, refused := activities.RejectionOf(err); {
 		case err == nil:
+			d.countNotice(ctx, channel, item.Notice, false)
 			d.eng.NoticeDone(workflow.Now(ctx), item.Notice.Key, channel, "")
 			backoff = 10 * time.Second
 		case refused:
+			d.countNotice(ctx, channel, item.Notice, true)
 			d.eng.NoticeDone(workflow.Now(ctx), item.Notice.Key, channel, rej.Message)
 		default:
 			d.eng.NoticeFailed(item.Notice.Key, err.Error())
@@ -383,6 +400,12 @@ func (d *deal) view() api.DealView {
 			Stage: cs.Stage, Lead: cs.Lead, Leads: cs.Plan.Leads(), Attribution: cs.Attribution, Loss: cs.Loss}
 		if d.eng != nil && cs.Lead != "" {
 			v.CoSell.LeadName = d.eng.LeadName(cs.Lead)
+		}
+	}
+	if r := d.st.Registration; r != nil || d.claim != nil {
+		v.Registration = &api.RegistrationView{Origin: d.st.Origin, Account: d.claim}
+		if r != nil {
+			v.Registration.RegistrationState = *r
 		}
 	}
 	for _, s := range workflow.DeterministicKeys(d.st.Parties) {

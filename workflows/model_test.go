@@ -40,7 +40,8 @@ import (
 //   - model_env_test.go: the SDK's test environment (time skipping), with continue-as-new at random
 //     points; a seed always replays the same history, and a failing one shrinks to a minimal one.
 //     TestWorkflowModelCatchesBrokenRule runs control histories there, then the same with the engine's
-//     first rule broken; TestWorkflowModel (model_search_test.go, build tag model) the whole vocabulary.
+//     first rule broken; TestWorkflowModel (model_search_test.go) the whole vocabulary, 1,000 histories
+//     from a fixed seed in a plain run.
 //   - model_server_test.go: a real Temporal dev server and a real worker that is stopped and replaced
 //     at random points and right after writes (so the next workflow task replays the history), and a
 //     replay of every recorded run with worker.NewWorkflowReplayer at the end.
@@ -56,8 +57,9 @@ import (
 //     paused state, the partner owners are shown, and both records carry the co-sell id;
 //   - after quiescence, a round of unchanged readings writes nothing.
 //
-// Run: go test ./workflows -run WorkflowModel -v                  (make test: control, broken rule, crashes)
-//      go test -tags model ./workflows -run 'TestWorkflowModel$' -args -rapid.checks=2000 -rapid.seed=N
+// Run: go test ./workflows -run WorkflowModel -v      (make test: control, broken rule, search, crashes)
+//      go test ./workflows -run 'TestWorkflowModel$' -args -rapid.checks=20000 -rapid.seed=N
+//                                                   (a longer search, or reproduce; RAPID_SEED=0: random)
 //                                                               (the whole search, longer, or reproduce)
 
 // wmRaceWindow is how long before a write the engine may have last read a party when that write
@@ -111,6 +113,9 @@ type wmEdit struct {
 	// observation showed a change from what it knew before (not an A→B→A edit).
 	seen, visible bool
 	how           string // what showed it to the engine, for the history
+	// overwritten is set once an engine write replaced the edit: it no longer holds, but the field was
+	// still edited on this side in its episode.
+	overwritten bool
 }
 
 // wmEvent is one change event in a party's feed, with the version of the record it shows.
@@ -532,11 +537,13 @@ func (w *wmWorld) forgetLooks() {
 // there may only be overwritten as the rules allow.
 func (w *wmWorld) overwrite(s vocab.Side, f, cur, next string) {
 	e := w.last[s][f]
-	if e == nil || e.val != cur {
+	if e == nil || e.overwritten || e.val != cur {
 		return
 	}
-	delete(w.last[s], f)
+	e.overwritten = true
 	rule, _ := w.rule(f)
+	// An edit of the other party in this episode makes it two-sided, even once the engine's write
+	// replaced it (a race, a lost conflict): the engine may rightly weigh it against this one.
 	oneSided := w.last[s.Other()][f] == nil && rule.FlowsFrom(s) && !w.blind[f]
 	stale := w.drv.now().Sub(w.know[s])
 	switch {

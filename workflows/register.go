@@ -23,5 +23,8 @@ func Register(w Registrar, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(DealWorkflow, workflow.RegisterOptions{Name: api.DealWorkflowName})
 	w.RegisterWorkflowWithOptions(ChangeFeedWorkflow, workflow.RegisterOptions{Name: api.ChangeFeedWorkflowName})
 	w.RegisterWorkflowWithOptions(PilotWorkflow, workflow.RegisterOptions{Name: api.PilotWorkflowName})
+	w.RegisterWorkflowWithOptions(AccountWorkflow, workflow.RegisterOptions{Name: api.AccountWorkflowName})
+	w.RegisterWorkflowWithOptions(RegistrationWorkflow, workflow.RegisterOptions{Name: api.RegistrationWorkflowName})
+	w.RegisterWorkflowWithOptions(AnswerWorkflow, workflow.RegisterOptions{Name: api.AnswerWorkflowName})
 	w.RegisterActivity(acts)
 }

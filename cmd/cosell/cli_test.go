@@ -92,6 +92,12 @@ func TestOneOutputConvention(t *testing.T) {
 		"pilot status":     {"acme-globex"},
 		"pilot report":     {"acme-globex"},
 		"pilot decide":     {"acme-globex", "--by", "a@b.example", "--decision", "kill", "--why", "w"},
+		"deal register": {"--pairing", "acme-globex", "--partner", "a", "--name", "n", "--domain", "hooli.com",
+			"--amount", "1", "--currency", "USD", "--close-date", "2099-01-01"},
+		"deal accept":      {"CS-1", "--partner", "b"},
+		"deal decline":     {"CS-1", "--partner", "b", "--reason", "r"},
+		"conflict list":    nil,
+		"conflict resolve": {"CS-1", "--resolution", "keep", "--by", "a@b.example"},
 	}
 	var found []string
 	walk(newRootCmd(io.Discard, io.Discard), func(c *cobra.Command) {

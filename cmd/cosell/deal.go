@@ -28,7 +28,7 @@ type dealOptions struct {
 }
 
 func newDealCmd() *cobra.Command {
-	return groupCmd("deal", "Read a co-sold deal's state from its workflow",
+	return groupCmd("deal", "Read a co-sold deal's state; register, accept or decline one",
 		`  cosell deal show CS-1A2B3C4D5E6F7G8H
   cosell deal attribution CS-1A2B3C4D5E6F7G8H --output json`,
 		newDealVerbCmd("show", "Print a deal's sync state, model, motion and stage lead",
@@ -43,6 +43,9 @@ json the result (currency, amountMinor, poolMinor, parts with partner, roles, am
 awards and calculation behind them). Exit 1 with the reason when the deal is not attributed.`,
 			"  cosell deal attribution CS-1A2B3C4D5E6F7G8H\n  cosell deal attribution CS-1A2B3C4D5E6F7G8H --output json",
 			runDealAttribution),
+		newDealRegisterCmd(),       // register.go
+		newDealAnswerCmd("accept"), // answer.go
+		newDealAnswerCmd("decline"),
 	)
 }
 
@@ -129,6 +132,7 @@ func printDeal(out io.Writer, v api.DealView) {
 	}
 	fmt.Fprintf(out, "Last sync: %s   rounds: %d   notes mirrored: %d\n", last, v.Rounds, v.NotesSynced)
 	printCoSell(out, v.CoSell)
+	printRegistration(out, v.Registration) // answer.go
 	fmt.Fprintln(out)
 	a, b := v.Sides[pairing.A], v.Sides[pairing.B]
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)

@@ -11,6 +11,7 @@
 //	cosell search-attributes register  register the product's search attributes in the namespace
 //	cosell probe URL                   GET a health endpoint; exit 0 on 2xx (container health checks)
 //	cosell completion bash|zsh|fish|powershell   a shell completion script
+//	cosell bench [flags]               the load benchmark: deals × edits through the fakes, naive beside coalesced
 //	cosell codec-server                decrypt payloads for the Temporal UI and CLI (behind a bearer token)
 //
 // The command tree is built with cobra in root.go; each command's logic stays in its own file (see

@@ -47,10 +47,12 @@ result take --output text|json.
 		newDealCmd(),
 		newStatusCmd(),
 		newPilotCmd(),
+		newConflictCmd(), // conflict.go
 		newMockCmd(),
 		newSearchAttributesCmd(),
 		newProbeCmd(),
 		newCodecServerCmd(),
+		newBenchCmd(),
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

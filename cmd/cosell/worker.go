@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/spf13/cobra"
 
 	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/telemetry"
 	"github.com/cosellsync/cosell/internal/worker"
 )
 
@@ -41,14 +43,28 @@ func runWorker(ctx context.Context) error {
 // serve prepares the pairing, dials Temporal and runs the worker; `cosell dev` shares it.
 func serve(ctx context.Context, cfg config.Config, env envconfig.Lookuper) error {
 	log := cfg.Logger()
-	conn, err := worker.Prepare(ctx, cfg, env, &http.Client{Timeout: 60 * time.Second}, log)
+	m, err := telemetry.New(log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = m.Shutdown(context.Background()) }()
+	opts := []worker.Option{worker.WithMetrics(m)}
+	if cfg.Traces != "" {
+		tr, err := telemetry.NewTracing(ctx, cfg.Traces, os.Stdout)
+		if err != nil {
+			return configError(err)
+		}
+		defer func() { _ = tr.Shutdown(context.Background()) }()
+		opts = append(opts, worker.WithTracing(tr))
+	}
+	conn, err := worker.Prepare(ctx, cfg, env, &http.Client{Timeout: 60 * time.Second}, log, worker.WithMetrics(m))
 	if err != nil {
 		if errors.Is(err, worker.ErrConfig) {
 			return configError(err)
 		}
 		return err
 	}
-	c, err := worker.Dial(ctx, cfg, log)
+	c, err := worker.Dial(ctx, cfg, log, opts...)
 	if err != nil {
 		if errors.Is(err, worker.ErrConfig) {
 			return configError(err)

@@ -18,8 +18,8 @@ const maxTaskSubject = 255
 // CreateTask puts a to-do on a deal once per TaskInput.Key: a HubSpot task (NOT_STARTED, HIGH, TODO) due
 // at Due, assigned to OwnerID, associated with the deal (type 216), its key in Config.TaskKeyProperty.
 //
-// Like CreateNote it reads the deal's tasks first and writes only when none carries the key, so a repeated
-// call writes nothing. The key property has unique values, so should two tries ever race, HubSpot refuses
+// It reads the task by its key first and writes only when none carries it, so a repeated call writes
+// nothing. The key property has unique values, so should two tries ever race, HubSpot refuses
 // the second create with 409 and the task holding the key is read by it and returned.
 func (c *Client) CreateTask(ctx context.Context, task connectors.TaskInput) (string, error) {
 	op := fmt.Sprintf("create task %s on deal %s", task.Key, task.DealRecordID)
@@ -27,8 +27,13 @@ func (c *Client) CreateTask(ctx context.Context, task connectors.TaskInput) (str
 		return "", &connectors.Error{CRM: crmName, Op: op, Code: "MISSING_INPUT",
 			Message: "a task needs an idempotency key and a deal", Fields: []string{c.cfg.TaskKeyProperty}}
 	}
-	if id, found, err := c.findKeyedOnDeal(ctx, ObjectTasks, task.DealRecordID, c.cfg.TaskKeyProperty, task.Key); err != nil || found {
-		return id, err
+	// The key property has unique values, so the task holding the key is read by it in one call
+	// (GET by idProperty), which sees a create at once, unlike search, and costs one call however many
+	// tasks the deal has.
+	if existing, err := c.GetObject(ctx, ObjectTasks, task.Key, c.cfg.TaskKeyProperty, nil); err == nil {
+		return existing.ID, nil
+	} else if !errors.Is(err, connectors.ErrNotFound) {
+		return "", err
 	}
 	due := task.Due
 	if due.IsZero() {

@@ -301,14 +301,7 @@ func (c *Connector) UpsertDeals(ctx context.Context, deals []DealUpsert) ([]Deal
 	if err != nil {
 		return nil, err
 	}
-	var ans struct {
-		CompositeResponse []struct {
-			Body           json.RawMessage   `json:"body"`
-			HTTPHeaders    map[string]string `json:"httpHeaders"`
-			HTTPStatusCode int               `json:"httpStatusCode"`
-			ReferenceID    string            `json:"referenceId"`
-		} `json:"compositeResponse"`
-	}
+	var ans compositeAnswer
 	if err := json.Unmarshal(resp.body, &ans); err != nil || len(ans.CompositeResponse) != len(subs) {
 		return nil, invalid(op, fmt.Sprintf("unexpected composite answer: %s", bodySnippet(resp.body)))
 	}
@@ -337,17 +330,7 @@ func (c *Connector) UpsertDeals(ctx context.Context, deals []DealUpsert) ([]Deal
 				out[start+j].UpsertResult = connectors.UpsertResult{RecordID: r.ID, Created: r.Created}
 				continue
 			}
-			e := &connectors.Error{CRM: crmName, Op: "upsert Opportunity " + c.fields.CoSellID + "/" + d.CoSellID, Status: http.StatusBadRequest}
-			for k, re := range r.Errors {
-				if k == 0 {
-					e.Code, e.Message = re.StatusCode, re.Message
-				} else {
-					e.Message += "; " + re.StatusCode + ": " + re.Message
-				}
-				e.Fields = append(e.Fields, re.Fields...)
-			}
-			e.Retryable = transientCodes[e.Code] || e.Code == "ALL_OR_NONE_OPERATION_ROLLED_BACK"
-			out[start+j].Err = e
+			out[start+j].Err = saveError("upsert Opportunity "+c.fields.CoSellID+"/"+d.CoSellID, r)
 		}
 	}
 	return out, nil

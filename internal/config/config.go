@@ -30,6 +30,9 @@ type Config struct {
 	TaskQueue string `env:"COSELL_TASK_QUEUE, default=cosell"`
 	// HTTPAddr serves /healthz and /readyz.
 	HTTPAddr string `env:"COSELL_HTTP_ADDR, default=127.0.0.1:8080"`
+	// APITokens are the partners' tokens for the registration API (httpapi), "Partner Name=token"
+	// pairs separated by commas; a partner is the name its pairing files give it. Empty turns the API off.
+	APITokens string `env:"COSELL_API_TOKENS"`
 	// PairingsDir is the directory of pairing files the worker serves, one pairing per *.yaml or *.yml
 	// file; files added, changed and removed are picked up while it runs.
 	PairingsDir string `env:"COSELL_PAIRINGS_DIR"`
@@ -53,6 +56,14 @@ type Config struct {
 	// signature covers; empty takes the request's own Host, with https behind a proxy that says
 	// X-Forwarded-Proto: https.
 	WebhookBaseURL string `env:"COSELL_WEBHOOK_BASE_URL"`
+	// Coalesce gathers the single-deal reads and writes of many deal workflows toward one CRM
+	// connection into the CRM's batch calls (connectors/batch). false makes one call per read and per
+	// write, the naive reference the benchmark measures coalescing against.
+	Coalesce bool `env:"COSELL_COALESCE, default=true"`
+	// CoalesceWindow is how long a batch waits for one more call; CoalesceMaxWait bounds how long it
+	// stays open after its first (connectors/batch).
+	CoalesceWindow  time.Duration `env:"COSELL_COALESCE_WINDOW, default=100ms"`
+	CoalesceMaxWait time.Duration `env:"COSELL_COALESCE_MAX_WAIT, default=1s"`
 	// PageSize bounds one change query.
 	PageSize int `env:"COSELL_PAGE_SIZE, default=200"`
 	// SLATimeScale compresses every SLA duration by this factor (1440 turns a day into a minute), for
@@ -64,6 +75,11 @@ type Config struct {
 	LogLevel string `env:"COSELL_LOG_LEVEL, default=info"`
 	// LogFormat is text or json.
 	LogFormat string `env:"COSELL_LOG_FORMAT, default=text"`
+	// Traces exports OpenTelemetry traces of each sync round (the feed's poll, the signal to the deal,
+	// the deal's workflow tasks and activities): empty is off, stdout writes them as JSON to standard
+	// output, otlp sends them over OTLP/gRPC to OTEL_EXPORTER_OTLP_ENDPOINT (the exporter's own
+	// OTEL_EXPORTER_OTLP_* variables apply).
+	Traces string `env:"COSELL_TRACES"`
 
 	// PayloadKeys are the AES-256 keys that encrypt every Temporal payload (internal/codec):
 	// id:base64key entries, the encrypting key first. PayloadKeysFile names a file holding them instead.
@@ -197,8 +213,17 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	if c.PollOverlap < 0 {
 		bad("COSELL_POLL_OVERLAP", "must not be negative, got %s", c.PollOverlap)
 	}
+	if c.Traces != "" && c.Traces != "stdout" && c.Traces != "otlp" {
+		bad("COSELL_TRACES", "must be empty (off), stdout or otlp, got %q", c.Traces)
+	}
 	if c.ReloadInterval <= 0 {
 		bad("COSELL_RELOAD_INTERVAL", "must be positive, got %s", c.ReloadInterval)
+	}
+	if c.CoalesceWindow <= 0 || c.CoalesceWindow > time.Second {
+		bad("COSELL_COALESCE_WINDOW", "must be positive and at most 1s (a batch holds every call in it that long), got %s", c.CoalesceWindow)
+	}
+	if c.CoalesceMaxWait < c.CoalesceWindow || c.CoalesceMaxWait > 5*time.Second {
+		bad("COSELL_COALESCE_MAX_WAIT", "must be at least COSELL_COALESCE_WINDOW (%s) and at most 5s, got %s", c.CoalesceWindow, c.CoalesceMaxWait)
 	}
 	if c.PageSize < 1 || c.PageSize > 2000 {
 		bad("COSELL_PAGE_SIZE", "must be between 1 and 2000, got %d", c.PageSize)

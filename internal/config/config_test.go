@@ -39,6 +39,7 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		"COSELL_POLL_INTERVAL":          {"COSELL_POLL_INTERVAL": "soon"},
 		"COSELL_LOG_LEVEL":              {"COSELL_LOG_LEVEL": "loud"},
 		"COSELL_LOG_FORMAT":             {"COSELL_LOG_FORMAT": "xml"},
+		"COSELL_TRACES":                 {"COSELL_TRACES": "jaeger"},
 		"COSELL_PAGE_SIZE":              {"COSELL_PAGE_SIZE": "0"},
 		"TEMPORAL_ADDRESS":              {"TEMPORAL_ADDRESS": "localhost"},
 		"TEMPORAL_TLS_CLIENT_CERT_PATH": {"TEMPORAL_TLS_CLIENT_CERT_PATH": "/x.pem"},

@@ -14,16 +14,28 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/sethvargo/go-envconfig"
 
 	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/batch"
 	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/internal/config"
+	"github.com/cosellsync/cosell/internal/telemetry"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
 )
+
+// SetCoalesce turns coalescing of each connection's deal reads and writes on (with the batch window
+// and its longest wait) or off, for the connectors Load builds from then on.
+func (ps *Pairings) SetCoalesce(on bool, window, maxWait time.Duration) {
+	ps.coalesce = nil
+	if on {
+		ps.coalesce = &batch.Options{Window: window, MaxWait: maxWait}
+	}
+}
 
 // Pairings is what a worker serves, loaded from its pairings directory (COSELL_PAIRINGS_DIR: every
 // *.yaml or *.yml file in it, one pairing each, dot files skipped) or from one file
@@ -48,8 +60,15 @@ type Pairings struct {
 	files map[string]*pairingFile  // by path
 	conns map[string]*connection   // by connection name
 	creds map[string]credentialSet // by connection name: the environment does not change while running
+	// coalesce, when set, wraps each connection's connector in a coalescer (connectors/batch) with
+	// these options; nil makes one call per read and per write (COSELL_COALESCE=false).
+	coalesce *batch.Options
 	// configs are the settings of the connections served, for readers outside Load.
 	configs atomic.Pointer[map[string]config.Connection]
+	// metrics, when set (WithMetrics), counts every CRM call; guards are the budget guards of the
+	// connections served, for the budget gauges read at each scrape.
+	metrics *telemetry.Metrics
+	guards  atomic.Pointer[[]*budget.Guard]
 }
 
 // pairingFile is what Load knows of one file: the content it last read, and the pairing it serves
@@ -88,7 +107,8 @@ func (r Report) changed() bool { return len(r.Added)+len(r.Changed)+len(r.Remove
 // NewPairings prepares the pairings of a directory (or, when dir is empty, of one file); Load reads them.
 func NewPairings(dir, file string, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger) *Pairings {
 	return &Pairings{dir: dir, file: file, env: env, httpClient: httpClient, log: log, served: &activities.Served{},
-		files: map[string]*pairingFile{}, conns: map[string]*connection{}, creds: map[string]credentialSet{}}
+		coalesce: &batch.Options{Window: batch.DefaultWindow, MaxWait: batch.DefaultMaxWait},
+		files:    map[string]*pairingFile{}, conns: map[string]*connection{}, creds: map[string]credentialSet{}}
 }
 
 // Served is the catalog the activities read; Load stores each new one in it.
@@ -272,10 +292,14 @@ func (ps *Pairings) serve(served map[string]*pairing.Pairing) {
 		want := strings.Join(fields[name].All(), ",")
 		c := ps.conns[name]
 		if c == nil || c.kind != kinds[name] || c.fields != want {
-			crm, err := Connect(kinds[name], ps.creds[name].cfg, fields[name], ps.httpClient, ps.log.With("connection", name), ps.creds[name].guard)
+			crm, err := Connect(kinds[name], ps.creds[name].cfg, fields[name], ps.metrics.HTTPClient(kinds[name], name, ps.httpClient),
+				ps.log.With("connection", name), ps.creds[name].guard)
 			if err != nil { // checked when its first pairing was accepted; the environment has not changed
 				ps.log.Error("cannot build the connector of a connection", "connection", name, "error", err)
 				continue
+			}
+			if ps.coalesce != nil {
+				crm = batch.Wrap(crm, *ps.coalesce)
 			}
 			c = &connection{kind: kinds[name], fields: want, crm: crm}
 		}
@@ -290,10 +314,13 @@ func (ps *Pairings) serve(served map[string]*pairing.Pairing) {
 	}
 	ps.conns = conns
 	configs := map[string]config.Connection{}
-	for name := range conns {
+	var guards []*budget.Guard
+	for _, name := range slices.Sorted(maps.Keys(conns)) {
 		configs[name] = ps.creds[name].cfg
+		guards = append(guards, ps.creds[name].guard)
 	}
 	ps.configs.Store(&configs)
+	ps.guards.Store(&guards)
 	pairings := map[string]*activities.Connection{}
 	for id, p := range served {
 		c := &activities.Connection{Pairing: p, CRM: map[pairing.Side]connectors.CRM{}}

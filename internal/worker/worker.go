@@ -1,7 +1,7 @@
 // Package worker assembles the running product: it loads the pairings directory (and reloads it while
 // running), builds one connector per CRM connection, dials Temporal, registers the workflows and
 // activities, starts one change feed per connection and each pairing's pilot (idempotently), and serves
-// /healthz, /readyz and, with webhooks on, the CRMs' webhook endpoints (package ingress), one set per
+// /healthz, /readyz, /metrics (with WithMetrics) and, with webhooks on, the CRMs' webhook endpoints (package ingress), one set per
 // connection.
 package worker
 
@@ -27,6 +27,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/cosellsync/cosell/activities"
+	"github.com/cosellsync/cosell/httpapi"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/workflows"
@@ -39,8 +40,11 @@ var ErrConfig = errors.New("configuration error")
 // connector per CRM connection. With a directory, a file refused is logged with its problems and the
 // others are served; a single file that is refused, or a directory that cannot be read, is a
 // configuration error.
-func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger) (*Pairings, error) {
+func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, httpClient *http.Client, log *slog.Logger, opts ...Option) (*Pairings, error) {
 	if err := cfg.RequirePairing(); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
+	}
+	if _, err := httpapi.ParseTokens(cfg.APITokens); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrConfig, err)
 	}
 	if cfg.PairingFile != "" {
@@ -49,6 +53,8 @@ func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, htt
 		}
 	}
 	ps := NewPairings(cfg.PairingsDir, cfg.PairingFile, env, httpClient, log)
+	ps.SetCoalesce(cfg.Coalesce, cfg.CoalesceWindow, cfg.CoalesceMaxWait)
+	ps.metrics = collect(opts).metrics
 	rep, err := ps.Load(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%w: COSELL_PAIRINGS_DIR %s: %v", ErrConfig, cfg.PairingsDir, err)
@@ -64,12 +70,19 @@ func Prepare(ctx context.Context, cfg config.Config, env envconfig.Lookuper, htt
 }
 
 // Dial connects to Temporal with the configured address, namespace, TLS and API key, and the payload
-// codec when COSELL_PAYLOAD_KEYS (or its file) is set.
-func Dial(ctx context.Context, cfg config.Config, log *slog.Logger) (client.Client, error) {
+// codec when COSELL_PAYLOAD_KEYS (or its file) is set, and WithMetrics' registry for the SDK's metrics.
+func Dial(ctx context.Context, cfg config.Config, log *slog.Logger, with ...Option) (client.Client, error) {
 	opts := client.Options{
 		HostPort:  cfg.Temporal.Address,
 		Namespace: cfg.Temporal.Namespace,
 		Logger:    sdklog.NewStructuredLogger(log),
+	}
+	o := collect(with)
+	if o.metrics != nil {
+		opts.MetricsHandler = o.metrics.TemporalHandler()
+	}
+	if o.tracing != nil {
+		opts.Interceptors = append(opts.Interceptors, o.tracing.Interceptor())
 	}
 	t := cfg.Temporal
 	if t.TLS || t.APIKey != "" || t.TLSCertPath != "" || t.TLSCAPath != "" {
@@ -157,10 +170,14 @@ func (w *Worker) Run(ctx context.Context) error {
 		PilotDay:     w.cfg.PilotDay,
 		Log:          notify.NewLog(w.log),
 	}
+	// A burst of changes starts the activities of many deals at once; coalescing (connectors/batch)
+	// batches only what runs concurrently, so the worker takes activity tasks with several pollers (the
+	// SDK's default of 2 hands them out one at a time) and runs up to the SDK's default 1,000 at once.
 	// On SIGTERM the worker stops polling at once and gives the activities it runs COSELL_SHUTDOWN_GRACE
 	// to finish (a CRM write in flight completes and is reported, not retried elsewhere); only then are
 	// their contexts cancelled.
-	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{WorkerStopTimeout: w.cfg.ShutdownGrace})
+	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{WorkerStopTimeout: w.cfg.ShutdownGrace,
+		MaxConcurrentActivityTaskPollers: 8, MaxConcurrentWorkflowTaskPollers: 4})
 	workflows.Register(tw, acts)
 	if w.cfg.PayloadKeyring() == nil {
 		w.log.Warn("payload encryption is off: deal values and note bodies reach Temporal's history in plain text; set COSELL_PAYLOAD_KEYS or COSELL_PAYLOAD_KEYS_FILE (README, Keys and rotation)")
@@ -171,6 +188,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		return err
 	}
 	ln := w.ln
+	if m := w.metrics(); m != nil {
+		if err := m.ObserveBudgets(w.pairings.budgets); err != nil {
+			return err
+		}
+	}
 	w.http = &http.Server{Handler: w.routes(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second}
 	go func() {
 		if err := w.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -242,6 +264,10 @@ func (w *Worker) reload(ctx context.Context, served *activities.Catalog) {
 func (w *Worker) routes() http.Handler {
 	mux := http.NewServeMux()
 	w.receiver().Mount(mux)
+	w.mountAPI(mux) // api.go
+	if m := w.metrics(); m != nil {
+		mux.Handle("GET /metrics", m.Handler())
+	}
 	mux.HandleFunc("GET "+LivenessPath, func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = rw.Write([]byte("ok\n"))

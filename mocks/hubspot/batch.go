@@ -96,6 +96,19 @@ func (s *Server) rollback(sn *snapshot) {
 	}
 }
 
+// withTrace puts an input's objectWriteTraceId on its result.
+func withTrace(result any, traceID string) any {
+	switch r := result.(type) {
+	case objectJSON:
+		r.ObjectWriteTraceID = traceID
+		return r
+	case upsertJSON:
+		r.ObjectWriteTraceID = traceID
+		return r
+	}
+	return result
+}
+
 // inputError turns a per-input failure into a batch error entry tagged with its objectWriteTraceId.
 func inputError(e *apiError, traceID string) batchError {
 	return batchError{
@@ -218,7 +231,7 @@ func (s *Server) writeBatch(w http.ResponseWriter, r *http.Request, t *objectTyp
 			continue
 		}
 		if !skip {
-			results = append(results, result)
+			results = append(results, withTrace(result, item.ObjectWriteTraceID))
 		}
 	}
 	if extra != nil {

@@ -184,6 +184,8 @@ type objectJSON struct {
 	ArchivedAt string             `json:"archivedAt,omitempty"`
 	// Associations is present when a read asks for associations=notes (or deals).
 	Associations map[string]associationList `json:"associations,omitempty"`
+	// ObjectWriteTraceID echoes a batch write input's trace id on its result, as HubSpot does.
+	ObjectWriteTraceID string `json:"objectWriteTraceId,omitempty"`
 }
 
 // associationList is the v3 shape of a record's associations inside a read.

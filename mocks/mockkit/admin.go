@@ -113,6 +113,24 @@ type Admin struct {
 	calls  map[string]CallCount
 	faults []Fault
 	added  uint64
+	// latency delays every counted call, as a real CRM takes its time to answer (see SetLatency).
+	latency time.Duration
+}
+
+// SetLatency makes every counted API call take at least d before the fake handles it, on top of any
+// fault's LatencyMS: real CRMs answer in 100–300 ms, and batching only pays off where calls cost time.
+// Zero (the default) answers at once.
+func (a *Admin) SetLatency(d time.Duration) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.latency = max(d, 0)
+}
+
+// Latency returns the per-call latency in force.
+func (a *Admin) Latency() time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.latency
 }
 
 // NewAdmin returns an Admin with empty counters and no faults.
@@ -203,6 +221,13 @@ func (a *Admin) Middleware(classify func(*http.Request) (Endpoint, bool), writeE
 			return
 		}
 		f, hit := a.Record(ep)
+		if d := a.Latency(); d > 0 {
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if !hit {
 			next.ServeHTTP(w, r)
 			return
@@ -269,6 +294,8 @@ func (d *discardWriter) WriteHeader(int)             {}
 //	DELETE /__admin/calls        reset counters
 //	POST   /__admin/faults       add a Fault (JSON; before or after applying, 5xx, hang or drop, seeded rate)
 //	DELETE /__admin/faults       clear faults
+//	GET    /__admin/latency      the per-call latency, {"ms": n}
+//	POST   /__admin/latency      set it: {"ms": n}
 //	POST   /__admin/seed         seed data (the fake's own JSON shape, handled by seed)
 //	POST   /__admin/reset        wipe data, counters and faults (handled by reset, then here)
 func (a *Admin) Mount(mux *http.ServeMux, seed func(body []byte) error, reset func()) {
@@ -295,6 +322,20 @@ func (a *Admin) Mount(mux *http.ServeMux, seed func(body []byte) error, reset fu
 	mux.HandleFunc("DELETE /__admin/faults", func(w http.ResponseWriter, _ *http.Request) {
 		a.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("GET /__admin/latency", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]int64{"ms": a.Latency().Milliseconds()})
+	})
+	mux.HandleFunc("POST /__admin/latency", func(w http.ResponseWriter, r *http.Request) {
+		var in struct {
+			MS *int64 `json:"ms"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.MS == nil || *in.MS < 0 {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": `latency: want {"ms": n} with n >= 0`})
+			return
+		}
+		a.SetLatency(time.Duration(*in.MS) * time.Millisecond)
+		writeJSON(w, http.StatusOK, map[string]int64{"ms": *in.MS})
 	})
 	mux.HandleFunc("POST /__admin/seed", func(w http.ResponseWriter, r *http.Request) {
 		body, err := readAll(r)

@@ -139,3 +139,29 @@ func TestAdminRefusesAMalformedFault(t *testing.T) {
 		assert.Equal(t, http.StatusBadRequest, rec.Code, body)
 	}
 }
+
+func TestLatencyDelaysEveryCountedCall(t *testing.T) {
+	c := newFakeCRM(t)
+	mux := http.NewServeMux()
+	c.admin.Mount(mux, func([]byte) error { return nil }, func() {})
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/__admin/latency", bytes.NewReader([]byte(`{"ms":120}`))))
+	require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	assert.Equal(t, 120*time.Millisecond, c.admin.Latency())
+
+	start := time.Now()
+	status, err := c.post(http.DefaultClient)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusCreated, status)
+	assert.GreaterOrEqual(t, time.Since(start), 120*time.Millisecond, "the call waited its latency")
+	assert.Equal(t, 1, c.admin.Snapshot().Total)
+
+	for _, body := range []string{`{"ms":-1}`, `{}`, `nope`} {
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/__admin/latency", bytes.NewReader([]byte(body))))
+		assert.Equal(t, http.StatusBadRequest, rec.Code, body)
+	}
+	rec = httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/__admin/latency", nil))
+	assert.JSONEq(t, `{"ms":120}`, rec.Body.String())
+}

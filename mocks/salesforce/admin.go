@@ -66,6 +66,8 @@ func classify(r *http.Request) (mockkit.Endpoint, bool) {
 		switch {
 		case len(segs) == 1:
 			return ep(r.Method+" composite", write)
+		case len(segs) == 3 && segs[1] == "sobjects" && r.Method == http.MethodGet:
+			return ep(r.Method+" composite/sobjects/"+objName(segs[2]), write)
 		case len(segs) >= 3 && segs[1] == "sobjects":
 			return ep(r.Method+" composite/sobjects/"+objName(segs[2])+"/ext", write)
 		default:

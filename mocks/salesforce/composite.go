@@ -30,6 +30,15 @@ func (s *Server) composite(req apiReq, segs []string) apiResp {
 		return apiErrResp(errNotFound())
 	}
 	switch len(segs) {
+	case 2:
+		o, ok := s.schema.object(segs[1])
+		if !ok {
+			return apiErrResp(errNotFound())
+		}
+		if req.method != http.MethodGet {
+			return apiErrResp(errMethod(req.method, "HEAD", "GET"))
+		}
+		return s.retrieveCollection(req, o)
 	case 1:
 		switch req.method {
 		case http.MethodPost:
@@ -386,4 +395,36 @@ func lookupPath(v any, path string) (any, bool) {
 		}
 	}
 	return v, v != nil
+}
+
+// retrieveCollection serves sObject Collections retrieve, GET /composite/sobjects/{type}?ids=…&fields=…:
+// up to 200 records by id, in the order asked, null where an id has no record. Like a read by id (and
+// unlike SOQL) it sees a write at once. fields is required.
+func (s *Server) retrieveCollection(req apiReq, o *objectDef) apiResp {
+	raw := strings.TrimSpace(req.query.Get("ids"))
+	if raw == "" {
+		return apiErrResp(newErr(http.StatusBadRequest, "MISSING_ARGUMENT", "ids parameter is required"))
+	}
+	if req.query.Get("fields") == "" {
+		return apiErrResp(newErr(http.StatusBadRequest, "MISSING_ARGUMENT", "fields parameter is required"))
+	}
+	ids := strings.Split(raw, ",")
+	if len(ids) > maxCollection {
+		return apiErrResp(newErr(http.StatusBadRequest, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call"))
+	}
+	cols, err := s.fieldsParam(o, req)
+	if err != nil {
+		return apiErrResp(err)
+	}
+	out := make([]any, len(ids))
+	for i, rawID := range ids {
+		id, ok := normalizeID(strings.TrimSpace(rawID))
+		if !ok {
+			return apiErrResp(newErr(http.StatusBadRequest, "MALFORMED_ID", "malformed id "+rawID))
+		}
+		if row, ok := s.data.get(o.Name, id); ok {
+			out[i] = s.render(req.version, o, row, cols)
+		}
+	}
+	return apiResp{status: http.StatusOK, body: out}
 }

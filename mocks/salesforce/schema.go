@@ -131,6 +131,12 @@ func opportunityObject() *objectDef {
 		// The fields CoSell Sync writes itself (issue #9): model, motion, the current stage's lead, the
 		// attribution at close-won; and the loss reason users enter at close-lost.
 		{Name: "CoSell_Model__c", Label: "Co-Sell Model", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		// The deal's account identity (issue #9): a formula field showing the Account's Website in a real org,
+		// a plain field here (the fake keeps no Account records).
+		{Name: "CoSell_Account_Website__c", Label: "Co-Sell Account Website", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Status__c", Label: "Co-Sell Registration Status", Type: tString, Length: 40, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Decline_Reason__c", Label: "Co-Sell Decline Reason", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
+		{Name: "CoSell_Account_Name__c", Label: "Co-Sell Account Name", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Motion__c", Label: "Co-Sell Motion", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Lead__c", Label: "Co-Sell Stage Lead", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Attribution__c", Label: "Co-Sell Attribution", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},

@@ -1,0 +1,123 @@
+package bench
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	enumspb "go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
+)
+
+func validOptions() Options {
+	return Options{Deals: 2, Edits: 1, Timeout: time.Minute, PollInterval: time.Second,
+		Feeds: []string{FeedWebhook}, Modes: []string{ModeCoalesced, ModeNaive}}
+}
+
+func TestValidateNamesEveryBadOption(t *testing.T) {
+	require.NoError(t, validOptions().Validate())
+	o := validOptions()
+	o.Deals, o.Edits, o.Rate, o.Timeout = 0, -1, -2, 0
+	o.Feeds, o.Modes, o.WorkerEnv = []string{"carrier-pigeon"}, []string{"fast"}, []string{"NOEQUALS"}
+	err := o.Validate()
+	require.Error(t, err)
+	for _, want := range []string{"--deals 0", "--edits -1", "--rate -2", "--timeout 0s", `--feeds "carrier-pigeon"`, `--modes "fast"`, `--worker-env "NOEQUALS"`} {
+		assert.Contains(t, err.Error(), want)
+	}
+}
+
+func TestPlanSpreadsEachRoundOverBothCRMs(t *testing.T) {
+	deals := []seededDeal{{mirrored: true}, {mirrored: true}, {mirrored: false}, {mirrored: true}}
+	changes := plan(deals, 2)
+	require.Len(t, changes, 6, "two rounds over the three mirrored deals")
+	var in []side
+	for _, c := range changes {
+		assert.NotEqual(t, 2, c.deal, "a deal that never mirrored is not edited")
+		in = append(in, c.in)
+	}
+	assert.Equal(t, []side{sideSalesforce, sideHubSpot, sideHubSpot, sideHubSpot, sideSalesforce, sideSalesforce}, in)
+	assert.Equal(t, "edit 2 of deal 3", changes[5].value)
+	seen := map[string]bool{}
+	for _, c := range changes {
+		assert.False(t, seen[c.value], "every edit writes a value of its own")
+		seen[c.value] = true
+	}
+}
+
+func TestPercentilesAreNearestRank(t *testing.T) {
+	var lat []time.Duration
+	for i := 100; i >= 1; i-- {
+		lat = append(lat, time.Duration(i)*time.Millisecond)
+	}
+	l := latencyOf(lat)
+	assert.Equal(t, Latency{P50: 50, P95: 95, P99: 99, Max: 100}, l)
+	assert.Equal(t, Latency{}, latencyOf(nil))
+	assert.Equal(t, Latency{P50: 7, P95: 7, P99: 7, Max: 7}, latencyOf([]time.Duration{7 * time.Millisecond}))
+}
+
+func TestBillableActions(t *testing.T) {
+	ev := func(t enumspb.EventType) *historypb.HistoryEvent { return &historypb.HistoryEvent{EventType: t} }
+	started := func(attempt int32) *historypb.HistoryEvent {
+		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+			Attributes: &historypb.HistoryEvent_ActivityTaskStartedEventAttributes{ActivityTaskStartedEventAttributes: &historypb.ActivityTaskStartedEventAttributes{Attempt: attempt}}}
+	}
+	marker := func(name string) *historypb.HistoryEvent {
+		return &historypb.HistoryEvent{EventType: enumspb.EVENT_TYPE_MARKER_RECORDED,
+			Attributes: &historypb.HistoryEvent_MarkerRecordedEventAttributes{MarkerRecordedEventAttributes: &historypb.MarkerRecordedEventAttributes{MarkerName: name}}}
+	}
+	history := []*historypb.HistoryEvent{
+		ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED), // 1
+		ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED),    // 0: workflow tasks are not billed
+		ev(enumspb.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+		ev(enumspb.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), // 1
+		started(3), // 2 retries
+		ev(enumspb.EVENT_TYPE_ACTIVITY_TASK_COMPLETED),
+		ev(enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED), // 1
+		ev(enumspb.EVENT_TYPE_TIMER_STARTED),               // 1
+		ev(enumspb.EVENT_TYPE_TIMER_FIRED),
+		marker("Version"),       // 0
+		marker("LocalActivity"), // 1
+	}
+	n := 0
+	for _, e := range history {
+		n += billable(e)
+	}
+	assert.Equal(t, 7, n)
+}
+
+func TestReadProcOfThisProcess(t *testing.T) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		t.Skip("no /proc on this system; the bench runs on Linux")
+	}
+	st, err := readProc(os.Getpid())
+	require.NoError(t, err)
+	assert.Positive(t, st.peakRSSKB)
+	_, err = readProc(1 << 30)
+	assert.Error(t, err)
+}
+
+func TestMarkdownHasTheCommandMachineAndARowPerPhase(t *testing.T) {
+	r := &Report{Command: "cosell bench --deals 2", Date: "2026-12-02T20:00:00Z",
+		Machine: Machine{CPUs: 2, MemoryGiB: 24, Go: "go1.26", OS: "linux/amd64", LoadStart: "1.00 1.00 1.00"},
+		Options: OptionsSummary{Deals: 2, Edits: 1, LatencyMS: 150},
+		Runs: []RunResult{{Feed: FeedWebhook, Mode: ModeNaive,
+			Flag:  &Phase{Changes: 2, Mirrored: 2, Converged: true, Seconds: 3},
+			Edits: &Phase{Changes: 2, Mirrored: 1, Seconds: 2, Latency: Latency{P50: 400, P95: 500, P99: 510}, CallsPerChange: 5}}}}
+	md := r.Markdown()
+	assert.Contains(t, md, "Command: `cosell bench --deals 2`")
+	assert.Contains(t, md, "2 CPUs")
+	assert.Contains(t, md, "24.0 GiB")
+	assert.Contains(t, md, "| webhook | naive | flag burst | 2/2 |")
+	assert.Contains(t, md, "| webhook | naive | edits | 1/2 (timed out) |")
+	assert.Contains(t, md, "| 400 | 500 | 510 |")
+	path := t.TempDir() + "/BENCHMARKS.md"
+	require.NoError(t, os.WriteFile(path, []byte("# Benchmarks\n"), 0o644))
+	require.NoError(t, r.AppendMarkdown(path))
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(b), "# Benchmarks\n"), "appended, not replaced")
+	assert.Contains(t, string(b), md)
+}
