@@ -122,29 +122,7 @@ func TestChaosEveryDealConverges(t *testing.T) {
 	s.hs.Admin().ClearFaults()
 	t.Logf("edits done after %s, %d kills", time.Since(start).Round(time.Second), kills)
 
-	// canonical reads a field on a side as the index of its value, -1 when it is none of them.
-	canonical := func(f chaosField, side string, i int) int {
-		if side == "a" {
-			r, _ := s.sf.Get(opps[i])
-			for k, v := range f.sfValues {
-				if fmt.Sprint(r[f.sf]) == fmt.Sprint(v) {
-					return k
-				}
-			}
-			return -1
-		}
-		d, _ := s.hs.Deal(mirror[i])
-		got := fmt.Sprint(d.Properties[f.hs])
-		if f.name == "close_date" {
-			got = hsDate(got)
-		}
-		for k, v := range f.hsValues {
-			if got == v {
-				return k
-			}
-		}
-		return -1
-	}
+	canonical := func(f chaosField, side string, i int) int { return canonicalValue(s, f, side, opps[i], mirror[i]) }
 	var last string
 	lastDeal := -1
 	converged := func() bool {

@@ -122,6 +122,8 @@ type stackOptions struct {
 	webhooks   *webhookOptions
 	// encrypt turns the payload codec on even while E2E_RECORD_HISTORY turns it off for the others.
 	encrypt bool
+	// temporal is the frontend of a dev server of the test's own (one it restarts); empty is the shared one.
+	temporal string
 	// sfWrap, when set, wraps the fake Salesforce's handler: a test can act as a user at an exact point
 	// of the worker's requests, or count a kind of call.
 	sfWrap func(http.Handler) http.Handler
@@ -185,8 +187,12 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		poll = 500 * time.Millisecond
 	}
 	sfp, hsp := config.ConnectionPrefix(demo.SalesforceConnection), config.ConnectionPrefix(demo.HubSpotConnection)
+	addr := temporalAddr
+	if o.temporal != "" {
+		addr = o.temporal
+	}
 	s.env = map[string]string{
-		"TEMPORAL_ADDRESS":     temporalAddr,
+		"TEMPORAL_ADDRESS":     addr,
 		"COSELL_TASK_QUEUE":    "e2e-" + s.pairingID,
 		"COSELL_HTTP_ADDR":     "127.0.0.1:0",
 		"COSELL_PAIRING_FILE":  path,
@@ -211,7 +217,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		s.env[sfp+"ORG_ID"] = s.sf.OrgID()
 		s.env[hsp+"APP_SECRET"] = demo.HubSpotAppSecret
 	}
-	copts := client.Options{HostPort: temporalAddr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}
+	copts := client.Options{HostPort: addr, Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))}
 	if k := s.env[codec.KeysEnv]; k != "" {
 		keys, err := codec.ParseKeys(k, codec.KeysEnv)
 		require.NoError(t, err)
