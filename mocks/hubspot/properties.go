@@ -2,6 +2,7 @@ package hubspot
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"sort"
@@ -67,6 +68,16 @@ func (ps *propertySet) add(p Property) {
 	}
 	cp := p
 	ps.byName[p.Name] = &cp
+}
+
+func (ps *propertySet) remove(name string) {
+	delete(ps.byName, name)
+	for i, n := range ps.order {
+		if n == name {
+			ps.order = append(ps.order[:i:i], ps.order[i+1:]...)
+			break
+		}
+	}
 }
 
 func (ps *propertySet) get(name string) (*Property, bool) {
@@ -411,6 +422,14 @@ func checkNewProperty(p *Property) *apiError {
 func (s *Server) renderProperty(p *Property) Property {
 	out := *p
 	out.Options = append([]PropertyOption{}, p.Options...)
+	if p.Name == "dealstage" && len(s.archivedStages) > 0 {
+		out.Options = out.Options[:0]
+		for _, o := range p.Options {
+			if !s.archivedStages[defaultPipeline.ID+"/"+o.Value] {
+				out.Options = append(out.Options, o)
+			}
+		}
+	}
 	if p.Name == "hubspot_owner_id" {
 		for i, o := range s.owners {
 			if !o.Archived {
@@ -496,4 +515,59 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// handleArchiveProperty is DELETE /crm/v3/properties/{objectType}/{name}: a custom property is archived
+// (204) and no longer listed; a HubSpot-defined one cannot be (400), an unknown one is 404.
+func (s *Server) handleArchiveProperty(t *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		name := r.PathValue("name")
+		p, ok := s.props[t].get(name)
+		if !ok {
+			writeAPIError(w, newError(http.StatusNotFound, "OBJECT_NOT_FOUND", "Unable to find property %s for object type %s", name, t.typeID))
+			return
+		}
+		if p.HubspotDefined || !p.ModificationMetadata.Archivable {
+			writeAPIError(w, validationError("Property %s is HubSpot-defined and cannot be archived", name))
+			return
+		}
+		s.props[t].remove(name)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// ChangeProperty edits a property definition in place, for tests that need a portal whose schema does
+// not match the pairing: a property made read-only (ModificationMetadata.ReadOnlyValue), its unique
+// flag dropped, its type changed, an option hidden. Writes are checked against the changed definition.
+func (s *Server) ChangeProperty(objectType, name string, change func(*Property)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := lookupType(objectType)
+	if t == nil {
+		return fmt.Errorf("change property: unknown object type %q", objectType)
+	}
+	p, ok := s.props[t].get(name)
+	if !ok {
+		return fmt.Errorf("change property: %s has no property %q", t.name, name)
+	}
+	change(p)
+	return nil
+}
+
+// ArchiveProperty removes a property as DELETE /crm/v3/properties/{objectType}/{name} does, HubSpot-
+// defined ones included (a test's stand-in for a portal that never had it).
+func (s *Server) ArchiveProperty(objectType, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := lookupType(objectType)
+	if t == nil {
+		return fmt.Errorf("archive property: unknown object type %q", objectType)
+	}
+	if _, ok := s.props[t].get(name); !ok {
+		return fmt.Errorf("archive property: %s has no property %q", t.name, name)
+	}
+	s.props[t].remove(name)
+	return nil
 }
