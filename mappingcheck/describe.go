@@ -55,7 +55,7 @@ func FromSalesforce(d salesforce.ObjectDescribe, users []connectors.Owner) Side 
 		kind := SalesforceKind(f.Type)
 		field := Field{
 			Name: f.Name, Label: f.Label, Type: f.Type, Kind: kind,
-			Createable: f.Createable, Updateable: f.Updateable && !f.Calculated,
+			Createable: f.Createable && !f.Calculated, Updateable: f.Updateable && !f.Calculated, Calculated: f.Calculated,
 			ExternalID: f.ExternalID, Unique: f.Unique,
 			Restricted: f.RestrictedPicklist && kind == KindPicklist,
 		}
@@ -93,7 +93,7 @@ func FromHubSpot(props []hubspot.Property, owners []connectors.Owner, pipelines 
 		writable := !p.ModificationMetadata.ReadOnlyValue && !p.Calculated
 		f := Field{
 			Name: p.Name, Label: p.Label, Type: p.Type, Kind: kind,
-			Createable: writable, Updateable: writable,
+			Createable: writable, Updateable: writable, Calculated: p.Calculated,
 			ExternalID: p.HasUniqueValue, Unique: p.HasUniqueValue,
 			Restricted: kind == KindPicklist || kind == KindBool,
 		}

@@ -35,6 +35,8 @@ type Field struct {
 	// change it on an existing one (Salesforce's field-level security; HubSpot's readOnlyValue).
 	Createable bool `json:"createable"`
 	Updateable bool `json:"updateable"`
+	// Calculated is a formula (Salesforce) or a value HubSpot computes: never writable by anyone.
+	Calculated bool `json:"calculated,omitempty"`
 	ExternalID bool `json:"externalId,omitempty"`
 	Unique     bool `json:"unique,omitempty"`
 	// Restricted means the CRM refuses a value outside Values.
