@@ -170,7 +170,9 @@ func TestCheckRules(t *testing.T) {
 		}, want: []key{{Warning, FieldNotCreateable, a, "Amount"}, {Error, FieldReadOnly, b, "amount"}, {Error, FieldReadOnly, a, "CloseDate"}, {Error, FieldReadOnly, a, "NextStep"}, unmappedStage}},
 		{name: "read-only on the side a one-way field only reads", yaml: func(y string) string {
 			return replace(y, "{ name: next_step, a: NextStep, b: hs_next_step }", "{ name: next_step, a: NextStep, b: hs_next_step, direction: a_to_b }")
-		}, sides: func(s Sides) { setField(s, a, "NextStep", func(f *Field) { f.Updateable, f.Createable = false, false }) }, want: []key{unmappedStage}},
+		}, sides: func(s Sides) {
+			setField(s, a, "NextStep", func(f *Field) { f.Updateable, f.Createable = false, false })
+		}, want: []key{unmappedStage}},
 		{name: "a number mapped to a picklist", yaml: func(y string) string {
 			return replace(y, "{ name: next_step, a: NextStep, b: hs_next_step }", "{ name: next_step, a: Amount2, b: dealtype }")
 		}, sides: func(s Sides) {

@@ -134,7 +134,7 @@ func SalesforceMetadata(p *pairing.Pairing, s vocab.Side, side Side, missing []M
 	}
 
 	ps := PermissionSet{Xmlns: metadataNS, Label: "CoSell Sync Integration",
-		Description: fmt.Sprintf("Opportunity fields CoSell Sync reads and writes for pairing %s; assign it to the integration user.", p.ID),
+		Description:       fmt.Sprintf("Opportunity fields CoSell Sync reads and writes for pairing %s; assign it to the integration user.", p.ID),
 		ObjectPermissions: []ObjectPermissions{{AllowCreate: true, AllowEdit: true, AllowRead: true, Object: "Opportunity"}}}
 	seen := map[string]bool{}
 	grant := func(name string) {
