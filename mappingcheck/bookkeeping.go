@@ -45,7 +45,7 @@ func (c *checker) bookkeeping(s vocab.Side) {
 		case RoleEnabled:
 			if cf.Kind != KindBool {
 				c.add(Finding{Severity: Error, Code: TypeMismatch, Side: s, Field: cf.Name, Canonical: canonical,
-					Message: fmt.Sprintf("%s is a %s field; the co-sell flag must be a checkbox (true/false)", cf.Name, cf.Type),
+					Message: fmt.Sprintf("%s is %s field; the co-sell flag must be a checkbox (true/false)", cf.Name, article(cf.Type)),
 					Hint:    "make it a checkbox (Salesforce) or a single checkbox property (HubSpot), or name another field under deal › enabled"})
 			}
 		}
@@ -56,7 +56,7 @@ func (c *checker) coSellID(s vocab.Side, cf Field, canonical string) {
 	side := c.sides[s]
 	if cf.Kind != KindText && cf.Kind != KindNumber {
 		c.add(Finding{Severity: Error, Code: TypeMismatch, Side: s, Field: cf.Name, Canonical: canonical,
-			Message: fmt.Sprintf("%s is a %s field; the co-sell id is text such as CS-1A2B3C4D5E6F7G8H", cf.Name, cf.Type),
+			Message: fmt.Sprintf("%s is %s field; the co-sell id is text such as CS-1A2B3C4D5E6F7G8H", cf.Name, article(cf.Type)),
 			Hint:    "make it a text field of at least 32 characters"})
 	}
 	var lacks []string
@@ -103,14 +103,14 @@ func (c *checker) owners() {
 				active = active || o.Active
 			}
 		}
-		user := "user"
+		user, aUser := "user", "a user"
 		if side.CRM == "hubspot" {
-			user = "owner"
+			user, aUser = "owner", "an owner"
 		}
 		switch {
 		case !known:
 			c.add(Finding{Severity: Error, Code: OwnerUnknown, Side: u.side, Field: "owners", Canonical: u.what, Values: []string{u.email},
-				Message: fmt.Sprintf("%s (%s) is not a %s of %s", u.email, u.what, user, c.p.Partner(u.side).Name),
+				Message: fmt.Sprintf("%s (%s) is not %s of %s", u.email, u.what, aUser, c.p.Partner(u.side).Name),
 				Hint:    fmt.Sprintf("correct the e-mail, or add the %s in %s", user, crmName(side.CRM))})
 		case !active:
 			c.add(Finding{Severity: Error, Code: OwnerInactive, Side: u.side, Field: "owners", Canonical: u.what, Values: []string{u.email},

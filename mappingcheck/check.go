@@ -210,7 +210,7 @@ func (c *checker) kind(s vocab.Side, f pairing.Field, cf Field) {
 		c.add(Finding{Severity: sev, Code: TypeMismatch, Side: s, Field: cf.Name, Canonical: f.Name, Message: msg, Hint: hint})
 	}
 	if cf.Kind == KindReference || cf.Kind == KindOther {
-		bad(Error, fmt.Sprintf("%s is a %s field; its values mean nothing in the partner's CRM", cf.Name, cf.Type),
+		bad(Error, fmt.Sprintf("%s is %s field; its values mean nothing in the partner's CRM", cf.Name, article(cf.Type)),
 			"map a text, number, date or picklist field instead")
 		return
 	}
@@ -219,27 +219,27 @@ func (c *checker) kind(s vocab.Side, f pairing.Field, cf Field) {
 		switch cf.Kind {
 		case KindNumber:
 		case KindText:
-			bad(Warning, fmt.Sprintf("%s is a %s field and %s is mapped as type number: values that are not numbers become sync issues", cf.Name, cf.Type, f.Name),
+			bad(Warning, fmt.Sprintf("%s is %s field and %s is mapped as type number: values that are not numbers become sync issues", cf.Name, article(cf.Type), f.Name),
 				"map a number field, or declare the field type: text")
 		default:
-			bad(Error, fmt.Sprintf("%s is a %s field and cannot hold field %s, type number", cf.Name, cf.Type, f.Name),
+			bad(Error, fmt.Sprintf("%s is %s field and cannot hold field %s, type number", cf.Name, article(cf.Type), f.Name),
 				"map a number field, or change the field's type in the pairing file")
 		}
 	case pairing.Date:
 		switch cf.Kind {
 		case KindDate, KindDateTime:
 		case KindText:
-			bad(Warning, fmt.Sprintf("%s is a %s field and %s is mapped as type date: values that are not YYYY-MM-DD dates become sync issues", cf.Name, cf.Type, f.Name),
+			bad(Warning, fmt.Sprintf("%s is %s field and %s is mapped as type date: values that are not YYYY-MM-DD dates become sync issues", cf.Name, article(cf.Type), f.Name),
 				"map a date field, or declare the field type: text")
 		default:
-			bad(Error, fmt.Sprintf("%s is a %s field and cannot hold field %s, type date", cf.Name, cf.Type, f.Name),
+			bad(Error, fmt.Sprintf("%s is %s field and cannot hold field %s, type date", cf.Name, article(cf.Type), f.Name),
 				"map a date field, or change the field's type in the pairing file")
 		}
 	case pairing.Picklist:
 		switch cf.Kind {
 		case KindPicklist, KindBool, KindText:
 		default:
-			bad(Error, fmt.Sprintf("%s is a %s field and cannot hold the picklist values of field %s", cf.Name, cf.Type, f.Name),
+			bad(Error, fmt.Sprintf("%s is %s field and cannot hold the picklist values of field %s", cf.Name, article(cf.Type), f.Name),
 				"map a picklist (or text) field, or change the field's type in the pairing file")
 		}
 	}
@@ -271,10 +271,10 @@ func (c *checker) pair(f pairing.Field, a, b Field) {
 		}
 		if f.Type == pairing.Text && to.Kind != KindText && from.Kind == KindText && class(to.Kind) != KindPicklist {
 			c.add(Finding{Severity: Warning, Code: TypeMismatch, Side: s, Field: to.Name, Canonical: f.Name,
-				Message: fmt.Sprintf("free text from %s is copied as is into %s, a %s field: text that is not a %s is refused", from.Name, to.Name, to.Type, class(to.Kind)),
+				Message: fmt.Sprintf("free text from %s is copied as is into %s, %s field: text that is not a %s is refused", from.Name, to.Name, article(to.Type), class(to.Kind)),
 				Hint:    fmt.Sprintf("declare type: %s so values are checked and normalized, or map a text field", class(to.Kind))})
 		}
-		if f.Type != pairing.Picklist && to.Restricted && from.Kind != KindPicklist {
+		if f.Type == pairing.Text && to.Restricted && from.Kind != KindPicklist {
 			c.add(Finding{Severity: Warning, Code: RestrictedPicklist, Side: s, Field: to.Name, Canonical: f.Name,
 				Message: fmt.Sprintf("%s is a restricted picklist fed with free text from %s: a value outside its list is refused", to.Name, from.Name),
 				Hint:    "declare type: picklist with a value map, or unrestrict the picklist"})
@@ -285,6 +285,14 @@ func (c *checker) pair(f pairing.Field, a, b Field) {
 				Hint:    fmt.Sprintf("lengthen %s to %d, or shorten %s", to.Name, from.Length, from.Name)})
 		}
 	}
+}
+
+// article puts "a" or "an" before a word, for messages quoting a CRM's type.
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiouAEIOU", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 // class folds kinds that hold the same values: a date-time holds a date.
