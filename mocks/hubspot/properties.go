@@ -462,10 +462,8 @@ func (s *Server) handleGetProperty(t *objectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		name := r.PathValue("name")
-		p, ok := s.props[t].get(name)
+		p, ok := s.propertyOr404(w, t, r.PathValue("name"))
 		if !ok {
-			writeAPIError(w, newError(http.StatusNotFound, "OBJECT_NOT_FOUND", "Unable to find property %s for object type %s", name, t.typeID))
 			return
 		}
 		writeJSON(w, http.StatusOK, s.renderProperty(p))
@@ -508,6 +506,15 @@ func (s *Server) createProperty(t *objectType, p Property) (*Property, *apiError
 	return created, nil
 }
 
+// propertyOr404 finds a property, or answers HubSpot's 404 for it; the caller holds s.mu.
+func (s *Server) propertyOr404(w http.ResponseWriter, t *objectType, name string) (*Property, bool) {
+	p, ok := s.props[t].get(name)
+	if !ok {
+		writeAPIError(w, newError(http.StatusNotFound, "OBJECT_NOT_FOUND", "Unable to find property %s for object type %s", name, t.typeID))
+	}
+	return p, ok
+}
+
 func contains(list []string, v string) bool {
 	for _, x := range list {
 		if x == v {
@@ -524,9 +531,8 @@ func (s *Server) handleArchiveProperty(t *objectType) http.HandlerFunc {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		name := r.PathValue("name")
-		p, ok := s.props[t].get(name)
+		p, ok := s.propertyOr404(w, t, name)
 		if !ok {
-			writeAPIError(w, newError(http.StatusNotFound, "OBJECT_NOT_FOUND", "Unable to find property %s for object type %s", name, t.typeID))
 			return
 		}
 		if p.HubspotDefined || !p.ModificationMetadata.Archivable {
@@ -544,13 +550,9 @@ func (s *Server) handleArchiveProperty(t *objectType) http.HandlerFunc {
 func (s *Server) ChangeProperty(objectType, name string, change func(*Property)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := lookupType(objectType)
-	if t == nil {
-		return fmt.Errorf("change property: unknown object type %q", objectType)
-	}
-	p, ok := s.props[t].get(name)
-	if !ok {
-		return fmt.Errorf("change property: %s has no property %q", t.name, name)
+	_, p, err := s.knownProperty("change property", objectType, name)
+	if err != nil {
+		return err
 	}
 	change(p)
 	return nil
@@ -561,13 +563,23 @@ func (s *Server) ChangeProperty(objectType, name string, change func(*Property))
 func (s *Server) ArchiveProperty(objectType, name string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := lookupType(objectType)
-	if t == nil {
-		return fmt.Errorf("archive property: unknown object type %q", objectType)
-	}
-	if _, ok := s.props[t].get(name); !ok {
-		return fmt.Errorf("archive property: %s has no property %q", t.name, name)
+	t, _, err := s.knownProperty("archive property", objectType, name)
+	if err != nil {
+		return err
 	}
 	s.props[t].remove(name)
 	return nil
+}
+
+// knownProperty finds a property for a test knob; the caller holds s.mu.
+func (s *Server) knownProperty(op, objectType, name string) (*objectType, *Property, error) {
+	t := lookupType(objectType)
+	if t == nil {
+		return nil, nil, fmt.Errorf("%s: unknown object type %q", op, objectType)
+	}
+	p, ok := s.props[t].get(name)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: %s has no property %q", op, t.name, name)
+	}
+	return t, p, nil
 }
