@@ -94,7 +94,8 @@ func FromHubSpot(props []hubspot.Property, owners []connectors.Owner, pipelines 
 		f := Field{
 			Name: p.Name, Label: p.Label, Type: p.Type, Kind: kind,
 			Createable: writable, Updateable: writable, Calculated: p.Calculated,
-			ExternalID: p.HasUniqueValue, Unique: p.HasUniqueValue,
+			ReadOnlyDefinition: p.ModificationMetadata.ReadOnlyDefinition,
+			ExternalID:         p.HasUniqueValue, Unique: p.HasUniqueValue,
 			Restricted: kind == KindPicklist || kind == KindBool,
 		}
 		switch {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/cosellsync/cosell/connectors/hubspot"
 	"github.com/cosellsync/cosell/pairing"
+	"github.com/cosellsync/cosell/vocab"
 )
 
 // Unfixable is a missing field --fix cannot create, and why.
@@ -77,4 +78,61 @@ func label(m Missing) string {
 		return m.Field
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// OptionUpdate is a HubSpot dropdown's new option list: its options with the value map's missing values
+// added and its hidden ones the map uses shown again.
+type OptionUpdate struct {
+	Property string                   `json:"property"`
+	Options  []hubspot.PropertyOption `json:"options"`
+	Added    []string                 `json:"added,omitempty"`
+	Shown    []string                 `json:"shown,omitempty"`
+}
+
+// HubSpotOptionUpdates are the option lists to write so that every value of side s's value maps is an
+// option of its HubSpot dropdown. dealstage (its options are the pipeline's stages) and properties
+// whose definition is HubSpot's own cannot be changed; values differing only in case are left for the
+// admin to correct in the file.
+func HubSpotOptionUpdates(p *pairing.Pairing, s vocab.Side, side Side) []OptionUpdate {
+	if side.CRM != "hubspot" {
+		return nil
+	}
+	var out []OptionUpdate
+	for _, f := range p.Fields {
+		if f.Type != pairing.Picklist {
+			continue
+		}
+		cf, ok := side.field(f.On(s))
+		if !ok || cf.Kind != KindPicklist || cf.Name == "dealstage" || cf.ReadOnlyDefinition {
+			continue
+		}
+		u := OptionUpdate{Property: cf.Name}
+		shown := map[string]bool{}
+		for _, m := range f.Values {
+			v := valueOn(m, s)
+			got, exact, found := lookupValue(cf.Values, v)
+			switch {
+			case !found:
+				u.Added = append(u.Added, v)
+			case exact && !got.Active:
+				shown[got.Value] = true
+				u.Shown = append(u.Shown, got.Value)
+			}
+		}
+		if len(u.Added) == 0 && len(u.Shown) == 0 {
+			continue
+		}
+		for _, v := range cf.Values {
+			label := v.Label
+			if label == "" {
+				label = v.Value
+			}
+			u.Options = append(u.Options, hubspot.PropertyOption{Label: label, Value: v.Value, Hidden: !v.Active && !shown[v.Value]})
+		}
+		for _, v := range u.Added {
+			u.Options = append(u.Options, hubspot.PropertyOption{Label: v, Value: v})
+		}
+		out = append(out, u)
+	}
+	return out
 }

@@ -132,3 +132,32 @@ func TestSalesforcePicklistAndNumberFields(t *testing.T) {
 	assert.Equal(t, "Date", customField(Missing{Field: "D__c", Type: pairing.Date}).Type)
 	assert.Equal(t, "Email", customField(Missing{Field: "E__c", Role: RolePartnerOwnerEmail}).Type)
 }
+
+func TestHubSpotOptionUpdates(t *testing.T) {
+	y := replace(testPairing, "owners:\n", `  - name: region
+    type: picklist
+    a: Region__c
+    b: region
+    values:
+      - { canonical: emea, a: EMEA, b: emea }
+      - { canonical: apac, a: APAC, b: apac }
+      - { canonical: amer, a: AMER, b: AMER }
+      - { canonical: latam, a: LATAM, b: latam }
+owners:
+`)
+	p := loadTestPairing(t, y)
+	sides := cleanSides()
+	hs := sides[pairing.B]
+	hs.Fields = append(hs.Fields, rw(Field{Name: "region", Type: "enumeration", Kind: KindPicklist, Restricted: true,
+		Values: []Value{{Value: "emea", Label: "EMEA", Active: true}, {Value: "amer", Label: "Americas", Active: true}, {Value: "latam", Label: "LatAm"}}}))
+	sides[pairing.B] = hs
+	got := HubSpotOptionUpdates(p, pairing.B, sides[pairing.B])
+	require.Len(t, got, 1, "dealstage is the pipeline's, left alone")
+	assert.Equal(t, OptionUpdate{Property: "region", Added: []string{"apac"}, Shown: []string{"latam"}, Options: []hubspot.PropertyOption{
+		{Label: "EMEA", Value: "emea"}, {Label: "Americas", Value: "amer"}, {Label: "LatAm", Value: "latam"}, {Label: "apac", Value: "apac"},
+	}}, got[0], "a case variant (AMER) is the admin's to correct")
+
+	setField(sides, pairing.B, "region", func(f *Field) { f.ReadOnlyDefinition = true })
+	assert.Empty(t, HubSpotOptionUpdates(p, pairing.B, sides[pairing.B]), "a HubSpot-defined dropdown cannot be changed")
+	assert.Empty(t, HubSpotOptionUpdates(p, pairing.A, sides[pairing.A]), "Salesforce picklists are deployed, not patched")
+}

@@ -35,6 +35,8 @@ type Field struct {
 	// change it on an existing one (Salesforce's field-level security; HubSpot's readOnlyValue).
 	Createable bool `json:"createable"`
 	Updateable bool `json:"updateable"`
+	// ReadOnlyDefinition is HubSpot's: the property's definition (its options) cannot be changed.
+	ReadOnlyDefinition bool `json:"readOnlyDefinition,omitempty"`
 	// Calculated is a formula (Salesforce) or a value HubSpot computes: never writable by anyone.
 	Calculated bool `json:"calculated,omitempty"`
 	ExternalID bool `json:"externalId,omitempty"`

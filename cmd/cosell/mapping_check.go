@@ -55,7 +55,8 @@ Errors are mappings that cannot work; warnings lose something (a deal in an unma
 sync that field). It reads only, unless --fix.
 
 --fix creates the missing HubSpot deal properties (typed from the mapping: text, number, date, a
-dropdown of the value map's values, the co-sell id with unique values) and writes, under --fix-dir, the
+dropdown of the value map's values, the co-sell id with unique values), adds the value maps' missing
+values to HubSpot dropdowns (shows hidden ones again; dealstage's are the pipeline's), and writes, under --fix-dir, the
 Salesforce metadata for an admin to deploy: a CustomField per missing custom field
 (objects/Opportunity/fields/NAME.field-meta.xml), a permission set granting the integration user access
 to the pairing's custom fields, and a package.xml. It then checks again and reports what is left.
@@ -106,6 +107,8 @@ type mappingFixResult struct {
 	ErrorsBefore int `json:"errorsBefore"`
 	// Created are the HubSpot properties created, as side:name.
 	Created []string `json:"created"`
+	// Options are the HubSpot dropdowns whose options were completed with the value maps' values.
+	Options []mappingcheck.OptionUpdate `json:"options,omitempty"`
 	// Files are the Salesforce metadata files written, and Dirs the directories holding a package.xml
 	// to deploy (one per Salesforce side).
 	Files   []string                 `json:"files"`
@@ -287,11 +290,18 @@ func applyFix(ctx context.Context, p *pairing.Pairing, sides map[vocab.Side]*che
 			for _, prop := range props {
 				if _, err := cs.hs.CreateProperty(ctx, hubspot.ObjectDeals, prop); err != nil {
 					var ce *connectors.Error
-					if !(errors.As(err, &ce) && ce.Status == http.StatusConflict) {
-						return nil, fmt.Errorf("side %s: create HubSpot deal property %s: %w", s, prop.Name, err)
+					if errors.As(err, &ce) && ce.Status == http.StatusConflict {
+						continue // created meanwhile, by someone else: the check after the fix reads it
 					}
+					return nil, fmt.Errorf("side %s: create HubSpot deal property %s: %w", s, prop.Name, err)
 				}
 				res.Created = append(res.Created, fmt.Sprintf("%s:%s", s, prop.Name))
+			}
+			for _, u := range mappingcheck.HubSpotOptionUpdates(p, s, cs.described) {
+				if _, err := cs.hs.UpdatePropertyOptions(ctx, hubspot.ObjectDeals, u.Property, u.Options); err != nil {
+					return nil, fmt.Errorf("side %s: add options %s to HubSpot deal property %s: %w", s, strings.Join(append(u.Added, u.Shown...), ", "), u.Property, err)
+				}
+				res.Options = append(res.Options, u)
 			}
 			continue
 		}
@@ -328,6 +338,14 @@ func printMappingCheck(out io.Writer, r *mappingCheckResult) {
 		for _, c := range f.Created {
 			side, name, _ := strings.Cut(c, ":")
 			fmt.Fprintf(out, "  created HubSpot deal property %s on side %s\n", name, side)
+		}
+		for _, u := range f.Options {
+			if len(u.Added) > 0 {
+				fmt.Fprintf(out, "  added option(s) %s to HubSpot deal property %s\n", strings.Join(u.Added, ", "), u.Property)
+			}
+			if len(u.Shown) > 0 {
+				fmt.Fprintf(out, "  showed hidden option(s) %s of HubSpot deal property %s\n", strings.Join(u.Shown, ", "), u.Property)
+			}
 		}
 		for _, path := range f.Files {
 			fmt.Fprintf(out, "  wrote %s\n", path)

@@ -113,6 +113,7 @@ func brokenDemo(t *testing.T) string {
 		{"b: slee@globex.example", "b: sue.lee@globex.example"},
 		{"a: sam.lee@acme.example", "a: former.rep@acme.example"},
 		{"a: CoSell_Loss_Reason__c", "a: CoSell_Lost_Reason__c"},
+		{"\nowners:\n", "\n" + regionField + "\nowners:\n"},
 	} {
 		require.Contains(t, s, r[0])
 		s = strings.Replace(s, r[0], r[1], 1)
@@ -121,6 +122,15 @@ func brokenDemo(t *testing.T) string {
 	require.NoError(t, os.WriteFile(path, []byte(s), 0o644))
 	return path
 }
+
+// regionField maps a picklist to a HubSpot dropdown lacking one of its values.
+const regionField = `  - name: region
+    type: picklist
+    a: CoSell_Region__c
+    b: cosell_region
+    values:
+      - { canonical: emea, a: EMEA, b: emea }
+      - { canonical: apac, a: APAC, b: apac }`
 
 // breakSchemas changes the fakes as admins might: HubSpot's amount made a dropdown, a stage deleted,
 // Salesforce's dispute field turned into a restricted picklist, a rep deactivated.
@@ -134,6 +144,12 @@ func breakSchemas(t *testing.T, f demoFakes) {
 	yes := true
 	require.NoError(t, f.sf.ChangeField("Opportunity", "CoSell_Dispute__c", sfmock.FieldChange{Type: "picklist", Restricted: &yes, AddValues: []string{"Wrong split", "Not co-sold"}}))
 	require.NoError(t, f.sf.Seed(sfmock.SeedData{Users: []sfmock.Record{{"Name": "Former Rep", "Email": "former.rep@acme.example", "IsActive": false}}}))
+	// The region picklist: complete on Salesforce, without apac on HubSpot.
+	require.NoError(t, f.sf.ChangeField("Opportunity", "CoSell_Region__c", sfmock.FieldChange{Add: true, Type: "picklist", Restricted: &yes, AddValues: []string{"EMEA", "APAC"}}))
+	require.NoError(t, f.hs.Seed(hsmock.SeedData{Properties: map[string][]hsmock.Property{"deals": {{
+		Name: "cosell_region", Label: "Region", Type: "enumeration", FieldType: "select", GroupName: "dealinformation",
+		Options: []hsmock.PropertyOption{{Label: "EMEA", Value: "emea"}, {Label: "Americas", Value: "amer", DisplayOrder: 1}},
+	}}}}))
 }
 
 func TestMappingCheckReportsABrokenMappingAndFixesHubSpot(t *testing.T) {
@@ -160,8 +176,10 @@ func TestMappingCheckReportsABrokenMappingAndFixesHubSpot(t *testing.T) {
 		mappingcheck.PicklistUnmapped: {
 			{mappingcheck.Warning, "a", "StageName", `"Prospecting", "Needs Analysis", "Perception Analysis", "Negotiation/Review"`},
 			{mappingcheck.Warning, "b", "dealstage", `"appointmentscheduled"`},
+			{mappingcheck.Warning, "b", "cosell_region", `"amer"`},
 		},
 		mappingcheck.TypeMismatch:       {{mappingcheck.Error, "b", "amount", "amount is an enumeration field and cannot hold field amount, type number"}},
+		mappingcheck.ValueNotInPicklist: {{mappingcheck.Error, "b", "cosell_region", `"apac" (apac in the region value map) is not a value of cosell_region: it is a restricted picklist`}},
 		mappingcheck.StageMissing:       {{mappingcheck.Error, "b", "dealstage", `stage "contractsent" (proposal in the stage value map) is not a stage of pipeline default`}},
 		mappingcheck.RestrictedPicklist: {{mappingcheck.Warning, "a", "CoSell_Dispute__c", "restricted picklist fed with free text from cosell_dispute"}},
 		mappingcheck.OwnerUnknown:       {{mappingcheck.Error, "b", "owners", "sue.lee@globex.example (owners › map) is not an owner of Globex"}},
@@ -191,10 +209,16 @@ func TestMappingCheckReportsABrokenMappingAndFixesHubSpot(t *testing.T) {
 	res, text, err := runCheck(t, file, "--fix", "--fix-dir", dir, "--output", "json")
 	_, human, _ := runCheck(t, file, "--fix", "--fix-dir", t.TempDir())
 	assert.Contains(t, human, "after the fix:")
+	assert.NotContains(t, human, "added option", "nothing left to add on a second fix")
 	assert.Contains(t, human, "assign permission set CoSell_Sync_Integration to the integration user")
 	assert.Equal(t, exitFinding, exitCode(err), "other errors remain: %s", text)
 	require.NotNil(t, res.Fix)
 	assert.Equal(t, []string{"b:cosell_next_steps"}, res.Fix.Created)
+	require.Len(t, res.Fix.Options, 1)
+	assert.Equal(t, []string{"apac"}, res.Fix.Options[0].Added)
+	assert.Empty(t, findings(res, mappingcheck.ValueNotInPicklist), "apac is an option after the fix")
+	region := propertyOf(t, f.hs, "cosell_region")
+	assert.Equal(t, []string{"emea", "amer", "apac"}, optionValues(region), "the existing options are kept")
 	for _, m := range findings(res, mappingcheck.FieldMissing) {
 		assert.NotEqual(t, "cosell_next_steps", m.Field, "the property exists after the fix")
 	}
@@ -271,6 +295,14 @@ func propertyOf(t *testing.T, hs *hsmock.Server, name string) hsmock.Property {
 	var p hsmock.Property
 	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &p))
 	return p
+}
+
+func optionValues(p hsmock.Property) []string {
+	var out []string
+	for _, o := range p.Options {
+		out = append(out, o.Value)
+	}
+	return out
 }
 
 func readXML(t *testing.T, path string, v any) {

@@ -7,6 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cosellsync/cosell/connectors"
+	"github.com/cosellsync/cosell/connectors/hubspot"
 	fake "github.com/cosellsync/cosell/mocks/hubspot"
 )
 
@@ -66,4 +68,28 @@ func TestPropertiesReportWritabilityAndUniqueness(t *testing.T) {
 	assert.True(t, props[byName["hs_is_closed"]].ModificationMetadata.ReadOnlyValue, "calculated properties are read-only")
 	assert.Equal(t, "enumeration", props[byName["dealtype"]].Type)
 	assert.Len(t, props[byName["dealtype"]].Options, 2)
+}
+
+func TestUpdatePropertyOptions(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	_, err := e.client.CreateProperty(ctx, "deals", hubspot.Property{Name: "region", Label: "Region", Type: "enumeration", FieldType: "select",
+		GroupName: "dealinformation", Options: []hubspot.PropertyOption{{Label: "EMEA", Value: "emea"}}})
+	require.NoError(t, err)
+	got, err := e.client.UpdatePropertyOptions(ctx, "deals", "region", []hubspot.PropertyOption{{Label: "EMEA", Value: "emea"}, {Label: "APAC", Value: "apac"}})
+	require.NoError(t, err)
+	assert.Len(t, got.Options, 2)
+	assert.False(t, got.ModificationMetadata.ReadOnlyDefinition)
+
+	_, err = e.client.UpdatePropertyOptions(ctx, "deals", "dealstage", []hubspot.PropertyOption{{Label: "A", Value: "a"}})
+	ce, ok := connectors.AsError(err)
+	require.True(t, ok, "%v", err)
+	assert.Equal(t, 400, ce.Status)
+	props, err := e.client.Properties(ctx, "deals")
+	require.NoError(t, err)
+	for _, p := range props {
+		if p.Name == "dealstage" {
+			assert.True(t, p.ModificationMetadata.ReadOnlyDefinition)
+		}
+	}
 }

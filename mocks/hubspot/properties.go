@@ -506,6 +506,70 @@ func (s *Server) createProperty(t *objectType, p Property) (*Property, *apiError
 	return created, nil
 }
 
+// PropertyUpdate is the body of PATCH /crm/v3/properties/{objectType}/{name}: the fields given replace
+// the property's; options, when given, replace the whole list.
+type PropertyUpdate struct {
+	Label       *string           `json:"label,omitempty"`
+	Description *string           `json:"description,omitempty"`
+	GroupName   *string           `json:"groupName,omitempty"`
+	Hidden      *bool             `json:"hidden,omitempty"`
+	Options     *[]PropertyOption `json:"options,omitempty"`
+}
+
+// handleUpdateProperty is PATCH /crm/v3/properties/{objectType}/{name}. HubSpot refuses to change a
+// property whose definition is read-only (its own, such as dealstage, whose options are the pipelines'
+// stages) and an enumeration left without options.
+func (s *Server) handleUpdateProperty(t *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var u PropertyUpdate
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&u); err != nil {
+			writeAPIError(w, invalidJSON(err))
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		name := r.PathValue("name")
+		p, ok := s.propertyOr404(w, t, name)
+		if !ok {
+			return
+		}
+		if p.ModificationMetadata.ReadOnlyDefinition {
+			writeAPIError(w, validationError("Property %s has a read-only definition and cannot be changed", name))
+			return
+		}
+		if u.Options != nil {
+			if p.Type == "enumeration" && len(*u.Options) == 0 {
+				writeAPIError(w, validationError("Enumeration property %s must have at least one option", name))
+				return
+			}
+			seen := map[string]bool{}
+			for _, o := range *u.Options {
+				if o.Value == "" || o.Label == "" || seen[o.Value] {
+					writeAPIError(w, validationError("Property %s: every option needs a label and a value of its own", name))
+					return
+				}
+				seen[o.Value] = true
+			}
+			p.Options = append([]PropertyOption{}, *u.Options...)
+		}
+		for _, f := range []struct {
+			dst *string
+			v   *string
+		}{{&p.Label, u.Label}, {&p.Description, u.Description}, {&p.GroupName, u.GroupName}} {
+			if f.v != nil {
+				*f.dst = *f.v
+			}
+		}
+		if u.Hidden != nil {
+			p.Hidden = *u.Hidden
+		}
+		p.UpdatedAt = formatTime(s.now())
+		writeJSON(w, http.StatusOK, s.renderProperty(p))
+	}
+}
+
 // propertyOr404 finds a property, or answers HubSpot's 404 for it; the caller holds s.mu.
 func (s *Server) propertyOr404(w http.ResponseWriter, t *objectType, name string) (*Property, bool) {
 	p, ok := s.props[t].get(name)

@@ -57,3 +57,25 @@ func TestArchiveStageEndpoint(t *testing.T) {
 	require.NoError(t, p.srv.Seed(SeedData{Properties: CoSellProperties()}))
 	assert.Len(t, p.do(http.MethodGet, "/crm/v3/pipelines/deals/default", nil).body["stages"].([]any), 7, "a reset restores the stage")
 }
+
+func TestUpdatePropertyOptionsEndpoint(t *testing.T) {
+	p := newPortal(t)
+	require.NoError(t, p.srv.Seed(SeedData{Properties: map[string][]Property{"deals": {{Name: "region", Label: "Region", Type: "enumeration",
+		FieldType: "select", GroupName: "dealinformation", Options: []PropertyOption{{Label: "EMEA", Value: "emea"}}}}}}))
+	bad := p.do(http.MethodPost, "/crm/v3/objects/deals", map[string]any{"properties": map[string]any{"dealname": "x", "region": "apac"}})
+	require.Equal(t, http.StatusBadRequest, bad.status, "apac is no option yet")
+
+	r := p.do(http.MethodPatch, "/crm/v3/properties/deals/region", map[string]any{"options": []map[string]any{
+		{"label": "EMEA", "value": "emea"}, {"label": "APAC", "value": "apac"}}})
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	assert.Len(t, r.body["options"], 2)
+	ok := p.do(http.MethodPost, "/crm/v3/objects/deals", map[string]any{"properties": map[string]any{"dealname": "x", "region": "apac"}})
+	assert.Equal(t, http.StatusCreated, ok.status, ok.raw)
+
+	assert.Equal(t, http.StatusBadRequest, p.do(http.MethodPatch, "/crm/v3/properties/deals/region", map[string]any{"options": []any{}}).status, "an enumeration keeps an option")
+	assert.Equal(t, http.StatusBadRequest, p.do(http.MethodPatch, "/crm/v3/properties/deals/region", map[string]any{"options": []map[string]any{
+		{"label": "A", "value": "a"}, {"label": "B", "value": "a"}}}).status, "values are unique")
+	assert.Equal(t, http.StatusBadRequest, p.do(http.MethodPatch, "/crm/v3/properties/deals/dealstage", map[string]any{"options": []map[string]any{
+		{"label": "A", "value": "a"}}}).status, "dealstage's options are the pipelines'")
+	assert.Equal(t, http.StatusNotFound, p.do(http.MethodPatch, "/crm/v3/properties/deals/nope", map[string]any{"label": "x"}).status)
+}

@@ -252,6 +252,7 @@ func (s *Server) registerRoutes() {
 		s.handle("POST", props, "POST properties/"+n, true, s.handleCreateProperty(t))
 		s.handle("GET", props+"/{name}", "GET properties/"+n+"/{name}", false, s.handleGetProperty(t))
 		s.handle("DELETE", props+"/{name}", "DELETE properties/"+n+"/{name}", true, s.handleArchiveProperty(t))
+		s.handle("PATCH", props+"/{name}", "PATCH properties/"+n+"/{name}", true, s.handleUpdateProperty(t))
 	}
 
 	s.handle("GET", "/crm/v3/pipelines/deals", "GET pipelines/deals", false, s.handleListPipelines)
