@@ -30,8 +30,6 @@ type mappingCheckOptions struct {
 	fix    bool
 	fixDir string
 	output outputFormat
-	// env is where connections are read from; the process environment unless a test sets it.
-	env envconfig.Lookuper
 }
 
 func newMappingCheckCmd() *cobra.Command {
@@ -146,10 +144,7 @@ func runMappingCheck(ctx context.Context, o mappingCheckOptions, out io.Writer) 
 	if o.fix && o.fixDir == "" && (p.A.CRM == pairing.Salesforce || p.B.CRM == pairing.Salesforce) {
 		return usageError("--fix needs --fix-dir DIR for the Salesforce metadata it writes (see cosell mapping check --help)")
 	}
-	env := o.env
-	if env == nil {
-		env = envconfig.OsLookuper()
-	}
+	env := envconfig.OsLookuper()
 	sides := map[vocab.Side]*checkSide{}
 	for _, s := range []vocab.Side{pairing.A, pairing.B} {
 		cs, err := connectSide(ctx, env, p, s)
