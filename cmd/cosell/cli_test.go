@@ -102,6 +102,7 @@ func TestOneOutputConvention(t *testing.T) {
 		"deal decline":     {"CS-1", "--partner", "b", "--reason", "r"},
 		"conflict list":    nil,
 		"conflict resolve": {"CS-1", "--resolution", "keep", "--by", "a@b.example"},
+		"mapping check":    {"../../examples/demo/pairing.yaml"},
 	}
 	var found []string
 	walk(newRootCmd(io.Discard, io.Discard), func(c *cobra.Command) {
