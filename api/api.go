@@ -120,6 +120,10 @@ type ChangeEvent struct {
 	// when it does not say. A deal deciding with another version loads the policy again, so an edited
 	// pairing file reaches a running deal with its next change.
 	Policy string `json:"policy,omitempty"`
+	// Backfill marks the change by which `cosell backfill` hands a deal the two records it linked, both
+	// stamped with its co-sell id already: the deal adopts them as they are, a deal that existed before
+	// the sync, rather than a new registration (engine.Change.Adopt).
+	Backfill bool `json:"backfill,omitempty"`
 }
 
 // SideShadow is what the deal knows of one side, for display: the record, each field's value as that

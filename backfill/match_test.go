@@ -138,10 +138,10 @@ func TestMatch(t *testing.T) {
 			reasonPart: "co-sell id CS-D is carried by 2 records on side a and 1 on side b",
 		},
 		{
-			name: "an ambiguous group does not hold up the clear pairs",
-			as:   []Record{rec("a1", "acme.com", "", "2026-01-10", 1000), rec("a9", "initech.com", "", "2026-03-01", 7)},
-			bs:   []Record{rec("b1", "acme.com", "", "2026-01-10", 1000), rec("b2", "acme.com", "", "2026-01-12", 1000), rec("b9", "initech.com", "", "2026-03-02", 7)},
-			link: []string{"a9-b9:deal:"},
+			name:      "an ambiguous group does not hold up the clear pairs",
+			as:        []Record{rec("a1", "acme.com", "", "2026-01-10", 1000), rec("a9", "initech.com", "", "2026-03-01", 7)},
+			bs:        []Record{rec("b1", "acme.com", "", "2026-01-10", 1000), rec("b2", "acme.com", "", "2026-01-12", 1000), rec("b9", "initech.com", "", "2026-03-02", 7)},
+			link:      []string{"a9-b9:deal:"},
 			ambiguous: [][2][]string{{{"a1"}, {"b1", "b2"}}},
 		},
 	} {

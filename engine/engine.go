@@ -102,6 +102,10 @@ type Change struct {
 	// Activities are CRM activities on the party's record (tasks, events, meetings, calls, e-mails,
 	// notes) that may be touchpoints (evidence.go).
 	Activities []touchpoint.Activity `json:"activities,omitempty"`
+	// Adopt says the record is one of a pair `cosell backfill` linked: both existed before the sync
+	// and carry the deal's co-sell id, so the deal adopts them as they are (adopt.go) instead of
+	// registering a new deal and creating a mirror.
+	Adopt bool `json:"adopt,omitempty"`
 }
 
 // Receive folds a delivered change into the state. It never issues I/O itself: the next call of Next
@@ -123,6 +127,9 @@ func (e *Engine) Receive(now time.Time, ch Change) {
 	}
 	if p.RecordID == "" && ch.RecordID != "" && (ch.Reading == nil || ch.Reading.Found) {
 		p.RecordID = ch.RecordID // the sender knows the record: read it by id
+	}
+	if ch.Adopt {
+		e.adopt(ch.Side) // adopt.go
 	}
 	switch {
 	case ch.Reading != nil:
@@ -226,6 +233,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 	if e.paused() != wasPaused {
 		e.flagChanged(now, s)
 	}
+	e.adopted() // adopt.go
 }
 
 // checkCoSellID asks for the co-sell id to be written when the record lacks it, and restores it when a

@@ -38,7 +38,7 @@ type RegistrationState struct {
 // the first look at the registering record, so the mirror is created pending (a partner who answers at
 // once is never overwritten by a later "pending"). A deal already registered without it keeps the old rule.
 func (e *Engine) registrationStarted(now time.Time) {
-	if _, ok := e.pol.rule(vocab.FieldCoSellStatus); !ok || e.st.Registration != nil || e.st.Registered {
+	if _, ok := e.pol.rule(vocab.FieldCoSellStatus); !ok || e.st.Registration != nil || e.st.Registered || e.st.Backfilled {
 		return
 	}
 	e.st.Registration = &RegistrationState{Status: StatusPending, At: now}

@@ -40,6 +40,9 @@ type State struct {
 	// Registered is set once the first mirror exists; Origin is the party that registered the deal.
 	Registered bool       `json:"registered,omitempty"`
 	Origin     vocab.Side `json:"origin,omitempty"`
+	// Backfilled is set on a deal `cosell backfill` linked from two records that existed before the
+	// sync (adopt.go): it is registered once every party's record is linked, with no mirror created.
+	Backfilled bool `json:"backfilled,omitempty"`
 	// CreateRefused is set when a CRM refused to create a mirror; it is tried again on the next change.
 	CreateRefused bool `json:"createRefused,omitempty"`
 	// PilotChecked records that the pairing's pilot allowed this registration.

@@ -187,7 +187,7 @@ func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
 		d.source = ev.Source
 	}
 	d.reloadPolicy(ctx, ev.Policy)
-	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities})
+	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities, Adopt: ev.Backfill})
 }
 
 // policyReloadVersion gates reloading the policy mid-run: histories recorded before it never reload.

@@ -148,11 +148,20 @@ func (c *CRM) Kind() string { return c.kind }
 
 // ChangedDeals implements connectors.CRM.
 func (c *CRM) ChangedDeals(_ context.Context, after connectors.Cursor, limit int) ([]connectors.Deal, error) {
+	return c.listDeals(after, limit, true), nil
+}
+
+// ListDeals implements connectors.DealLister: every deal, flagged or not.
+func (c *CRM) ListDeals(_ context.Context, after connectors.Cursor, limit int) ([]connectors.Deal, error) {
+	return c.listDeals(after, limit, false), nil
+}
+
+func (c *CRM) listDeals(after connectors.Cursor, limit int, cosellOnly bool) []connectors.Deal {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []connectors.Deal
 	for _, d := range c.deals {
-		if (d.Enabled || d.CoSellID != "") && after.Less(d.ModifiedAt, d.RecordID) {
+		if (!cosellOnly || d.Enabled || d.CoSellID != "") && after.Less(d.ModifiedAt, d.RecordID) {
 			out = append(out, copyDeal(d))
 		}
 	}
@@ -165,7 +174,7 @@ func (c *CRM) ChangedDeals(_ context.Context, after connectors.Cursor, limit int
 	if len(out) > limit {
 		out = out[:limit]
 	}
-	return out, nil
+	return out
 }
 
 // GetDeal implements connectors.CRM.

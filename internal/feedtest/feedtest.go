@@ -224,3 +224,29 @@ func (d *Deals) Lookups() int {
 	defer d.mu.Unlock()
 	return d.lookups
 }
+
+// Started counts the deliveries that started the deal coSellID (a backfill must start each deal once).
+func (d *Deals) Started(coSellID string) int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for _, g := range d.got {
+		if g.CoSellID == coSellID && g.Started {
+			n++
+		}
+	}
+	return n
+}
+
+// Events returns the change events that reached the deal coSellID so far, in order, keeping them.
+func (d *Deals) Events(coSellID string) []api.ChangeEvent {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []api.ChangeEvent
+	for _, g := range d.got {
+		if g.CoSellID == coSellID {
+			out = append(out, g.Event)
+		}
+	}
+	return out
+}
