@@ -48,6 +48,7 @@ result take --output text|json.
 		newStatusCmd(),
 		newPilotCmd(),
 		newConflictCmd(), // conflict.go
+		newBackfillCmd(), // backfill.go
 		newMockCmd(),
 		newSearchAttributesCmd(),
 		newProbeCmd(),
