@@ -19,7 +19,7 @@ import (
 
 // backfillChunk bounds the pairs one link step reads and stamps together: within every connector's
 // batch limits (HubSpot's 100), so a step costs two batch reads and two batch updates a side at most.
-const backfillChunk = 50
+const backfillChunk = 100
 
 // BackfillScan reads a page run of one side's deals, flagged or not, modified after in.After, as the
 // matcher's compact records (`cosell backfill`). It heartbeats its position and what it read after
@@ -134,9 +134,14 @@ func (a *Activities) BackfillLink(ctx context.Context, in api.BackfillLinkInput)
 	}
 	beat := startKeepAlive(ctx)
 	defer beat.end()
+	// A retried attempt starts with the chunk its predecessor was in when it died, which may have
+	// stamped and delivered some of it: a pair found linked to the deal this backfill would give it is
+	// then its own work, finished, not a pair someone else linked.
+	resumed := activity.IsActivity(ctx) && activity.GetInfo(ctx).Attempt > 1
 	for res.Done < len(in.Pairs) {
 		end := min(res.Done+backfillChunk, len(in.Pairs))
-		linked, skipped, err := a.linkChunk(ctx, p, c, in.Pairs[res.Done:end])
+		linked, skipped, err := a.linkChunk(ctx, p, c, in.Pairs[res.Done:end], resumed)
+		resumed = false
 		if err != nil {
 			return api.BackfillLinkResult{}, err
 		}
@@ -157,7 +162,7 @@ type linkPlan struct {
 	deal     map[vocab.Side]connectors.Deal
 }
 
-func (a *Activities) linkChunk(ctx context.Context, p *pairing.Pairing, c *Connection, pairs []backfill.Pair) ([]api.BackfillLinked, []api.BackfillSkip, error) {
+func (a *Activities) linkChunk(ctx context.Context, p *pairing.Pairing, c *Connection, pairs []backfill.Pair, resumed bool) ([]api.BackfillLinked, []api.BackfillSkip, error) {
 	sides := []vocab.Side{vocab.A, vocab.B}
 	ids := func(s vocab.Side, ps []linkPlan) []string {
 		out := make([]string, len(ps))
@@ -217,7 +222,7 @@ func (a *Activities) linkChunk(ctx context.Context, p *pairing.Pairing, c *Conne
 				}
 				run, running[id] = r, r
 			}
-			if run {
+			if run && !resumed {
 				skip(pl, "already linked to deal %s", id)
 				continue
 			}

@@ -17,6 +17,18 @@ import "github.com/cosellsync/cosell/vocab"
 // created there (plan reads first), so the record backfill stamped is found and linked rather than a
 // second mirror created. Deals never adopted (every history recorded before) are untouched.
 
+// adoptedLook reports whether a backfill's reading counts as the engine's own look at the record: the
+// backfill read it back right after stamping it, and the deal has issued no command yet, so the reading
+// is ordered after every command of the deal (there is none), as the engine's own read would be. The
+// deal then writes the first differences without reading each record once more, which would cost one
+// call per pair on a CRM with a rate window (HubSpot) right when a backfill starts hundreds of deals.
+// Salesforce writes stay conditional on the record's stamp, so an edit after the backfill's read is
+// never overwritten there; on HubSpot the read-then-write window is the time from the backfill's read
+// to the deal's first write, seconds instead of one activity (ARCHITECTURE.md, conditional writes).
+func (e *Engine) adoptedLook() bool {
+	return !e.st.Registered && e.st.Seq == 0 && e.inflight == nil
+}
+
 // adopt marks the deal as backfilled from the party s.
 func (e *Engine) adopt(s vocab.Side) {
 	if e.st.Registered || e.st.Backfilled {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -35,6 +36,17 @@ func TestABackfilledPairIsAdoptedWithoutAMirrorOrARegistration(t *testing.T) {
 				d.e.Receive(d.clock, Change{Side: vocab.B, RecordID: b, Reading: d.crm[vocab.B].reading(b), Adopt: true})
 			}
 			d.settle()
+			reads := 0
+			for _, l := range d.log {
+				if strings.HasPrefix(l, "read b") {
+					reads++
+				}
+			}
+			if tc.otherSideDelivered {
+				assert.Zero(t, reads, "the backfill's fresh readings are the deal's first look: %v", d.log)
+			} else {
+				assert.Equal(t, 1, reads, "side b is looked up once, by co-sell id: %v", d.log)
+			}
 			assert.Len(t, d.crm[vocab.B].recs, 1, "no second record is created on side b")
 			assert.Len(t, d.crm[vocab.A].recs, 1)
 			assert.Equal(t, b, d.st.Parties[vocab.B].RecordID, "side b's own record is linked")

@@ -135,7 +135,7 @@ func (e *Engine) Receive(now time.Time, ch Change) {
 	case ch.Reading != nil:
 		r := *ch.Reading
 		r.Side = ch.Side
-		e.observe(now, r, false)
+		e.observe(now, r, ch.Adopt && e.adoptedLook()) // adopt.go
 	case len(ch.Notes) == 0 && len(ch.Activities) == 0:
 		p.NeedRead = true // a bare trigger: the engine reads the party itself
 	}

@@ -26,7 +26,7 @@ var (
 	// to the workflow.
 	backfillScanPages = 2
 	// backfillLinkPairs is the pairs one link activity links (in chunks, heartbeating after each).
-	backfillLinkPairs = 100
+	backfillLinkPairs = 200
 )
 
 // BackfillWorkflow links a pairing's deals that existed in both CRMs before the sync (`cosell
