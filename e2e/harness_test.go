@@ -529,7 +529,13 @@ func (u *hsUser) updateDeal(id string, props map[string]any) {
 
 func (u *hsUser) getDeal(id string) map[string]any {
 	u.t.Helper()
-	status, b := u.do(http.MethodGet, "/crm/v3/objects/deals/"+id+"?properties=dealname,dealstage,amount,closedate,hubspot_owner_id,hs_next_step,cosell_id,cosell_enabled,cosell_partner_owner_name,cosell_partner_owner_email", nil)
+	return u.getDealProps(id, "dealname,dealstage,amount,closedate,hubspot_owner_id,hs_next_step,cosell_id,cosell_enabled,cosell_partner_owner_name,cosell_partner_owner_email")
+}
+
+// getDealProps reads a deal's properties named in props (comma-separated), as HubSpot answers them.
+func (u *hsUser) getDealProps(id, props string) map[string]any {
+	u.t.Helper()
+	status, b := u.do(http.MethodGet, "/crm/v3/objects/deals/"+id+"?properties="+props, nil)
 	require.Equal(u.t, http.StatusOK, status, string(b))
 	var r struct {
 		Properties map[string]any `json:"properties"`

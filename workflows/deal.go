@@ -42,6 +42,9 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	if err := d.setupEvidence(ctx); err != nil { // evidence.go
 		return err
 	}
+	if err := d.setupSettlement(ctx); err != nil { // evidence.go
+		return err
+	}
 	return d.run(ctx)
 }
 
