@@ -58,9 +58,8 @@ type Config struct {
 	WebhookBaseURL string `env:"COSELL_WEBHOOK_BASE_URL"`
 	// Coalesce gathers the single-deal reads and writes of many deal workflows toward one CRM
 	// connection into the CRM's batch calls (connectors/batch). false makes one call per read and per
-	// write, the naive reference the benchmark measures coalescing against, and the default until the
-	// cases listed in the README ("Coalesced calls") are fixed.
-	Coalesce bool `env:"COSELL_COALESCE, default=false"`
+	// write, the naive reference the benchmark measures coalescing against.
+	Coalesce bool `env:"COSELL_COALESCE, default=true"`
 	// CoalesceWindow is how long a batch waits for one more call; CoalesceMaxWait bounds how long it
 	// stays open after its first (connectors/batch).
 	CoalesceWindow  time.Duration `env:"COSELL_COALESCE_WINDOW, default=100ms"`
