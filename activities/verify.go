@@ -2,13 +2,16 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"sync"
+	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/drift"
@@ -75,7 +78,7 @@ func VerifyDeal(ctx context.Context, a *Activities, v api.DealView) (DealDrift, 
 			out.Unlinked = append(out.Unlinked, s)
 			continue
 		}
-		r, err := a.ReadDeal(ctx, ReadDealInput{PairingID: v.PairingID, Side: s, RecordID: sh.RecordID, CoSellID: v.CoSellID})
+		r, err := a.readPaced(ctx, ReadDealInput{PairingID: v.PairingID, Side: s, RecordID: sh.RecordID, CoSellID: v.CoSellID})
 		if err != nil {
 			return DealDrift{}, fmt.Errorf("verify deal %s: %w", v.CoSellID, err)
 		}
@@ -88,6 +91,26 @@ func VerifyDeal(ctx context.Context, a *Activities, v api.DealView) (DealDrift, 
 	out.Sides = readings
 	out.Report = drift.Compare(c.Pairing.Fields, readings[vocab.A], readings[vocab.B])
 	return out, nil
+}
+
+// readPaced reads a deal, waiting out the connection's budget guard when it paces calls within its
+// short rate window (ErrTypeThrottled, which an activity leaves to Temporal's retry): a verify runs
+// outside a workflow too, and reads many deals in a row. Anything else, a paused daily budget
+// included, is returned.
+func (a *Activities) readPaced(ctx context.Context, in ReadDealInput) (api.SideState, error) {
+	for attempt := 0; ; attempt++ {
+		r, err := a.ReadDeal(ctx, in)
+		var ae *temporal.ApplicationError
+		if err == nil || attempt >= 20 || !errors.As(err, &ae) || ae.Type() != ErrTypeThrottled {
+			return r, err
+		}
+		delay := max(ae.NextRetryDelay(), 100*time.Millisecond)
+		select {
+		case <-ctx.Done():
+			return r, err
+		case <-time.After(delay):
+		}
+	}
 }
 
 // SignalReconcile asks a running deal to reconcile: a change event per linked side, Source
