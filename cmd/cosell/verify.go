@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/drift"
+	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/worker"
 	"github.com/cosellsync/cosell/pairing"
 )
@@ -154,27 +156,30 @@ type verifier struct {
 	pairing *pairing.Pairing
 }
 
-// openVerifier dials Temporal and builds the pairing's connectors as the worker does (worker.Prepare).
+// openVerifier builds the pairing's connectors as the worker does (worker.Prepare), then dials
+// Temporal: a configuration error or an unknown pairing is exit 2 before anything is dialled.
 func openVerifier(ctx context.Context, pairingID string) (*verifier, error) {
-	c, cfg, err := dialTemporal(ctx)
+	env := envconfig.OsLookuper()
+	cfg, err := config.Load(ctx, env)
 	if err != nil {
-		return nil, err
+		return nil, configError(err)
 	}
-	ps, err := worker.Prepare(ctx, cfg, envconfig.OsLookuper(), &http.Client{Timeout: 60 * time.Second}, quietSlog())
+	ps, err := worker.Prepare(ctx, cfg, env, &http.Client{Timeout: 60 * time.Second}, quietSlog())
 	if err != nil {
-		c.Close()
 		return nil, configError(err)
 	}
 	conn, ok := ps.Catalog().Pairings[pairingID]
 	if !ok {
-		c.Close()
-		var ids []string
-		for id := range ps.Catalog().Pairings {
-			ids = append(ids, id)
+		served := "it serves none"
+		if ids := slices.Sorted(maps.Keys(ps.Catalog().Pairings)); len(ids) > 0 {
+			served = "it serves " + strings.Join(ids, ", ")
 		}
-		slices.Sort(ids)
 		return nil, usageError("pairing %s is not among the worker's pairings (%s); see COSELL_PAIRINGS_DIR or COSELL_PAIRING_FILE",
-			pairingID, strings.Join(ids, ", "))
+			pairingID, served)
+	}
+	c, cfg, err := dialTemporal(ctx)
+	if err != nil {
+		return nil, err
 	}
 	return &verifier{client: c, pairing: conn.Pairing,
 		acts: &activities.Activities{Served: ps.Served(), Client: c, TaskQueue: cfg.TaskQueue}}, nil
