@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"slices"
@@ -74,6 +75,8 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 	if budget <= 0 {
 		budget = defaultPagesPerPoll
 	}
+	beat := startKeepAlive(ctx) // keepalive.go
+	defer beat.end()
 	finished := false
 	for pages := 0; !finished; pages++ {
 		if pages == budget {
@@ -103,6 +106,7 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 			break
 		}
 		activity.RecordHeartbeat(ctx, pl.st)
+		beat.set(snapshotFeedState(pl.st))
 	}
 	if finished {
 		pl.st.Scan = nil
@@ -114,6 +118,20 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 	set := a.feedSettings(f.Connection)
 	pl.res.Interval, pl.res.NoPolling = set.PollInterval, set.NoPolling
 	return pl.res, nil
+}
+
+// snapshotFeedState is a deep copy of st for the keep-alive's beats, which run while the next page
+// changes st.
+func snapshotFeedState(st api.FeedState) api.FeedState {
+	b, err := json.Marshal(st)
+	if err != nil {
+		return api.FeedState{} // unreachable: the state is plain data; a beat then carries no progress
+	}
+	var out api.FeedState
+	if err := json.Unmarshal(b, &out); err != nil {
+		return api.FeedState{}
+	}
+	return out
 }
 
 // budgetOf is what the connector's budget guard knows now, nil for a connector without one.

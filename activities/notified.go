@@ -63,6 +63,8 @@ func (a *Activities) DeliverChanged(ctx context.Context, in DeliverChangedInput)
 		known[k.ID] = k
 	}
 	log := activity.GetLogger(ctx)
+	beat := startKeepAlive(ctx) // keepalive.go
+	defer beat.end()
 	for _, id := range in.Deals {
 		if ctx.Err() != nil {
 			res.Retry = append(res.Retry, id)

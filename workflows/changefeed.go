@@ -94,7 +94,7 @@ func (f *feed) run(ctx workflow.Context) error {
 	maxRetry := max(f.interval, time.Second)
 	pollCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 5 * time.Minute,
-		HeartbeatTimeout:    time.Minute,
+		HeartbeatTimeout:    activities.FeedHeartbeatTimeout(),
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
@@ -105,6 +105,7 @@ func (f *feed) run(ctx workflow.Context) error {
 	})
 	deliverCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 2 * time.Minute,
+		HeartbeatTimeout:    activities.FeedHeartbeatTimeout(),
 		RetryPolicy: &temporal.RetryPolicy{
 			InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 10 * time.Second, MaximumAttempts: 3,
 			NonRetryableErrorTypes: []string{activities.ErrTypeConfig},
