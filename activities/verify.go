@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -252,6 +253,7 @@ func (a *Activities) ReconcileBatch(ctx context.Context, in ReconcileBatchInput)
 		}
 		out.Checked++
 		out.Next = id
+		activity.RecordHeartbeat(ctx, out.Next) // a large batch (COSELL_RECONCILE_DEALS) outlives no timeout
 		if !d.Drifting() {
 			continue
 		}

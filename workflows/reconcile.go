@@ -35,7 +35,10 @@ type reconciler struct {
 func (r *reconciler) run(ctx workflow.Context) error {
 	settings := workflow.GetSignalChannel(ctx, api.ReconcileSettingsSignal)
 	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: 5 * time.Minute,
+		// A batch heartbeats after each deal: up to 1,000 deals (COSELL_RECONCILE_DEALS) take long, a
+		// worker that died in one is noticed within the heartbeat timeout.
+		StartToCloseTimeout: 30 * time.Minute,
+		HeartbeatTimeout:    time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: 10 * time.Second, BackoffCoefficient: 2, MaximumInterval: time.Minute,
 			MaximumAttempts: 3, NonRetryableErrorTypes: []string{activities.ErrTypeConfig}},
 	})
