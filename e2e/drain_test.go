@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"context"
 	"net/http"
 	"strings"
@@ -29,8 +30,27 @@ func TestWorkerDrainsOnSIGTERM(t *testing.T) {
 	inFlight, done := make(chan struct{}), make(chan struct{})
 	s := newStack(t, stackOptions{sfWrap: func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			const upsert = "/sobjects/Opportunity/CoSell_Id__c/"
-			if r.Method != http.MethodPatch || !strings.Contains(r.URL.Path, upsert) {
+			// The upsert by co-sell id travels alone (PATCH …/sobjects/Opportunity/CoSell_Id__c/ID) or,
+			// coalesced, as a Composite subrequest of sObject Collections (…/composite/sobjects/Opportunity/CoSell_Id__c).
+			const upsert = "/sobjects/Opportunity/CoSell_Id__c"
+			id := ""
+			for _, c := range sfCallsOf(r) {
+				if c.Method != http.MethodPatch || !strings.Contains(c.Path, upsert) {
+					continue
+				}
+				if _, tail, _ := strings.Cut(c.Path, upsert+"/"); tail != "" {
+					id = tail
+					break
+				}
+				var coll struct {
+					Records []map[string]any `json:"records"`
+				}
+				if json.Unmarshal(c.Body, &coll) == nil && len(coll.Records) > 0 {
+					id, _ = coll.Records[0]["CoSell_Id__c"].(string)
+					break
+				}
+			}
+			if id == "" {
 				h.ServeHTTP(w, r)
 				return
 			}
@@ -39,7 +59,6 @@ func TestWorkerDrainsOnSIGTERM(t *testing.T) {
 				h.ServeHTTP(w, r)
 				return
 			}
-			_, id, _ := strings.Cut(r.URL.Path, upsert)
 			coSellID.Store(id)
 			close(inFlight)
 			time.Sleep(hold)

@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -128,11 +127,18 @@ func TestSalesforceEditBetweenReadAndWriteIsNotOverwritten(t *testing.T) {
 	// of Globex's next step reaches Salesforce: the write is held at the fake until the rep has saved.
 	race := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			since, err := http.ParseTime(r.Header.Get("If-Unmodified-Since"))
-			if r.Method != http.MethodPatch || err != nil || !strings.HasSuffix(r.URL.Path, "/sobjects/Opportunity/"+opp) ||
-				!bytes.Contains(body, []byte("Send the proposal")) || !armed.CompareAndSwap(true, false) {
+			calls := sfCallsOf(r) // alone, or coalesced into a Composite call
+			at := -1
+			var since time.Time
+			for i, c := range calls {
+				when, err := http.ParseTime(c.Header.Get("If-Unmodified-Since"))
+				if c.Method == http.MethodPatch && err == nil && strings.HasSuffix(c.Path, "/sobjects/Opportunity/"+opp) &&
+					bytes.Contains(c.Body, []byte("Send the proposal")) {
+					at, since = i, when
+					break
+				}
+			}
+			if at < 0 || !armed.CompareAndSwap(true, false) {
 				next.ServeHTTP(w, r)
 				return
 			}
@@ -151,17 +157,21 @@ func TestSalesforceEditBetweenReadAndWriteIsNotOverwritten(t *testing.T) {
 			next.ServeHTTP(rec, save)
 			repSave.Store(int32(rec.Code))
 
-			sw := &statusWriter{ResponseWriter: w}
-			next.ServeHTTP(sw, r)
-			refused.Store(int32(sw.status))
+			rw := &recorder{ResponseWriter: w}
+			next.ServeHTTP(rw, r)
+			if st := sfStatuses(r, rw.status, rw.body.Bytes()); at < len(st) {
+				refused.Store(int32(st[at]))
+			}
 		})
 	}
 	count := func(next http.Handler) http.Handler { // every write Salesforce refuses by its condition
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			sw := &statusWriter{ResponseWriter: w}
-			next.ServeHTTP(sw, r)
-			if sw.status == http.StatusPreconditionFailed {
-				refusals.Add(1)
+			rw := &recorder{ResponseWriter: w}
+			next.ServeHTTP(rw, r)
+			for _, st := range sfStatuses(r, rw.status, rw.body.Bytes()) {
+				if st == http.StatusPreconditionFailed {
+					refusals.Add(1)
+				}
 			}
 		})
 	}
@@ -194,17 +204,6 @@ func TestSalesforceEditBetweenReadAndWriteIsNotOverwritten(t *testing.T) {
 	assert.Empty(t, v.Issues, "a write refused once is no sync issue")
 	assert.Equal(t, int32(1), refusals.Load(), "and it was refused once only")
 	s.recordHistory(api.DealWorkflowID(coSellID), "deal-modified")
-}
-
-// statusWriter remembers the status a handler answered with.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
 }
 
 func hasIssueKind(issues []api.SyncIssue, kind string) bool {

@@ -61,7 +61,11 @@ func TestPilotWithOneSecondDays(t *testing.T) {
 	eventually(t, 15*time.Second, func() bool {
 		return len(active.sfUser.query("SELECT Id FROM Opportunity WHERE Name = 'Hooli'")) == 1
 	}, "Globex's registration mirrored")
-	_, initechHS := active.waitMirror(opps[1], 5*time.Second)
+	initechCS, initechHS := active.waitMirror(opps[1], 5*time.Second)
+	// Globex ran the technical validation, so the evidence credits both partners and the win is the
+	// partnership's (attribution.Figures.AttributableMinor): a deal credited to one partner alone would
+	// count as won but not as attributable revenue.
+	cosell(t, active, "deal", "touchpoint", initechCS, "--side", "b", "--person", "kim@globex.example", "--kind", "technical_validation")
 	active.hsUser.updateDeal(initechHS, map[string]any{"dealstage": "closedwon", "amount": "150000"})
 	active.sfUser.update("Opportunity", opps[2], map[string]any{"StageName": "Closed Lost"})
 	eventually(t, 15*time.Second, func() bool {

@@ -99,8 +99,9 @@
 // connection agree on its kind and bookkeeping fields and route new deals by disjoint values), with the
 // same file:line:col problems, placed in the file that is refused.
 //
-// Checking the mapping against a live CRM schema (field and picklist value existence) is a separate step
-// that needs a connector, so it is not done here.
+// Checking the mapping against a live CRM schema (field and picklist value existence, writability, owners,
+// pipelines) is a separate step that needs a connector: package mappingcheck holds its rules and
+// `cosell mapping check` runs them.
 //
 // # Adding a section
 //

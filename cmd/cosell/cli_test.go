@@ -104,6 +104,7 @@ func TestOneOutputConvention(t *testing.T) {
 		"conflict resolve": {"CS-1", "--resolution", "keep", "--by", "a@b.example"},
 		"verify":           {"acme-globex"},
 		"reconcile":        {"acme-globex"},
+		"mapping check":    {"../../examples/demo/pairing.yaml"},
 	}
 	var found []string
 	walk(newRootCmd(io.Discard, io.Discard), func(c *cobra.Command) {

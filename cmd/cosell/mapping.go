@@ -12,7 +12,7 @@ import (
 
 func newMappingCmd() *cobra.Command {
 	return groupCmd("mapping", "Check pairing files (the field mappings CRM admins keep in git)",
-		"  cosell mapping validate examples/demo/pairing.yaml", newMappingValidateCmd())
+		"  cosell mapping validate examples/demo/pairing.yaml\n  cosell mapping check examples/demo/pairing.yaml", newMappingValidateCmd(), newMappingCheckCmd())
 }
 
 func newMappingValidateCmd() *cobra.Command {

@@ -29,3 +29,17 @@ func (c *Client) DealPipeline(ctx context.Context, id string) (Pipeline, error) 
 	}, &out)
 	return out, err
 }
+
+// DealPipelines lists every deal pipeline with its stages, so a mapping's stage ids can be checked
+// against the portal (and a stage id found in another pipeline than the one deals are created in told).
+func (c *Client) DealPipelines(ctx context.Context) ([]Pipeline, error) {
+	var out struct {
+		Results []Pipeline `json:"results"`
+	}
+	_, err := c.do(ctx, request{op: "list deal pipelines", method: http.MethodGet, path: "/crm/v3/pipelines/deals", safe: true}, &out)
+	return out.Results, err
+}
+
+// DealPipelineID is the pipeline whose stages DescribeDeals reports (Config.Pipeline, "default" unless
+// set): new mirrors land in it.
+func (c *Client) DealPipelineID() string { return c.cfg.Pipeline }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 
 	"github.com/cosellsync/cosell/connectors"
 )
@@ -21,9 +22,11 @@ type Property struct {
 	HasUniqueValue bool             `json:"hasUniqueValue,omitempty"`
 	Calculated     bool             `json:"calculated,omitempty"`
 	Hidden         bool             `json:"hidden,omitempty"`
-	// ModificationMetadata says whether the values can be written (readOnlyValue).
+	// ModificationMetadata says whether the values can be written (readOnlyValue) and the definition
+	// changed (readOnlyDefinition: HubSpot's own properties).
 	ModificationMetadata struct {
-		ReadOnlyValue bool `json:"readOnlyValue"`
+		ReadOnlyValue      bool `json:"readOnlyValue"`
+		ReadOnlyDefinition bool `json:"readOnlyDefinition"`
 	} `json:"modificationMetadata"`
 }
 
@@ -53,6 +56,24 @@ func (c *Client) CreateProperty(ctx context.Context, objectType string, p Proper
 	_, err := c.do(ctx, request{
 		op: fmt.Sprintf("create %s property %s", objectType, p.Name), method: http.MethodPost,
 		path: "/crm/v3/properties/" + objectType, body: p, safe: true,
+	}, &out)
+	return out, err
+}
+
+// PropertyOptionsUpdate is a PATCH of a property's options, which replaces the whole list.
+type PropertyOptionsUpdate struct {
+	Options []PropertyOption `json:"options"`
+}
+
+// UpdatePropertyOptions replaces an enumeration property's options (PATCH
+// /crm/v3/properties/{objectType}/{name}), so values a mapping writes can be added to a dropdown.
+// HubSpot refuses it for a property whose definition is read-only (dealstage's options are its
+// pipelines' stages).
+func (c *Client) UpdatePropertyOptions(ctx context.Context, objectType, name string, options []PropertyOption) (Property, error) {
+	var out Property
+	_, err := c.do(ctx, request{
+		op: fmt.Sprintf("update %s property %s", objectType, name), method: http.MethodPatch,
+		path: "/crm/v3/properties/" + objectType + "/" + url.PathEscape(name), body: PropertyOptionsUpdate{Options: options}, safe: true,
 	}, &out)
 	return out, err
 }

@@ -2,8 +2,6 @@ package salesforce
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 
 	"github.com/cosellsync/cosell/connectors"
 )
@@ -25,41 +23,4 @@ func (c *Connector) ListOwners(ctx context.Context) ([]connectors.Owner, error) 
 		out = append(out, o)
 	}
 	return out, nil
-}
-
-// DescribeDeals reads Opportunity's describe, keeping active picklist values only: inactive ones cannot
-// be written, so a mapping must not target them.
-func (c *Connector) DescribeDeals(ctx context.Context) (connectors.Schema, error) {
-	const op = "describe Opportunity"
-	resp, err := c.call(ctx, op, http.MethodGet, "/sobjects/Opportunity/describe", nil, true)
-	if err != nil {
-		return connectors.Schema{}, err
-	}
-	var d struct {
-		Fields []struct {
-			Name               string `json:"name"`
-			Label              string `json:"label"`
-			Type               string `json:"type"`
-			RestrictedPicklist bool   `json:"restrictedPicklist"`
-			ExternalID         bool   `json:"externalId"`
-			PicklistValues     []struct {
-				Value  string `json:"value"`
-				Active bool   `json:"active"`
-			} `json:"picklistValues"`
-		} `json:"fields"`
-	}
-	if err := json.Unmarshal(resp.body, &d); err != nil {
-		return connectors.Schema{}, invalid(op, "decode describe: "+err.Error())
-	}
-	s := connectors.Schema{Fields: make([]connectors.FieldSchema, 0, len(d.Fields))}
-	for _, f := range d.Fields {
-		fs := connectors.FieldSchema{Name: f.Name, Label: f.Label, Type: f.Type, Restricted: f.RestrictedPicklist, ExternalID: f.ExternalID}
-		for _, p := range f.PicklistValues {
-			if p.Active {
-				fs.PicklistValues = append(fs.PicklistValues, p.Value)
-			}
-		}
-		s.Fields = append(s.Fields, fs)
-	}
-	return s, nil
 }

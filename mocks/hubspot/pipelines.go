@@ -1,6 +1,9 @@
 package hubspot
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+)
 
 // dealOutcome is what HubSpot's calculated deal properties hs_is_closed and hs_is_closed_won say about a
 // deal in stage stageID of pipeline pipelineID (the default pipeline when empty): closed when the stage is
@@ -60,10 +63,15 @@ func (s *Server) pipelineJSON(p pipeline) pipelineJSON {
 // handleListPipelines is GET /crm/v3/pipelines/deals: the deal pipelines with their stages, which is
 // where HubSpot exposes the valid values of dealstage per pipeline.
 func (s *Server) handleListPipelines(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"results": []pipelineJSON{s.pipelineJSON(defaultPipeline)}})
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, _ := s.pipelineByID(defaultPipeline.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"results": []pipelineJSON{s.pipelineJSON(p)}})
 }
 
 func (s *Server) handleGetPipeline(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	p, ok := s.pipelineByID(r.PathValue("pipelineId"))
 	if !ok {
 		writeAPIError(w, notFound())
@@ -73,10 +81,35 @@ func (s *Server) handleGetPipeline(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListStages(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	p, ok := s.pipelineByID(r.PathValue("pipelineId"))
 	if !ok {
 		writeAPIError(w, notFound())
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"results": s.pipelineJSON(p).Stages})
+}
+
+// handleArchiveStage is DELETE /crm/v3/pipelines/deals/{pipelineId}/stages/{stageId}: HubSpot archives the
+// stage, which pipelines stop listing and deals can no longer enter (204).
+func (s *Server) handleArchiveStage(w http.ResponseWriter, r *http.Request) {
+	if e := s.ArchiveStage(r.PathValue("pipelineId"), r.PathValue("stageId")); e != nil {
+		writeAPIError(w, notFound())
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// ArchiveStage archives a stage of a deal pipeline, as an admin deleting it in the pipeline settings
+// does, so a test can run a mapping that names a stage the portal no longer has.
+func (s *Server) ArchiveStage(pipelineID, stageID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.pipelineByID(pipelineID)
+	if !ok || !p.hasStage(stageID) {
+		return fmt.Errorf("archive stage: pipeline %q has no stage %q", pipelineID, stageID)
+	}
+	s.archivedStages[pipelineID+"/"+stageID] = true
+	return nil
 }

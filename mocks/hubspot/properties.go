@@ -2,6 +2,7 @@ package hubspot
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"sort"
@@ -67,6 +68,16 @@ func (ps *propertySet) add(p Property) {
 	}
 	cp := p
 	ps.byName[p.Name] = &cp
+}
+
+func (ps *propertySet) remove(name string) {
+	delete(ps.byName, name)
+	for i, n := range ps.order {
+		if n == name {
+			ps.order = append(ps.order[:i:i], ps.order[i+1:]...)
+			break
+		}
+	}
 }
 
 func (ps *propertySet) get(name string) (*Property, bool) {
@@ -411,6 +422,14 @@ func checkNewProperty(p *Property) *apiError {
 func (s *Server) renderProperty(p *Property) Property {
 	out := *p
 	out.Options = append([]PropertyOption{}, p.Options...)
+	if p.Name == "dealstage" && len(s.archivedStages) > 0 {
+		out.Options = out.Options[:0]
+		for _, o := range p.Options {
+			if !s.archivedStages[defaultPipeline.ID+"/"+o.Value] {
+				out.Options = append(out.Options, o)
+			}
+		}
+	}
 	if p.Name == "hubspot_owner_id" {
 		for i, o := range s.owners {
 			if !o.Archived {
@@ -443,10 +462,8 @@ func (s *Server) handleGetProperty(t *objectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		name := r.PathValue("name")
-		p, ok := s.props[t].get(name)
+		p, ok := s.propertyOr404(w, t, r.PathValue("name"))
 		if !ok {
-			writeAPIError(w, newError(http.StatusNotFound, "OBJECT_NOT_FOUND", "Unable to find property %s for object type %s", name, t.typeID))
 			return
 		}
 		writeJSON(w, http.StatusOK, s.renderProperty(p))
@@ -489,6 +506,79 @@ func (s *Server) createProperty(t *objectType, p Property) (*Property, *apiError
 	return created, nil
 }
 
+// PropertyUpdate is the body of PATCH /crm/v3/properties/{objectType}/{name}: the fields given replace
+// the property's; options, when given, replace the whole list.
+type PropertyUpdate struct {
+	Label       *string           `json:"label,omitempty"`
+	Description *string           `json:"description,omitempty"`
+	GroupName   *string           `json:"groupName,omitempty"`
+	Hidden      *bool             `json:"hidden,omitempty"`
+	Options     *[]PropertyOption `json:"options,omitempty"`
+}
+
+// handleUpdateProperty is PATCH /crm/v3/properties/{objectType}/{name}. HubSpot refuses to change a
+// property whose definition is read-only (its own, such as dealstage, whose options are the pipelines'
+// stages) and an enumeration left without options.
+func (s *Server) handleUpdateProperty(t *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var u PropertyUpdate
+		dec := json.NewDecoder(r.Body)
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&u); err != nil {
+			writeAPIError(w, invalidJSON(err))
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		name := r.PathValue("name")
+		p, ok := s.propertyOr404(w, t, name)
+		if !ok {
+			return
+		}
+		if p.ModificationMetadata.ReadOnlyDefinition {
+			writeAPIError(w, validationError("Property %s has a read-only definition and cannot be changed", name))
+			return
+		}
+		if u.Options != nil {
+			if p.Type == "enumeration" && len(*u.Options) == 0 {
+				writeAPIError(w, validationError("Enumeration property %s must have at least one option", name))
+				return
+			}
+			seen := map[string]bool{}
+			for _, o := range *u.Options {
+				if o.Value == "" || o.Label == "" || seen[o.Value] {
+					writeAPIError(w, validationError("Property %s: every option needs a label and a value of its own", name))
+					return
+				}
+				seen[o.Value] = true
+			}
+			p.Options = append([]PropertyOption{}, *u.Options...)
+		}
+		for _, f := range []struct {
+			dst *string
+			v   *string
+		}{{&p.Label, u.Label}, {&p.Description, u.Description}, {&p.GroupName, u.GroupName}} {
+			if f.v != nil {
+				*f.dst = *f.v
+			}
+		}
+		if u.Hidden != nil {
+			p.Hidden = *u.Hidden
+		}
+		p.UpdatedAt = formatTime(s.now())
+		writeJSON(w, http.StatusOK, s.renderProperty(p))
+	}
+}
+
+// propertyOr404 finds a property, or answers HubSpot's 404 for it; the caller holds s.mu.
+func (s *Server) propertyOr404(w http.ResponseWriter, t *objectType, name string) (*Property, bool) {
+	p, ok := s.props[t].get(name)
+	if !ok {
+		writeAPIError(w, newError(http.StatusNotFound, "OBJECT_NOT_FOUND", "Unable to find property %s for object type %s", name, t.typeID))
+	}
+	return p, ok
+}
+
 func contains(list []string, v string) bool {
 	for _, x := range list {
 		if x == v {
@@ -496,4 +586,64 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// handleArchiveProperty is DELETE /crm/v3/properties/{objectType}/{name}: a custom property is archived
+// (204) and no longer listed; a HubSpot-defined one cannot be (400), an unknown one is 404.
+func (s *Server) handleArchiveProperty(t *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		name := r.PathValue("name")
+		p, ok := s.propertyOr404(w, t, name)
+		if !ok {
+			return
+		}
+		if p.HubspotDefined || !p.ModificationMetadata.Archivable {
+			writeAPIError(w, validationError("Property %s is HubSpot-defined and cannot be archived", name))
+			return
+		}
+		s.props[t].remove(name)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// ChangeProperty edits a property definition in place, for tests that need a portal whose schema does
+// not match the pairing: a property made read-only (ModificationMetadata.ReadOnlyValue), its unique
+// flag dropped, its type changed, an option hidden. Writes are checked against the changed definition.
+func (s *Server) ChangeProperty(objectType, name string, change func(*Property)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, p, err := s.knownProperty("change property", objectType, name)
+	if err != nil {
+		return err
+	}
+	change(p)
+	return nil
+}
+
+// ArchiveProperty removes a property as DELETE /crm/v3/properties/{objectType}/{name} does, HubSpot-
+// defined ones included (a test's stand-in for a portal that never had it).
+func (s *Server) ArchiveProperty(objectType, name string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, _, err := s.knownProperty("archive property", objectType, name)
+	if err != nil {
+		return err
+	}
+	s.props[t].remove(name)
+	return nil
+}
+
+// knownProperty finds a property for a test knob; the caller holds s.mu.
+func (s *Server) knownProperty(op, objectType, name string) (*objectType, *Property, error) {
+	t := lookupType(objectType)
+	if t == nil {
+		return nil, nil, fmt.Errorf("%s: unknown object type %q", op, objectType)
+	}
+	p, ok := s.props[t].get(name)
+	if !ok {
+		return nil, nil, fmt.Errorf("%s: %s has no property %q", op, t.name, name)
+	}
+	return t, p, nil
 }

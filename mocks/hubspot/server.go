@@ -108,15 +108,18 @@ type Server struct {
 	limiter  *rateLimiter
 	bootTime time.Time
 
-	mu       sync.Mutex
-	props    map[*objectType]*propertySet
-	objects  map[*objectType]map[string]*object
-	links    map[link]time.Time
-	owners   []*owner
-	nextID   int64
-	tokens   map[string]*accessToken
-	tokenSeq int
-	index    *searchIndex
+	mu      sync.Mutex
+	props   map[*objectType]*propertySet
+	objects map[*objectType]map[string]*object
+	links   map[link]time.Time
+	owners  []*owner
+	// archivedStages are the pipeline stages an admin deleted ("pipelineId/stageId"): HubSpot archives
+	// them, so pipelines no longer list them and deals cannot enter them.
+	archivedStages map[string]bool
+	nextID         int64
+	tokens         map[string]*accessToken
+	tokenSeq       int
+	index          *searchIndex
 	// mergedInto maps the ids of merged-away records to the record they now answer as.
 	mergedInto map[*objectType]map[string]string
 
@@ -199,6 +202,7 @@ func (s *Server) resetData() {
 	}
 	s.index = newSearchIndex(lag)
 	s.owners = nil
+	s.archivedStages = map[string]bool{}
 	s.pendingHooks = nil
 	s.nextID = 10_000_000_000
 	s.tokens = map[string]*accessToken{}
@@ -247,11 +251,14 @@ func (s *Server) registerRoutes() {
 		s.handle("GET", props, "GET properties/"+n, false, s.handleListProperties(t))
 		s.handle("POST", props, "POST properties/"+n, true, s.handleCreateProperty(t))
 		s.handle("GET", props+"/{name}", "GET properties/"+n+"/{name}", false, s.handleGetProperty(t))
+		s.handle("DELETE", props+"/{name}", "DELETE properties/"+n+"/{name}", true, s.handleArchiveProperty(t))
+		s.handle("PATCH", props+"/{name}", "PATCH properties/"+n+"/{name}", true, s.handleUpdateProperty(t))
 	}
 
 	s.handle("GET", "/crm/v3/pipelines/deals", "GET pipelines/deals", false, s.handleListPipelines)
 	s.handle("GET", "/crm/v3/pipelines/deals/{pipelineId}", "GET pipelines/deals/{id}", false, s.handleGetPipeline)
 	s.handle("GET", "/crm/v3/pipelines/deals/{pipelineId}/stages", "GET pipelines/deals/{id}/stages", false, s.handleListStages)
+	s.handle("DELETE", "/crm/v3/pipelines/deals/{pipelineId}/stages/{stageId}", "DELETE pipelines/deals/{id}/stages/{id}", true, s.handleArchiveStage)
 
 	s.handle("GET", "/account-info/v3/details", "GET account-info/v3/details", false, s.handleAccountDetails)
 

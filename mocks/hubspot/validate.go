@@ -149,11 +149,18 @@ func (s *Server) checkStage(w write, existing *object) []propertyProblem {
 	return nil
 }
 
+// pipelineByID returns a pipeline without the stages an admin archived; the caller holds s.mu.
 func (s *Server) pipelineByID(id string) (pipeline, bool) {
-	if id == defaultPipeline.ID {
-		return defaultPipeline, true
+	if id != defaultPipeline.ID {
+		return pipeline{}, false
 	}
-	return pipeline{}, false
+	p := pipeline{ID: defaultPipeline.ID, Label: defaultPipeline.Label}
+	for _, st := range defaultPipeline.Stages {
+		if !s.archivedStages[p.ID+"/"+st.ID] {
+			p.Stages = append(p.Stages, st)
+		}
+	}
+	return p, true
 }
 
 func missingOptions(p *Property, values []string) string {

@@ -87,8 +87,11 @@ func classify(r *http.Request) (mockkit.Endpoint, bool) {
 //	POST /__admin/limits          set {"used": n, "max": m} (max optional); {"used": 0} empties the
 //	                              rolling window, as a day passing would
 //	GET  /__admin/records         every user, opportunity and task, in the seed shape
+//	POST /__admin/schema          change a field as an admin would in Setup: {"object": "Opportunity",
+//	                              "field": "NextStep", "change": {"updateable": false}} (FieldChange)
 func (s *Server) mountAdmin(mux *http.ServeMux) {
 	s.admin.Mount(mux, s.SeedJSON, s.resetData)
+	s.mountSchemaAdmin(mux)
 	mux.HandleFunc("POST /__admin/tokens/expire", func(w http.ResponseWriter, _ *http.Request) {
 		s.ExpireTokens()
 		w.WriteHeader(http.StatusNoContent)

@@ -260,7 +260,8 @@ func (s *Server) SetAPIUsage(used, max int) {
 	s.budget.set(s.now(), used)
 }
 
-// Reset wipes data, sessions, cursors and the API budget back to a new org, and clears admin counters and faults.
+// Reset wipes data, sessions, cursors, the API budget and schema changes (ChangeField) back to a new
+// org, and clears admin counters and faults.
 func (s *Server) Reset() {
 	s.resetData()
 	s.admin.ResetCalls()
@@ -270,6 +271,7 @@ func (s *Server) Reset() {
 func (s *Server) resetData() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.schema = newSchema()
 	s.data = newStore(s.schema)
 	s.tokens = map[string]*session{}
 	s.locators = map[string]*locator{}
