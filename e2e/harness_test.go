@@ -233,6 +233,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		for _, side := range []pairing.Side{pairing.A, pairing.B} {
 			_ = c.TerminateWorkflow(context.Background(), s.feedID(side), "", "test over")
 		}
+		_ = c.TerminateWorkflow(context.Background(), api.ReconcileWorkflowID(s.env["COSELL_TASK_QUEUE"]), "", "test over")
 		c.Close()
 	})
 	s.sfUser = &sfUser{t: t, base: s.sfURL}
