@@ -26,6 +26,7 @@ import (
 	"github.com/cosellsync/cosell/pairing"
 	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/registration"
+	"github.com/cosellsync/cosell/vocab"
 )
 
 const (
@@ -417,4 +418,36 @@ func TestRegistrationRefusals(t *testing.T) {
 	s.sfUser.update("Opportunity", res.RecordID, map[string]any{"NextStep": "try again"})
 	s.waitFeedPolls(3, 30*time.Second) // the edit is read, and a mirror would follow within a poll
 	assert.NotEqual(t, "try again", s.hsUser.getDeal(hsID)["hs_next_step"], "a declined deal mirrors nothing more")
+
+	// A deal flagged in a CRM cannot be refused before the rep saved it, but an account website that
+	// cannot be read is a sync issue naming it, and the deal claims its account once a rep corrects it.
+	badOpp := s.sfUser.create("Opportunity", map[string]any{"Name": "Bad website", "StageName": "Qualification", "CloseDate": "2027-06-30",
+		"Amount": 1000, "OwnerId": s.sfUser.userID("jane.doe@acme.example"), "CoSell_Enabled__c": true, "CoSell_Partner__c": "Globex"})
+	badID, _ := s.waitMirror(badOpp, 15*time.Second)
+	s.sfUser.update("Opportunity", badOpp, map[string]any{"CoSell_Account_Website__c": "not a website!"})
+	eventually(t, 30*time.Second, func() bool {
+		v, err := s.deal(badID)
+		if err != nil {
+			return false
+		}
+		for _, is := range v.Issues {
+			if is.Field == vocab.FieldAccountDomain && strings.Contains(is.Message, "not a website!") {
+				return true
+			}
+		}
+		return false
+	}, "the unreadable website is a sync issue on the deal")
+	s.sfUser.update("Opportunity", badOpp, map[string]any{"CoSell_Account_Website__c": "https://bad-website-" + s.pairingID + ".example"})
+	eventually(t, 30*time.Second, func() bool {
+		v, err := s.deal(badID)
+		if err != nil || v.Registration == nil || v.Registration.Account == nil {
+			return false
+		}
+		for _, is := range v.Issues {
+			if is.Field == vocab.FieldAccountDomain {
+				return false
+			}
+		}
+		return v.Registration.Account.Role == registration.Primary
+	}, "corrected, the deal claims its account and the issue ends")
 }

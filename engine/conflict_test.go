@@ -68,3 +68,28 @@ func TestASettlementIsRefusedWhenMalformed(t *testing.T) {
 	}
 	assert.Equal(t, StatusPending, d.st.Registration.Status, "nothing was settled")
 }
+
+func TestAnUnreadableAccountIsASyncIssueUntilCorrected(t *testing.T) {
+	d := answerDeal(t)
+	d.register()
+	_, ok := d.e.AccountToClaim(d.clock)
+	assert.False(t, ok, "no account mapped or held: nothing to claim")
+	assert.Empty(t, d.st.Issues, "and no issue")
+
+	d.st.Fields[vocab.FieldAccountDomain] = &Want{Value: "not a domain!", At: d.clock}
+	_, ok = d.e.AccountToClaim(d.clock)
+	assert.False(t, ok)
+	require.Len(t, d.st.Issues, 1)
+	is := d.st.Issues[0]
+	assert.Equal(t, vocab.FieldAccountDomain, is.Field)
+	assert.Equal(t, vocab.IssueRegistration, is.Kind)
+	assert.Contains(t, is.Message, "not a domain!", "the message names the value")
+	_, _ = d.e.AccountToClaim(d.clock)
+	assert.Len(t, d.st.Issues, 1, "asked again, still one issue")
+
+	d.st.Fields[vocab.FieldAccountDomain] = &Want{Value: "https://www.Initech.example/about", At: d.clock}
+	key, ok := d.e.AccountToClaim(d.clock)
+	assert.True(t, ok)
+	assert.Equal(t, "domain:initech.example", key.String())
+	assert.Empty(t, d.st.Issues, "corrected: the issue ends")
+}

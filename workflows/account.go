@@ -156,6 +156,11 @@ func (e *accountEntity) notify(ctx workflow.Context, key account.Key, n notice) 
 	}
 }
 
+// accountUnreadableVersion gates the engine's account rule (engine.AccountToClaim): an unreadable
+// domain or name is a sync issue and the deal claims once it is corrected. A history recorded before it
+// claimed at most once, and an unreadable value only logged.
+const accountUnreadableVersion = "account-unreadable"
+
 // conflictSettleVersion gates carrying a merge or a reject to the conflicting deal (SettleConflict): a
 // history recorded before it only recorded and told the settlement.
 const conflictSettleVersion = "conflict-settle"
@@ -238,14 +243,28 @@ func (d *deal) claimAccount(ctx workflow.Context) {
 	if domain == "" && name == "" {
 		return
 	}
-	d.claimed = true
-	if workflow.GetVersion(ctx, accountClaimVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return
-	}
-	key, err := account.Of(domain, name)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("the deal's account cannot be told; no claim", "deal", d.in.CoSellID, "error", err)
-		return
+	var key account.Key
+	if workflow.GetVersion(ctx, accountUnreadableVersion, workflow.DefaultVersion, 1) == 1 {
+		// The engine decides: an unreadable value is a sync issue, and the deal claims once it is corrected.
+		k, ok := d.eng.AccountToClaim(workflow.Now(ctx))
+		if !ok {
+			return
+		}
+		d.claimed, key = true, k
+		if workflow.GetVersion(ctx, accountClaimVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return
+		}
+	} else {
+		d.claimed = true
+		if workflow.GetVersion(ctx, accountClaimVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return
+		}
+		k, err := account.Of(domain, name)
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("the deal's account cannot be told; no claim", "deal", d.in.CoSellID, "error", err)
+			return
+		}
+		key = k
 	}
 	claim := registration.Claim{CoSellID: d.in.CoSellID, PairingID: d.in.PairingID, Partner: d.st.Origin, Source: sourceOf(d.source), At: workflow.Now(ctx)}
 	if w := d.st.Fields["name"]; w != nil {
