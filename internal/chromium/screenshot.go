@@ -62,10 +62,6 @@ func Screenshot(ctx context.Context, html string, width, height int) (pngBytes [
 	if width <= 0 || height <= 0 || width > MaxSize || height > MaxSize {
 		return nil, nil, fmt.Errorf("chromium screenshot: size %dx%d is outside 1..%d", width, height, MaxSize)
 	}
-	bin, err := Find()
-	if err != nil {
-		return nil, nil, err
-	}
 	dir, err := os.MkdirTemp("", "cosell-chromium-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("chromium screenshot: %w", err)
@@ -75,8 +71,35 @@ func Screenshot(ctx context.Context, html string, width, height int) (pngBytes [
 	if err := os.WriteFile(page, []byte(html), 0o600); err != nil {
 		return nil, nil, fmt.Errorf("chromium screenshot: write page: %w", err)
 	}
+	return shoot(ctx, dir, (&url.URL{Scheme: "file", Path: page}).String(), width, height)
+}
+
+// ScreenshotURL is Screenshot of a page a server serves: Chromium loads pageURL (http or https) itself,
+// as a browser does, so the server's headers (a Content-Security-Policy, say) apply and any refusal
+// they cause is reported in console like a script error. The page's own messages name their source by
+// its URL, and pageURL is shortened to page.html in them.
+func ScreenshotURL(ctx context.Context, pageURL string, width, height int) (pngBytes []byte, console []string, err error) {
+	if width <= 0 || height <= 0 || width > MaxSize || height > MaxSize {
+		return nil, nil, fmt.Errorf("chromium screenshot: size %dx%d is outside 1..%d", width, height, MaxSize)
+	}
+	if u, err := url.Parse(pageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, nil, fmt.Errorf("chromium screenshot: %q is not an http or https URL", pageURL)
+	}
+	dir, err := os.MkdirTemp("", "cosell-chromium-")
+	if err != nil {
+		return nil, nil, fmt.Errorf("chromium screenshot: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	return shoot(ctx, dir, pageURL, width, height)
+}
+
+// shoot runs Chromium once on pageURL with a new profile in dir (see Screenshot).
+func shoot(ctx context.Context, dir, pageURL string, width, height int) (pngBytes []byte, console []string, err error) {
+	bin, err := Find()
+	if err != nil {
+		return nil, nil, err
+	}
 	shot := filepath.Join(dir, "screenshot.png")
-	pageURL := (&url.URL{Scheme: "file", Path: page}).String()
 	args := []string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
