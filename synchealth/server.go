@@ -344,14 +344,24 @@ func (s *Server) dealPage(w http.ResponseWriter, r *http.Request) {
 	}
 	fields := fieldRows(p, v)
 	differ := 0
+	var empty []string
 	for _, f := range fields {
-		if !f.InSync && (f.HasA || f.HasB) {
+		switch {
+		case !f.HasA && !f.HasB:
+			empty = append(empty, f.Field)
+		case !f.InSync:
 			differ++
+		}
+	}
+	name := ""
+	for _, side := range []vocab.Side{vocab.A, vocab.B} {
+		if n := v.Sides[side].Values[vocab.FieldName]; n != "" && name == "" {
+			name = n
 		}
 	}
 	s.render(w, http.StatusOK, "deal", map[string]any{
 		"Title": v.CoSellID + " · " + p.Name, "P": p, "D": v, "Now": now, "CSRF": s.CSRFToken(),
-		"Fields": fields, "Differ": differ, "Owners": ownerRows(v), "Issues": issues, "Conflicts": conflicts,
+		"Fields": fields, "Differ": differ, "Empty": strings.Join(empty, ", "), "Name": name, "Owners": ownerRows(v), "Issues": issues, "Conflicts": conflicts,
 		"SLAs": slaRows(v.CoSellID, v.SLAs, now), "Decisions": decisionRows(p, v.Decisions),
 		"RecordA": recordOf(v, vocab.A), "RecordB": recordOf(v, vocab.B),
 		"Resynced": r.URL.Query().Get("resynced"),

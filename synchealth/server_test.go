@@ -242,7 +242,8 @@ func TestDealPageShowsBothSidesAndTheDecisionLog(t *testing.T) {
 	code, body, _ := get(t, ts, "/health/pairings/acme-globex/deals/CS-BROKEN")
 	require.Equal(t, http.StatusOK, code, body)
 	page := text(body)
-	assert.Contains(t, page, "1 fields differ")
+	assert.Contains(t, page, "Stark pilot · CS-BROKEN")
+	assert.Contains(t, page, "1 field differs")
 	assert.Contains(t, page, "name Stark pilot Name Stark pilot dealname in sync")
 	assert.Contains(t, page, "stage (value map) qualification StageName proposal dealstage differs")
 	assert.Contains(t, page, "amount 175000 Amount 175000 amount in sync")
@@ -254,7 +255,7 @@ func TestDealPageShowsBothSidesAndTheDecisionLog(t *testing.T) {
 	require.GreaterOrEqual(t, echo, 0, page)
 	require.GreaterOrEqual(t, write, 0, page)
 	assert.Less(t, echo, write, "newest first")
-	assert.NotContains(t, page, "close_date", "a field neither side holds is not listed")
+	assert.Contains(t, page, "Empty on both sides: close_date, next_step, loss_reason,", "a field neither side holds is listed once")
 
 	code, _, _ = get(t, ts, "/health/pairings/acme-globex/deals/CS-NONE")
 	assert.Equal(t, http.StatusNotFound, code)
@@ -368,4 +369,27 @@ func TestATokenGuardsThePageAndItsResync(t *testing.T) {
 	other := serve(t, src, token)
 	code, _, _ = get(t, other, "/health", "Cookie", CookieName+"="+session)
 	assert.Equal(t, http.StatusOK, code)
+}
+
+func TestFieldRowsTellAClearedFieldFromAnAgreedOne(t *testing.T) {
+	p := demoPairing(t)
+	v := api.DealView{Sides: map[vocab.Side]api.SideShadow{
+		vocab.A: {Values: map[string]string{"name": "Initech", "next_step": "", "amount": "10", "extra": "x"}},
+		vocab.B: {Values: map[string]string{"name": "Initech", "next_step": "call", "close_date": ""}},
+	}}
+	rows := map[string]fieldRow{}
+	for _, r := range fieldRows(p, v) {
+		rows[r.Field] = r
+	}
+	assert.True(t, rows["name"].InSync)
+	assert.False(t, rows["next_step"].InSync, "cleared on one side, set on the other")
+	assert.False(t, rows["next_step"].HasA)
+	assert.False(t, rows["amount"].InSync, "missing on one side")
+	assert.False(t, rows["close_date"].InSync || rows["close_date"].HasA || rows["close_date"].HasB, "empty on both: no value anywhere")
+	assert.Equal(t, "x", rows["extra"].A, "a field the deal holds beyond the mapping is shown too")
+	assert.Equal(t, "dealname", rows["name"].CRMB)
+	assert.True(t, rows["stage"].ValueMap)
+	r := dealRowOf(p, v)
+	assert.Equal(t, 4, r.Fields)
+	assert.Equal(t, 3, r.Differ)
 }

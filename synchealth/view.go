@@ -40,7 +40,9 @@ func fieldRows(p *pairing.Pairing, v api.DealView) []fieldRow {
 		r := fieldRow{Field: name}
 		r.A, r.HasA = a.Values[name]
 		r.B, r.HasB = b.Values[name]
-		r.InSync = r.HasA && r.HasB && r.A == r.B
+		r.HasA = r.HasA && r.A != "" // an empty value is no value: the field is cleared there
+		r.HasB = r.HasB && r.B != ""
+		r.InSync = r.A == r.B && (r.HasA || r.HasB)
 		if mapped {
 			r.CRMA, r.CRMB, r.Direction, r.ValueMap = f.A, f.B, string(f.Direction), len(f.Values) > 0
 		}
