@@ -854,9 +854,24 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 	if w.ModifiedAt.After(acked) {
 		acked = w.ModifiedAt
 	}
+	// The activity reads the record back after writing it, to learn each value as its CRM stored it.
+	// A read-back showing, for a field written, no form of what was written shows a save made on the
+	// record between our write and that read: the party's own edit, made after it held our value.
+	raced := readBackRaced(cmd.Write, w)
+	sent := Sent{Seq: cmd.Seq, Values: cmd.Write.Values, At: now}
+	if i := slices.IndexFunc(p.Sent, func(s Sent) bool { return s.Seq == cmd.Seq }); i >= 0 {
+		sent = p.Sent[i] // when the write was issued: the party held its values from then at the latest
+	}
 	p.Sent = slices.DeleteFunc(p.Sent, func(sent Sent) bool { return sent.Seq == cmd.Seq }) // answered
 	if cmd.Write.Create {
 		p.Sent = nil
+	}
+	if raced {
+		// The stored forms of this write are unknown (the read-back shows the party's save instead):
+		// kept as unanswered, a later look showing a form of one is still taken for the write.
+		p.Sent = append(p.Sent, sent)
+	}
+	if cmd.Write.Create {
 		p.RecordID, p.AbsentAt = w.RecordID, time.Time{}
 		p.Owner = w.Owner
 		e.clearIssue(s, "", vocab.IssueRegistration)
@@ -880,8 +895,17 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 			continue
 		}
 		stored, ok := w.Stored[f]
-		if !ok {
+		switch {
+		case !ok:
 			stored = want
+		case raced && !storedAs(f, want, stored):
+			// The read-back shows the party's edit, not our write: the cell stands for what we wrote,
+			// held since it was issued, and the engine's read below sees the edit, which then flows
+			// as an edit made after the party held the wanted value.
+			p.Cells[f] = Cell{Value: want, Synced: want, Seen: sent.At}
+			delete(p.Refused, f)
+			e.clearIssue(s, f, vocab.IssueRejected)
+			continue
 		}
 		p.Cells[f] = Cell{Value: stored, Synced: want, Seen: acked}
 		delete(p.Refused, f)
@@ -904,11 +928,43 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 	if cmd.Write.PartnerOwner != nil {
 		p.Shown = *cmd.Write.PartnerOwner
 	}
-	if w.ModifiedAt.After(p.Stamp) {
+	if raced {
+		// The read-back's stamp is the party's save, whose other fields the engine has not applied:
+		// taken as the stamp of its last look, a reading of that save would not be news, and a write
+		// conditioned on it would overwrite the save. Read the record instead, before anything else.
+		e.log("info", "the record was edited right after the deal's write; reading it again", "side", string(s), "record", w.RecordID)
+		p.NeedRead = true
+	} else if w.ModifiedAt.After(p.Stamp) {
 		p.Stamp = w.ModifiedAt
 	}
 	p.Observed = e.round()
 	e.decideWrite(now, cmd, w) // decisions.go
+}
+
+// readBackRaced reports whether a write's read-back shows, for a field written, a value that is no
+// form its CRM stores for what was written (storedAs): someone saved the record between the write and
+// the read-back. An interpreter replaying a history recorded before this rule sets
+// Written.ReadBackAsStored, and the read-back is taken for the stored forms, as it then was.
+func readBackRaced(cmd *WriteCmd, w *Written) bool {
+	if w.ReadBackAsStored {
+		return false
+	}
+	for _, f := range sortedKeys(cmd.Values) {
+		if stored, ok := w.Stored[f]; ok && !storedAs(f, cmd.Values[f], stored) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadBackRaced reports whether a write's read-back shows a save someone made on the record between the
+// write and the read-back, which the engine answers with a read of the record. An interpreter asks it
+// to gate that read for histories recorded before the rule (Written.ReadBackAsStored).
+func ReadBackRaced(cmd *WriteCmd, w *Written) bool {
+	if cmd == nil || w == nil {
+		return false
+	}
+	return readBackRaced(cmd, &Written{Stored: w.Stored})
 }
 
 // origin is the party a new mirror on s was made from.

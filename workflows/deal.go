@@ -280,6 +280,12 @@ func (d *deal) publish(ctx workflow.Context) {
 	d.published = keys
 }
 
+// readBackRaceVersion gates the engine's read after a write whose read-back shows another save than the
+// write's own (engine.ReadBackRaced): a history recorded before it took that read-back for the write's
+// stored form and issued no read. The version is asked only when the read-back raced, so every other
+// history is unchanged.
+const readBackRaceVersion = "read-back-race"
+
 // execute carries out one command and translates its outcome for the engine.
 func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 	res := engine.Result{Seq: cmd.Seq}
@@ -318,6 +324,12 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 			Refused: map[string]string{}}
 		for _, is := range out.Issues {
 			res.Written.Refused[is.Field] = is.Message
+		}
+		if err == nil && engine.ReadBackRaced(w, res.Written) &&
+			workflow.GetVersion(ctx, readBackRaceVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			// Recorded before the engine told a save racing the read-back from its own write: the
+			// read-back is the write's stored form, and no read follows, as when the history ran.
+			res.Written.ReadBackAsStored = true
 		}
 	case engine.MirrorNote:
 		n := cmd.Note
