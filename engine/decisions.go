@@ -93,8 +93,8 @@ func (e *Engine) decideWrite(now time.Time, cmd Command, w *Written) {
 			continue
 		}
 		fr := e.reason(f, cmd.Write.Values[f])
-		if stored, ok := w.Stored[f]; ok && stored != cmd.Write.Values[f] {
-			fr.Stored = clip(stored)
+		if stored, ok := w.Stored[f]; ok && stored != cmd.Write.Values[f] && storedAs(f, cmd.Write.Values[f], stored) {
+			fr.Stored = clip(stored) // a read-back showing another value is a save racing it, not our write
 		}
 		d.Fields = append(d.Fields, fr)
 	}

@@ -177,3 +177,39 @@ func TestDecisionLogIsABoundedRingThatSurvivesContinueAsNew(t *testing.T) {
 	require.NoError(t, json.Unmarshal(raw, &back))
 	assert.Equal(t, d.st.Decisions, back.Decisions, "the log rides continue-as-new")
 }
+
+func TestDecisionLogTakesNoSaveRacingTheReadBackForTheWrite(t *testing.T) {
+	d, a, b := registered(t)
+	d.crm[vocab.B].edit(b, map[string]string{"next_step": "send quote"})
+	d.deliver(vocab.B, b)
+	raced := false
+	for i := 0; i < 20; i++ {
+		step := d.e.Next(d.clock)
+		if step.Kind != Run {
+			break
+		}
+		cmd := step.Command
+		res := d.crm[cmd.Side].run(cmd)
+		if cmd.Kind == Write && cmd.Side == vocab.A && !raced {
+			raced = true // a rep saves right after the write, before its read-back
+			d.crm[vocab.A].edit(a, map[string]string{"next_step": "legal review"})
+			res.Written.Stored = map[string]string{"next_step": "legal review"}
+		}
+		d.e.Done(d.clock, res)
+	}
+	require.True(t, raced)
+	var w Decision
+	for _, x := range d.st.Decisions {
+		if x.Kind == DecidedWrite && x.Side == vocab.A {
+			w = x
+			break
+		}
+	}
+	f, ok := fieldOf(w, "next_step")
+	require.True(t, ok, "%+v", d.st.Decisions)
+	assert.Equal(t, "send quote", f.Value)
+	assert.Empty(t, f.Stored, "the rep's save is not the write's stored form")
+	for _, x := range d.st.Decisions {
+		assert.NotEqual(t, DecidedEcho, x.Kind, "the rep's save is no echo: %+v", x)
+	}
+}
