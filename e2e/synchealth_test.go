@@ -50,13 +50,13 @@ func pageText(html string) string {
 }
 
 // shoot loads a page of the running worker in headless Chromium, requires a clean console (no script
-// error, no refusal by the page's Content-Security-Policy) and a PNG of the size asked, and saves it
-// under E2E_SCREENSHOT_DIR when set.
-func shoot(t *testing.T, pageURL string, w, h int, name string) {
+// error, no refusal by the page's Content-Security-Policy) and a PNG of the size asked, saves it under
+// E2E_SCREENSHOT_DIR when set, and returns the text of the document as Chromium holds it.
+func shoot(t *testing.T, pageURL string, w, h int, name string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	out, console, err := chromium.ScreenshotURL(ctx, pageURL, w, h)
+	out, console, dom, err := chromium.ScreenshotURL(ctx, pageURL, w, h)
 	require.NoError(t, err)
 	assert.Empty(t, console, "the page loads with no console message in Chromium")
 	img, err := png.Decode(bytes.NewReader(out))
@@ -67,6 +67,7 @@ func shoot(t *testing.T, pageURL string, w, h int, name string) {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), out, 0o644))
 		t.Logf("saved %s", filepath.Join(dir, name))
 	}
+	return pageText(dom)
 }
 
 // rejectingStages maps one stage to a value each CRM refuses, as a stale mapping would (see
@@ -122,24 +123,24 @@ func TestSyncHealthPageShowsARejectionInChromium(t *testing.T) {
 	assert.Contains(t, home, s.pairingID)
 	pairingPath := "/health/pairings/" + s.pairingID
 	page := healthGet(t, base, pairingPath)
-	text := pageText(page)
+	assert.Contains(t, page, `action="/health/pairings/`+s.pairingID+`/deals/`+coSellID+`/resync"`, "the issue's resync button")
+
+	// What Chromium shows, loaded from the worker.
+	text := shoot(t, base+pairingPath, 1280, 1150, "sync-health.png")
 	assert.Contains(t, text, coSellID+" Stark pilot", "the deal is listed")
 	assert.Contains(t, text, "stage rejected "+issue, "the sync issue with Salesforce's own message")
-	assert.Contains(t, page, `action="/health/pairings/`+s.pairingID+`/deals/`+coSellID+`/resync"`, "and its resync button")
+	assert.Contains(t, text, "Resync")
 	assert.Contains(t, text, "Acme · acme-sf (salesforce, side a)")
 	assert.Contains(t, text, "Daily:", "the Salesforce connection's API budget")
 	assert.Contains(t, text, "registration: registration", "the running registration SLA")
 
-	dealPath := pairingPath + "/deals/" + coSellID
-	deal := pageText(healthGet(t, base, dealPath))
+	deal := shoot(t, base+pairingPath+"/deals/"+coSellID, 1280, 1300, "sync-health-deal.png")
 	assert.Contains(t, deal, "stage (value map) qualification StageName proposal dealstage differs")
 	assert.Contains(t, deal, "amount 175000 Amount 175000 amount in sync")
 	assert.Contains(t, deal, "Acme stage proposal StageName = Proposal (value map) refused by the CRM",
 		"the decision log shows the refused value as Salesforce was sent it")
 	assert.Contains(t, deal, "echo a reading of Acme's record showed write #", "and the echo it did not write back")
 	assert.Contains(t, deal, "Acme amount 175000 the deal's own write, read back")
-	shoot(t, base+pairingPath, 1280, 1150, "sync-health.png")
-	shoot(t, base+dealPath, 1280, 1300, "sync-health-deal.png")
 }
 
 // The resync button heals a drift the feeds missed: HubSpot's change feed is down while a rep edits

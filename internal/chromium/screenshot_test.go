@@ -113,7 +113,7 @@ func TestScreenshotURLLoadsTheServedPageWithItsHeaders(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/clean", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_, _ = w.Write([]byte(`<!doctype html><html><head><style>body { margin: 0; background: rgb(0, 0, 200); }</style></head><body></body></html>`))
+		_, _ = w.Write([]byte(`<!doctype html><html><head><style>body { margin: 0; background: rgb(0, 0, 200); }</style></head><body><p id="x">sent</p><script>document.getElementById("x").textContent = "set by its script"</script></body></html>`))
 	})
 	mux.HandleFunc("/blocked", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -123,21 +123,22 @@ func TestScreenshotURLLoadsTheServedPageWithItsHeaders(t *testing.T) {
 	ts := httptest.NewServer(mux)
 	defer ts.Close()
 
-	out, console, err := ScreenshotURL(testContext(t), ts.URL+"/clean", 120, 80)
+	out, console, dom, err := ScreenshotURL(testContext(t), ts.URL+"/clean", 120, 80)
 	require.NoError(t, err)
 	assert.Empty(t, console)
+	assert.Contains(t, dom, `<p id="x">set by its script</p>`, "the document as the browser holds it, after its script")
 	img, err := png.Decode(bytes.NewReader(out))
 	require.NoError(t, err)
 	assert.Equal(t, 120, img.Bounds().Dx())
 	r, g, b, _ := img.At(60, 40).RGBA()
 	assert.Equal(t, []uint32{0, 0, 200}, []uint32{r >> 8, g >> 8, b >> 8}, "the served page is painted")
 
-	_, console, err = ScreenshotURL(testContext(t), ts.URL+"/blocked", 120, 80)
+	_, console, _, err = ScreenshotURL(testContext(t), ts.URL+"/blocked", 120, 80)
 	require.NoError(t, err)
 	require.NotEmpty(t, console, "the page's policy refusing its script is reported")
 	assert.Contains(t, strings.Join(console, "\n"), "Content Security Policy")
 	assert.NotContains(t, strings.Join(console, "\n"), "ran")
 
-	_, _, err = ScreenshotURL(testContext(t), "file:///etc/passwd", 10, 10)
+	_, _, _, err = ScreenshotURL(testContext(t), "file:///etc/passwd", 10, 10)
 	assert.ErrorContains(t, err, "not an http or https URL")
 }
