@@ -102,6 +102,12 @@ type Change struct {
 	// Activities are CRM activities on the party's record (tasks, events, meetings, calls, e-mails,
 	// notes) that may be touchpoints (evidence.go).
 	Activities []touchpoint.Activity `json:"activities,omitempty"`
+	// Reconcile is set by a reconcile (`cosell reconcile`, the worker's periodic one), which found the
+	// two CRMs disagreeing: the engine reads the party itself and, besides, tries once more the values
+	// it set aside after the party's CRM refused them (and a refused create), since an admin may have
+	// fixed what refused them. A refused value is otherwise only tried again when the wanted value
+	// changes, so a re-read alone would leave that drift in place.
+	Reconcile bool `json:"reconcile,omitempty"`
 }
 
 // Receive folds a delivered change into the state. It never issues I/O itself: the next call of Next
@@ -124,6 +130,9 @@ func (e *Engine) Receive(now time.Time, ch Change) {
 	if p.RecordID == "" && ch.RecordID != "" && (ch.Reading == nil || ch.Reading.Found) {
 		p.RecordID = ch.RecordID // the sender knows the record: read it by id
 	}
+	if ch.Reconcile {
+		e.reconcile(p)
+	}
 	switch {
 	case ch.Reading != nil:
 		r := *ch.Reading
@@ -137,6 +146,16 @@ func (e *Engine) Receive(now time.Time, ch Change) {
 }
 
 func (e *Engine) party(s vocab.Side) *Party { return e.st.Parties[s] }
+
+// reconcile makes the engine compare party p's record as it is now against its cells, whatever its
+// stamp (its own read is applied as it finds it), and write again what p's CRM refused before: a value
+// the CRM refuses again is set aside again, with its sync issue, so a reconcile costs at most one
+// refused write per value.
+func (e *Engine) reconcile(p *Party) {
+	p.NeedRead = true
+	p.Refused = nil
+	e.st.CreateRefused = false
+}
 
 // round is the round the engine is in, or the one a new observation will start.
 func (e *Engine) round() int {

@@ -36,9 +36,12 @@ type regCRM struct {
 	writes  int
 	creates int
 	// failNext fails the next write or create: before applying it, or after (applied, then an error).
-	failNext  string
-	refuse    bool // refuse creates (a validation error)
-	normalise func(string) string
+	failNext string
+	refuse   bool // refuse creates (a validation error)
+	// rejectField, when set, makes the CRM refuse every write carrying that field (a restricted
+	// picklist, a validation rule), blaming the field.
+	rejectField string
+	normalise   func(string) string
 	// conditional makes writes to a record honour WriteCmd.UnmodifiedSince, as Salesforce does.
 	conditional bool
 	// beforeWrite, when set, runs as a write arrives, before the CRM applies it: a user's edit landing
@@ -117,6 +120,10 @@ func (c *regCRM) run(cmd Command) Result {
 		if c.failNext == "before" {
 			c.failNext = ""
 			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Unavailable, Message: "503 Service Unavailable"}}
+		}
+		if _, ok := w.Values[c.rejectField]; ok && c.rejectField != "" {
+			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Rejected, CRM: "hubspot", Code: "INVALID_OPTION",
+				Message: c.rejectField + " does not accept " + w.Values[c.rejectField], Fields: []string{c.rejectField}}}
 		}
 		if w.Create && c.refuse {
 			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Rejected, CRM: "hubspot", Code: "VALIDATION_ERROR", Message: "dealname is required"}}

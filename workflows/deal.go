@@ -42,6 +42,9 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	if err := d.setupEvidence(ctx); err != nil { // evidence.go
 		return err
 	}
+	if err := d.setupSettlement(ctx); err != nil { // evidence.go
+		return err
+	}
 	return d.run(ctx)
 }
 
@@ -187,7 +190,19 @@ func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
 		d.source = ev.Source
 	}
 	d.reloadPolicy(ctx, ev.Policy)
-	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities})
+	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities,
+		Reconcile: d.reconciling(ctx, ev)})
+}
+
+// reconcileVersion gates a reconcile's change event (Source api.SourceReconcile) retrying what the
+// CRM refused before: a history recorded before took such an event, had it come, for a bare trigger.
+const reconcileVersion = "reconcile"
+
+// reconciling reports whether a change event asks the engine to reconcile its party (engine.Change
+// Reconcile). The version marker is recorded only for such an event, which no earlier history has.
+func (d *deal) reconciling(ctx workflow.Context, ev api.ChangeEvent) bool {
+	return ev.Source == api.SourceReconcile &&
+		workflow.GetVersion(ctx, reconcileVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 }
 
 // policyReloadVersion gates reloading the policy mid-run: histories recorded before it never reload.

@@ -67,15 +67,20 @@ type Config struct {
 	WebhookBaseURL string `env:"COSELL_WEBHOOK_BASE_URL"`
 	// Coalesce gathers the single-deal reads and writes of many deal workflows toward one CRM
 	// connection into the CRM's batch calls (connectors/batch). false makes one call per read and per
-	// write, the naive reference the benchmark measures coalescing against, and the default until the
-	// cases listed in the README ("Coalesced calls") are fixed.
-	Coalesce bool `env:"COSELL_COALESCE, default=false"`
+	// write, the naive reference the benchmark measures coalescing against.
+	Coalesce bool `env:"COSELL_COALESCE, default=true"`
 	// CoalesceWindow is how long a batch waits for one more call; CoalesceMaxWait bounds how long it
 	// stays open after its first (connectors/batch).
 	CoalesceWindow  time.Duration `env:"COSELL_COALESCE_WINDOW, default=100ms"`
 	CoalesceMaxWait time.Duration `env:"COSELL_COALESCE_MAX_WAIT, default=1s"`
 	// PageSize bounds one change query.
 	PageSize int `env:"COSELL_PAGE_SIZE, default=200"`
+	// ReconcileInterval is how often the periodic reconcile verifies a batch of running deals against
+	// both CRMs and asks the drifting ones to reconcile through their workflows (ReconcileWorkflow);
+	// 0 turns it off. ReconcileDeals is the batch: each deal verified costs two CRM reads, so the
+	// defaults (5 deals every 10 minutes) spend about one read a minute per connection.
+	ReconcileInterval time.Duration `env:"COSELL_RECONCILE_INTERVAL, default=10m"`
+	ReconcileDeals    int           `env:"COSELL_RECONCILE_DEALS, default=5"`
 	// SLATimeScale compresses every SLA duration by this factor (1440 turns a day into a minute), for
 	// demos and tests; business calendars then count wall time. 1 is off.
 	SLATimeScale float64 `env:"COSELL_SLA_TIME_SCALE, default=1"`
@@ -234,6 +239,12 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	}
 	if c.CoalesceMaxWait < c.CoalesceWindow || c.CoalesceMaxWait > 5*time.Second {
 		bad("COSELL_COALESCE_MAX_WAIT", "must be at least COSELL_COALESCE_WINDOW (%s) and at most 5s, got %s", c.CoalesceWindow, c.CoalesceMaxWait)
+	}
+	if c.ReconcileInterval < 0 || (c.ReconcileInterval > 0 && c.ReconcileInterval < time.Second) {
+		bad("COSELL_RECONCILE_INTERVAL", "must be 0 (off) or at least 1s, got %s", c.ReconcileInterval)
+	}
+	if c.ReconcileDeals < 1 || c.ReconcileDeals > 1000 {
+		bad("COSELL_RECONCILE_DEALS", "must be between 1 and 1000, got %d", c.ReconcileDeals)
 	}
 	if c.PageSize < 1 || c.PageSize > 2000 {
 		bad("COSELL_PAGE_SIZE", "must be between 1 and 2000, got %d", c.PageSize)

@@ -23,6 +23,14 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 10*time.Second, c.PollInterval)
 	assert.Error(t, c.RequirePairing())
 	assert.Equal(t, 5*time.Second, c.ReloadInterval)
+	assert.Equal(t, 10*time.Minute, c.ReconcileInterval, "the periodic reconcile runs by default")
+	assert.Equal(t, 5, c.ReconcileDeals)
+}
+
+func TestPeriodicReconcileTurnsOffWithZero(t *testing.T) {
+	c, err := Load(context.Background(), envconfig.MapLookuper(map[string]string{"COSELL_RECONCILE_INTERVAL": "0"}))
+	require.NoError(t, err)
+	assert.Zero(t, c.ReconcileInterval)
 }
 
 func TestOnePairingsSourceIsRequired(t *testing.T) {
@@ -41,6 +49,8 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		"COSELL_LOG_FORMAT":             {"COSELL_LOG_FORMAT": "xml"},
 		"COSELL_TRACES":                 {"COSELL_TRACES": "jaeger"},
 		"COSELL_PAGE_SIZE":              {"COSELL_PAGE_SIZE": "0"},
+		"COSELL_RECONCILE_INTERVAL":     {"COSELL_RECONCILE_INTERVAL": "-1m"},
+		"COSELL_RECONCILE_DEALS":        {"COSELL_RECONCILE_DEALS": "0"},
 		"TEMPORAL_ADDRESS":              {"TEMPORAL_ADDRESS": "localhost"},
 		"TEMPORAL_TLS_CLIENT_CERT_PATH": {"TEMPORAL_TLS_CLIENT_CERT_PATH": "/x.pem"},
 	}

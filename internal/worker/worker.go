@@ -224,6 +224,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := w.startFeeds(ctx, nil, cat); err != nil {
 		return err
 	}
+	if err := w.startReconcile(ctx); err != nil { // reconcile.go
+		// Drift then waits for `cosell reconcile`; the sync itself is unaffected.
+		w.log.Warn("cannot start the periodic reconcile", "error", err)
+	}
 	w.ready.Store(true)
 	w.log.Info("worker ready", "pairings", slices.Sorted(maps.Keys(cat.Pairings)), "connections", slices.Sorted(maps.Keys(cat.Feeds)),
 		"taskQueue", w.cfg.TaskQueue, "http", addr.String(), "healthPage", w.healthPageURL(addr), "pollInterval", w.cfg.PollInterval, "webhooks", w.receiver().Paths())
