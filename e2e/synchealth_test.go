@@ -190,16 +190,20 @@ func TestSyncHealthResyncHealsADrift(t *testing.T) {
 	eventually(t, 15*time.Second, func() bool {
 		return fmt.Sprint(s.sfUser.get("Opportunity", opp)["Amount"]) == "424242"
 	}, "the resync brings HubSpot's amount to Salesforce")
-	v, err := s.deal(coSellID)
-	require.NoError(t, err)
-	var healed bool
-	for _, d := range v.Decisions {
-		if d.Kind == engine.DecidedWrite && d.Side == pairing.A {
+	// The write is logged once its activity (the write and its read-back) has answered the deal.
+	eventually(t, 10*time.Second, func() bool {
+		v, err := s.deal(coSellID)
+		if err != nil {
+			return false
+		}
+		for _, d := range v.Decisions {
 			for _, f := range d.Fields {
-				healed = healed || (f.Field == "amount" && f.Value == "424242" && f.From == pairing.B)
+				if d.Kind == engine.DecidedWrite && d.Side == pairing.A && f.Field == "amount" && f.Value == "424242" && f.From == pairing.B {
+					return true
+				}
 			}
 		}
-	}
-	assert.True(t, healed, "the decision log says HubSpot changed the amount: %+v", v.Decisions)
+		return false
+	}, "the decision log says HubSpot changed the amount written to Salesforce")
 	assert.Contains(t, pageText(healthGet(t, base, dealPath)), "amount 424242 Amount 424242 amount in sync")
 }
