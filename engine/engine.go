@@ -196,6 +196,9 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 		}
 		e.log("info", "the deal's record moved (merged or replaced)", "side", string(s), "from", p.RecordID, "to", r.RecordID)
 	}
+	if !fresh && r.RecordID == p.RecordID {
+		e.decideEcho(now, r) // decisions.go: the deal's own write, read back, is no edit
+	}
 	if !fresh && p.RecordID != "" && !r.ModifiedAt.After(p.Stamp) {
 		// Not newer than what we know: it may predate our own write, or be served by a lagging index.
 		if e.differs(p, r) {
@@ -450,6 +453,11 @@ func (e *Engine) conflict(now time.Time, r Rule, s1 vocab.Side, v1 string, s2 vo
 		details += "; a value outside the value map is held where it was typed"
 	}
 	c := Conflict{Field: r.Field, ValueA: vals[vocab.A], ValueB: vals[vocab.B], Winner: winner, Policy: r.Conflict, At: now, Details: details}
+	if winner == s1 {
+		e.decideConflict(now, r, winner, v1, v2, details)
+	} else {
+		e.decideConflict(now, r, winner, v2, v1, details)
+	}
 	e.st.Conflicts = append(e.st.Conflicts, c)
 	if len(e.st.Conflicts) > maxConflicts {
 		e.st.Conflicts = append([]Conflict(nil), e.st.Conflicts[len(e.st.Conflicts)-maxConflicts:]...)
@@ -927,6 +935,11 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 			e.setIssue(now, s, f, vocab.IssueRejected, w.Refused[f]) // an owner the map could not place, say
 		}
 	}
+	for _, f := range sortedKeys(w.Refused) {
+		if _, written := cmd.Write.Values[f]; written {
+			e.decideRefused(now, cmd, []string{f}, w.Refused[f])
+		}
+	}
 	if cmd.Write.Enabled != nil {
 		v := strconv.FormatBool(*cmd.Write.Enabled)
 		p.Cells[FlagField] = Cell{Value: v, Synced: v, Seen: acked}
@@ -944,6 +957,7 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 		p.Stamp = w.ModifiedAt
 	}
 	p.Observed = e.round()
+	e.decideWrite(now, cmd, w) // decisions.go
 }
 
 // readBackRaced reports whether a write's read-back shows, for a field written, a value that is no
@@ -1107,12 +1121,14 @@ func (e *Engine) rejected(now time.Time, cmd Command, f Failure) {
 			p.Refused[field] = cmd.Write.Values[field]
 			e.setIssue(now, s, field, vocab.IssueRejected, msg)
 		}
+		e.decideRefused(now, cmd, blamed, msg)
 		return
 	}
 	if cmd.Write.Create {
 		e.st.CreateRefused = true
 		e.setIssue(now, s, "", vocab.IssueRegistration, "the mirror could not be created: "+msg)
 		e.log("warn", "mirror creation refused", "side", string(s), "error", msg)
+		e.decideRefused(now, cmd, sortedKeys(cmd.Write.Values), "the mirror could not be created: "+msg)
 		return
 	}
 	for _, f := range sortedKeys(cmd.Write.Values) {
@@ -1124,6 +1140,7 @@ func (e *Engine) rejected(now time.Time, cmd Command, f Failure) {
 	if o := cmd.Write.PartnerOwner; o != nil {
 		p.Refused[partnerOwnerKey] = o.Email + "\x00" + o.Name
 	}
+	e.decideRefused(now, cmd, sortedKeys(cmd.Write.Values), msg)
 	field := ""
 	if len(cmd.Write.Values) == 1 {
 		field = sortedKeys(cmd.Write.Values)[0]

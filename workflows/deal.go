@@ -441,7 +441,7 @@ func (d *deal) view() api.DealView {
 		LastSyncAt: d.st.LastSyncAt, Conflicts: d.st.Conflicts, Issues: d.st.Issues,
 		NotesSynced: len(d.st.NoteKeys), Rounds: d.st.Round,
 		Stage: d.st.Stage, SLAs: d.st.SLAs, SLAHistory: d.st.SLAHistory, Outbox: d.st.Outbox, NoticesSent: d.st.NoticesSent,
-		Paused: d.st.Paused, Registered: d.st.Registered,
+		Paused: d.st.Paused, Registered: d.st.Registered, Decisions: d.st.Decisions,
 	}
 	if cs := d.st.CoSell; cs != nil {
 		v.CoSell = &api.CoSellView{Model: cs.Plan.Model, Motion: cs.Plan.Motion, Vendor: cs.Plan.Vendor,

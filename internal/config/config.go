@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -30,6 +31,14 @@ type Config struct {
 	TaskQueue string `env:"COSELL_TASK_QUEUE, default=cosell"`
 	// HTTPAddr serves /healthz and /readyz.
 	HTTPAddr string `env:"COSELL_HTTP_ADDR, default=127.0.0.1:8080"`
+	// HealthPage serves the sync-health page (package synchealth) at /health on HTTPAddr: deal values
+	// on both sides, sync issues, conflicts, SLAs, budgets, decision logs, and a resync button.
+	HealthPage bool `env:"COSELL_HEALTH_PAGE, default=true"`
+	// HealthToken guards the page (a bearer token, or the login form's cookie); HealthTokenFile names a
+	// file holding it. Without one the page is open to whoever reaches HTTPAddr, so Load refuses an
+	// address beyond loopback unless a token is set or HealthPage is false.
+	HealthToken     string `env:"COSELL_HEALTH_TOKEN"`
+	HealthTokenFile string `env:"COSELL_HEALTH_TOKEN_FILE"`
 	// APITokens are the partners' tokens for the registration API (httpapi), "Partner Name=token"
 	// pairs separated by commas; a partner is the name its pairing files give it. Empty turns the API off.
 	APITokens string `env:"COSELL_API_TOKENS"`
@@ -273,10 +282,40 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 		}
 		c.Temporal.APIKey = key
 	}
+	if c.HealthToken == "" && c.HealthTokenFile != "" {
+		token, err := readSecret(c.HealthTokenFile)
+		if err != nil {
+			bad("COSELL_HEALTH_TOKEN_FILE", "%v", err)
+		}
+		c.HealthToken = token
+	}
+	if c.HealthToken != "" && len(c.HealthToken) < minHealthToken {
+		bad("COSELL_HEALTH_TOKEN", "must be at least %d characters", minHealthToken)
+	}
+	if c.HealthPage && c.HealthToken == "" && !Loopback(c.HTTPAddr) {
+		bad("COSELL_HEALTH_TOKEN", "required when COSELL_HTTP_ADDR (%s) is reachable beyond localhost: the sync-health page at /health shows deal values and resyncs deals; set COSELL_HEALTH_TOKEN (or COSELL_HEALTH_TOKEN_FILE), bind COSELL_HTTP_ADDR to 127.0.0.1, or turn the page off with COSELL_HEALTH_PAGE=false", c.HTTPAddr)
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("invalid configuration:\n  %w", joinLines(errs))
 	}
 	return c, nil
+}
+
+// minHealthToken is the shortest COSELL_HEALTH_TOKEN accepted: the token is all that guards the page.
+const minHealthToken = 16
+
+// Loopback reports whether a host:port address listens on the loopback interface only (127.0.0.0/8,
+// ::1, localhost); an empty host (":8080") listens on every interface.
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // RequirePairing reports a missing pairings directory or file, which only the worker needs, or both
