@@ -42,6 +42,9 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	if err := d.setupEvidence(ctx); err != nil { // evidence.go
 		return err
 	}
+	if err := d.setupSettlement(ctx); err != nil { // evidence.go
+		return err
+	}
 	return d.run(ctx)
 }
 
@@ -187,7 +190,30 @@ func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
 		d.source = ev.Source
 	}
 	d.reloadPolicy(ctx, ev.Policy)
-	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities, Adopt: ev.Backfill})
+	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities,
+		Reconcile: d.reconciling(ctx, ev), Adopt: d.adopting(ctx, ev)})
+}
+
+// backfillVersion gates a backfill's change event (api.ChangeEvent.Backfill) making the deal adopt
+// its records: a worker from before backfill took such an event for an ordinary change, and a history
+// it recorded must replay as it ran.
+const backfillVersion = "backfill-adopt"
+
+// adopting reports whether a change event hands the deal records `cosell backfill` linked (engine
+// Change.Adopt). The version marker is recorded only for such an event, which no earlier history has.
+func (d *deal) adopting(ctx workflow.Context, ev api.ChangeEvent) bool {
+	return ev.Backfill && workflow.GetVersion(ctx, backfillVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+}
+
+// reconcileVersion gates a reconcile's change event (Source api.SourceReconcile) retrying what the
+// CRM refused before: a history recorded before took such an event, had it come, for a bare trigger.
+const reconcileVersion = "reconcile"
+
+// reconciling reports whether a change event asks the engine to reconcile its party (engine.Change
+// Reconcile). The version marker is recorded only for such an event, which no earlier history has.
+func (d *deal) reconciling(ctx workflow.Context, ev api.ChangeEvent) bool {
+	return ev.Source == api.SourceReconcile &&
+		workflow.GetVersion(ctx, reconcileVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 }
 
 // policyReloadVersion gates reloading the policy mid-run: histories recorded before it never reload.
@@ -280,6 +306,12 @@ func (d *deal) publish(ctx workflow.Context) {
 	d.published = keys
 }
 
+// readBackRaceVersion gates the engine's read after a write whose read-back shows another save than the
+// write's own (engine.ReadBackRaced): a history recorded before it took that read-back for the write's
+// stored form and issued no read. The version is asked only when the read-back raced, so every other
+// history is unchanged.
+const readBackRaceVersion = "read-back-race"
+
 // execute carries out one command and translates its outcome for the engine.
 func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 	res := engine.Result{Seq: cmd.Seq}
@@ -318,6 +350,12 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 			Refused: map[string]string{}}
 		for _, is := range out.Issues {
 			res.Written.Refused[is.Field] = is.Message
+		}
+		if err == nil && engine.ReadBackRaced(w, res.Written) &&
+			workflow.GetVersion(ctx, readBackRaceVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			// Recorded before the engine told a save racing the read-back from its own write: the
+			// read-back is the write's stored form, and no read follows, as when the history ran.
+			res.Written.ReadBackAsStored = true
 		}
 	case engine.MirrorNote:
 		n := cmd.Note
@@ -414,7 +452,7 @@ func (d *deal) view() api.DealView {
 		LastSyncAt: d.st.LastSyncAt, Conflicts: d.st.Conflicts, Issues: d.st.Issues,
 		NotesSynced: len(d.st.NoteKeys), Rounds: d.st.Round,
 		Stage: d.st.Stage, SLAs: d.st.SLAs, SLAHistory: d.st.SLAHistory, Outbox: d.st.Outbox, NoticesSent: d.st.NoticesSent,
-		Paused: d.st.Paused, Registered: d.st.Registered,
+		Paused: d.st.Paused, Registered: d.st.Registered, Decisions: d.st.Decisions,
 	}
 	if cs := d.st.CoSell; cs != nil {
 		v.CoSell = &api.CoSellView{Model: cs.Plan.Model, Motion: cs.Plan.Motion, Vendor: cs.Plan.Vendor,

@@ -449,3 +449,64 @@ func (s *dealSuite) TestKilledPairingRefusesNewRegistrations() {
 	s.Equal("registration", v.Issues[0].Kind)
 	s.Contains(v.Issues[0].Message, "registration refused: the Acme × Globex pilot was killed on 2026-11-20; future deals route to referral")
 }
+
+func (s *dealSuite) TestReconcileRetriesAValueTheCRMRefusedOnceFixed() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	allStages := []string{"Prospecting", "Qualification", "Value Proposition", "Id. Decision Makers", "Proposal/Price Quote", "Closed Won", "Closed Lost"}
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() {
+		s.sf.Restrict("StageName", "Prospecting", "Qualification")
+		m := s.mirror(id)
+		s.hs.Put(m.RecordID, map[string]any{"dealstage": "contractsent"})
+		s.trigger(pairing.B, m.RecordID)
+	})
+	var stageAfterTrigger any
+	s.at(3*time.Second, func() {
+		s.sf.Restrict("StageName", allStages...) // Acme's admin activates the value again
+		s.trigger(pairing.A, rec)
+	})
+	s.at(4*time.Second, func() {
+		d, _ := s.sf.Deal(rec)
+		stageAfterTrigger = d.Fields["StageName"]
+		s.env.SignalWorkflow(api.ChangeSignal, api.ChangeEvent{Side: pairing.A, RecordID: rec, Source: api.SourceReconcile})
+	})
+	var v api.DealView
+	s.at(5*time.Second, func() { v = s.view() })
+	s.run(id, 6*time.Second)
+
+	s.Equal("Qualification", stageAfterTrigger, "a plain re-read leaves the refused value set aside")
+	src, _ := s.sf.Deal(rec)
+	s.Equal("Proposal/Price Quote", src.Fields["StageName"], "a reconcile writes it again, and it lands")
+	s.Empty(v.Issues, "the rejection's issue clears")
+}
+
+// TestABackfilledPairIsAdoptedNotMirrored: two records a backfill linked (same co-sell id, flagged)
+// reach a new deal as backfill events; the deal links both, creates nothing on either side, is
+// registered without a pending registration, and syncs them (each shows the other's owner).
+func (s *dealSuite) TestABackfilledPairIsAdoptedNotMirrored() {
+	id := "CS-BACKFILLED"
+	a := s.sf.Put("", map[string]any{"Name": "Initech rollout", "StageName": "Qualification", "Amount": 125000.0, "CloseDate": "2026-12-31",
+		"OwnerId": "005-jane", "CoSell_Enabled__c": true, "CoSell_Id__c": id})
+	b := s.hs.Put("", map[string]any{"dealname": "Initech rollout", "dealstage": "qualifiedtobuy", "amount": "125000", "closedate": "2026-12-31",
+		"hubspot_owner_id": "101", "cosell_enabled": "true", "cosell_id": id})
+	var v api.DealView
+	s.at(time.Second, func() {
+		s.env.SignalWorkflow(api.ChangeSignal, api.ChangeEvent{Side: pairing.A, RecordID: a, Source: "backfill", Backfill: true})
+		s.env.SignalWorkflow(api.ChangeSignal, api.ChangeEvent{Side: pairing.B, RecordID: b, Source: "backfill", Backfill: true})
+	})
+	s.at(5*time.Second, func() { v = s.view() })
+	s.run(id, 6*time.Second)
+
+	s.Len(s.hs.Deals(), 1, "no mirror created on HubSpot")
+	s.Len(s.sf.Deals(), 1, "nor on Salesforce")
+	s.Equal(a, v.Sides[pairing.A].RecordID)
+	s.Equal(b, v.Sides[pairing.B].RecordID)
+	s.True(v.Registered)
+	s.Nil(v.Registration, "no registration is pending")
+	da, _ := s.sf.Deal(a)
+	db, _ := s.hs.Deal(b)
+	s.Equal("John Doe", da.Fields["CoSell_Partner_Owner_Name__c"], "the deal syncs the pair")
+	s.Equal("Jane Doe", db.Fields["cosell_partner_owner_name"])
+	s.Empty(db.Fields["cosell_status"], "pending is written nowhere")
+}

@@ -27,5 +27,6 @@ func Register(w Registrar, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(RegistrationWorkflow, workflow.RegisterOptions{Name: api.RegistrationWorkflowName})
 	w.RegisterWorkflowWithOptions(AnswerWorkflow, workflow.RegisterOptions{Name: api.AnswerWorkflowName})
 	w.RegisterWorkflowWithOptions(BackfillWorkflow, workflow.RegisterOptions{Name: api.BackfillWorkflowName})
+	w.RegisterWorkflowWithOptions(ReconcileWorkflow, workflow.RegisterOptions{Name: api.ReconcileWorkflowName})
 	w.RegisterActivity(acts)
 }

@@ -102,7 +102,11 @@ func TestOneOutputConvention(t *testing.T) {
 		"deal decline":     {"CS-1", "--partner", "b", "--reason", "r"},
 		"conflict list":    nil,
 		"conflict resolve": {"CS-1", "--resolution", "keep", "--by", "a@b.example"},
+		"verify":           {"acme-globex"},
+		"reconcile":        {"acme-globex"},
 		"mapping check":    {"../../examples/demo/pairing.yaml"},
+		"backfill":         {"acme-globex", "--since", "2026-01-01"},
+		"backfill status":  {"acme-globex"},
 	}
 	var found []string
 	walk(newRootCmd(io.Discard, io.Discard), func(c *cobra.Command) {

@@ -54,6 +54,8 @@ result take --output text|json.
 		newProbeCmd(),
 		newCodecServerCmd(),
 		newBenchCmd(),
+		newVerifyCmd(),    // verify.go
+		newReconcileCmd(), // reconcile.go
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()
