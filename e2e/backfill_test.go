@@ -30,8 +30,8 @@ type backfillReport struct {
 	ReviewFile string `json:"reviewFile"`
 }
 
-// cosell runs the CLI against the test's worker environment and returns its stdout and stderr.
-func (s *stack) cosell(args ...string) (stdout, stderr string, err error) {
+// cosellOutput runs the CLI against the test's worker environment and returns its stdout and stderr.
+func (s *stack) cosellOutput(args ...string) (stdout, stderr string, err error) {
 	cmd := s.cosellCmd(args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -128,7 +128,7 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 
 	worker := s.startWorkerProcess()
 	review := filepath.Join(t.TempDir(), "review.yaml")
-	out, errOut, err := s.cosell("backfill", s.pairingID, "--since", "2026-01-01", "--detach")
+	out, errOut, err := s.cosellOutput("backfill", s.pairingID, "--since", "2026-01-01", "--detach")
 	require.NoError(t, err, "%s%s", out, errOut)
 	assert.Contains(t, out, "--attach")
 
@@ -150,7 +150,7 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 			return false
 		}
 		if os.Getenv("E2E_DEBUG") != "" {
-			st, _, _ := s.cosell("backfill", "status", s.pairingID)
+			st, _, _ := s.cosellOutput("backfill", "status", s.pairingID)
 			t.Logf("%s %v %s", d.GetWorkflowExecutionInfo().GetStatus(), d.GetPendingActivities(), st)
 		}
 		for _, pa := range d.GetPendingActivities() {
@@ -177,6 +177,9 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 		t.Logf("  hubspot %s: %d", n, calls.Endpoints[n].Count)
 	}
 	assert.Contains(t, attachErr.String(), "linking", "the progress bar was shown")
+	if bar := attachErr.String(); len(bar) > 400 {
+		t.Logf("progress bar, last frames: %q", bar[len(bar)-400:])
+	}
 	var rep backfillReport
 	require.NoError(t, json.Unmarshal(attachOut.Bytes(), &rep), attachOut.String())
 	p := rep.Progress
@@ -265,7 +268,7 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 	t.Logf("deals settled %s after the start", time.Since(started).Round(time.Second))
 
 	// A second backfill links nothing twice.
-	out, errOut, err = s.cosell("backfill", s.pairingID, "--since", "2026-01-01", "--review", review, "--output", "json")
+	out, errOut, err = s.cosellOutput("backfill", s.pairingID, "--since", "2026-01-01", "--review", review, "--output", "json")
 	require.NoError(t, err, errOut)
 	var again backfillReport
 	require.NoError(t, json.Unmarshal([]byte(out), &again), out)
@@ -279,9 +282,10 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 	b, err = rv.Marshal()
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(review, b, 0o644))
-	out, errOut, err = s.cosell("backfill", s.pairingID, "--confirm", review)
+	out, errOut, err = s.cosellOutput("backfill", s.pairingID, "--confirm", review)
 	require.NoError(t, err, "%s%s", out, errOut)
 	assert.Contains(t, out, "linked          1")
+	t.Logf("confirm report:\n%s", out)
 	c := rv.Groups[0].Candidates[0]
 	a, _ := s.sf.Get(c.A.Record)
 	bd, _ := s.hs.Deal(c.B.Record)
@@ -290,7 +294,7 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 	other, _ := s.hs.Deal(rv.Groups[0].Candidates[1].B.Record)
 	assert.Empty(t, other.Properties["cosell_id"], "the candidate not confirmed is left alone")
 
-	status, _, err := s.cosell("backfill", "status", s.pairingID)
+	status, _, err := s.cosellOutput("backfill", "status", s.pairingID)
 	require.NoError(t, err)
 	assert.Contains(t, status, "completed")
 	t.Logf("test done %s after the start", time.Since(started).Round(time.Second))

@@ -256,7 +256,8 @@ func (b *backfillBar) show(p api.BackfillProgress) {
 				progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond))
 		case api.BackfillLink:
 			b.bar = progressbar.NewOptions(max(p.ToLink, 1), progressbar.OptionSetWriter(b.w), progressbar.OptionShowCount(),
-				progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond))
+				progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
+				progressbar.OptionSetPredictTime(false)) // the ETA is the description's, from the workflow's rate
 		}
 	}
 	if b.bar == nil {
@@ -269,7 +270,9 @@ func (b *backfillBar) show(p api.BackfillProgress) {
 	case api.BackfillLink:
 		done := p.Linked + p.Skipped
 		eta := "—"
-		if p.Rate > 0 {
+		if done >= p.ToLink {
+			eta = "0s"
+		} else if p.Rate > 0 {
 			eta = (time.Duration(math.Ceil(float64(p.ToLink-done)/p.Rate)) * time.Second).String()
 		}
 		b.bar.Describe(fmt.Sprintf("linking · %.1f pairs/s · ETA %s", p.Rate, eta))
