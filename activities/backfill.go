@@ -71,7 +71,8 @@ func (a *Activities) BackfillScan(ctx context.Context, in api.BackfillScanInput)
 }
 
 // backfillRecord is a deal as the matcher sees it: its account, close date and amount in canonical
-// form (the pairing's mapping), and whether the co-sell id it carries belongs to a running deal.
+// form (the pairing's mapping), and whether it belongs to the sync already: the co-sell id it carries is
+// a running deal's, or it is flagged and waiting for its registration.
 func (a *Activities) backfillRecord(ctx context.Context, p *pairing.Pairing, side vocab.Side, d connectors.Deal, running map[string]bool) (backfill.Record, error) {
 	values, _ := p.ToCanonical(side, d.Fields)
 	r := backfill.Record{ID: d.RecordID, CoSellID: d.CoSellID, CloseDate: values[vocab.FieldCloseDate], Title: truncate(values["name"], 80)}
@@ -83,6 +84,12 @@ func (a *Activities) backfillRecord(ctx context.Context, p *pairing.Pairing, sid
 	}
 	if v, err := strconv.ParseFloat(values[vocab.FieldAmount], 64); err == nil {
 		r.Amount = &v
+	}
+	if d.CoSellID == "" && d.Enabled {
+		// Flagged with no id yet: a registration the change feed is handling (it stamps the id first
+		// thing). Linking it here could race the deal's own mirror; it is left to the sync.
+		r.Linked = true
+		return r, nil
 	}
 	if d.CoSellID != "" {
 		linked, ok := running[d.CoSellID]

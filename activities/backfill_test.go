@@ -90,3 +90,22 @@ func TestBackfillLinkSkipsAPairChangedSinceTheScan(t *testing.T) {
 	assert.Equal(t, api.NewCoSellID(p.ID, vocab.A, a1), d1.CoSellID)
 	assert.Equal(t, 1, deals.Started(d1.CoSellID))
 }
+
+// TestBackfillScanLeavesRegistrationsInFlightToTheSync: a deal flagged with no co-sell id yet is the
+// change feed's to register; the scan marks it as the sync's, so the matcher never links it.
+func TestBackfillScanLeavesRegistrationsInFlightToTheSync(t *testing.T) {
+	acts, p, sf, _, _ := backfillActivities(t)
+	flagged := sf.Put("", map[string]any{"Name": "Flagged", "CoSell_Enabled__c": true})
+	plain := sf.Put("", map[string]any{"Name": "Plain"})
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestActivityEnvironment()
+	env.RegisterActivity(acts)
+	v, err := env.ExecuteActivity(acts.BackfillScan, api.BackfillScanInput{PairingID: p.ID, Side: vocab.A, Pages: 1})
+	require.NoError(t, err)
+	var res api.BackfillScanResult
+	require.NoError(t, v.Get(&res))
+	require.Len(t, res.Records, 2)
+	for _, r := range res.Records {
+		assert.Equal(t, r.ID == flagged, r.Linked, "record %s (flagged %s, plain %s)", r.ID, flagged, plain)
+	}
+}
