@@ -45,6 +45,9 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	if err := d.setupSettlement(ctx); err != nil { // evidence.go
 		return err
 	}
+	if err := d.setupLead(ctx); err != nil { // evidence.go
+		return err
+	}
 	return d.run(ctx)
 }
 

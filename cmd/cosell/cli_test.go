@@ -105,6 +105,7 @@ func TestOneOutputConvention(t *testing.T) {
 		"verify":           {"acme-globex"},
 		"reconcile":        {"acme-globex"},
 		"mapping check":    {"../../examples/demo/pairing.yaml"},
+		"deal lead":        {"CS-1", "--stage", "discovery", "--lead", "b"},
 	}
 	var found []string
 	walk(newRootCmd(io.Discard, io.Discard), func(c *cobra.Command) {

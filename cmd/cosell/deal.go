@@ -45,6 +45,7 @@ awards and calculation behind them). Exit 1 with the reason when the deal is not
 			"  cosell deal attribution CS-1A2B3C4D5E6F7G8H\n  cosell deal attribution CS-1A2B3C4D5E6F7G8H --output json",
 			runDealAttribution),
 		newDealTouchpointCmd(),     // touchpoint.go
+		newDealLeadCmd(),           // lead.go
 		newDealDisputeCmd(),        // dispute.go
 		newDealRegisterCmd(),       // register.go
 		newDealAnswerCmd("accept"), // answer.go
