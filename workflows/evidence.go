@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cosellsync/cosell/api"
@@ -171,8 +172,8 @@ func (d *deal) setupSettlement(ctx workflow.Context) error {
 			return r, err
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in engine.Settlement) error {
-			if d.eng == nil {
-				return errors.New("the deal is starting; try again in a moment")
+			if d.eng == nil { // retried by SettleConflict, unlike the deal's refusals
+				return temporal.NewApplicationError("the deal is starting; try again in a moment", api.ErrTypeDealStarting)
 			}
 			return d.eng.CheckSettlement(in)
 		}})
