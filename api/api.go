@@ -161,6 +161,13 @@ type DealView struct {
 	// Registration is the registration's answer (pending, accepted, declined) and its origin; nil for a
 	// deal registered before the status field.
 	Registration *RegistrationView `json:"registration,omitempty"`
+	// Mapping is the version of the pairing's mapping the deal last completed a sync round with
+	// (pairing.Pairing.MappingVersion); empty until its first round under a worker that records it.
+	// Policy is the version of the policy it decides with now.
+	Mapping string `json:"mapping,omitempty"`
+	Policy  string `json:"policy,omitempty"`
+	// Remapping is set while a remap (`cosell mapping apply`) waits for a party's read.
+	Remapping bool `json:"remapping,omitempty"`
 }
 
 // CoSellView is a deal's co-sell plan and outcome as `cosell deal show` and `cosell deal attribution`

@@ -77,6 +77,8 @@ type State struct {
 	RetryAt    time.Time     `json:"retryAt,omitzero"`
 	RetryDelay time.Duration `json:"retryDelay,omitempty"`
 	LastSyncAt time.Time     `json:"lastSyncAt,omitzero"`
+	// Mapping is the version of the mapping (Policy.Mapping) the deal last completed a round with.
+	Mapping string `json:"mapping,omitempty"`
 	// BudgetNoticed is the key of the last budget pause this deal told the partners about.
 	BudgetNoticed string `json:"budgetNoticed,omitempty"`
 }
@@ -103,6 +105,9 @@ type Party struct {
 	// NeedStamp asks for the co-sell id to be written onto the record (a registration, or a restore
 	// after a user edited the field).
 	NeedStamp bool `json:"needStamp,omitempty"`
+	// Remap asks the party's next read of the engine's own to take the mapping's new reading of an
+	// unchanged record as no edit (remap.go).
+	Remap bool `json:"remap,omitempty"`
 	// Unlinked is set when the party deleted its record and the pairing unlinks on delete.
 	Unlinked bool `json:"unlinked,omitempty"`
 	// Gone lists record ids the party deleted (the last few), so a late reading of one is not taken

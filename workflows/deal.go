@@ -42,6 +42,9 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	if err := d.setupEvidence(ctx); err != nil { // evidence.go
 		return err
 	}
+	if err := d.setupRemap(ctx); err != nil { // remap.go
+		return err
+	}
 	return d.run(ctx)
 }
 
@@ -414,7 +417,10 @@ func (d *deal) view() api.DealView {
 		LastSyncAt: d.st.LastSyncAt, Conflicts: d.st.Conflicts, Issues: d.st.Issues,
 		NotesSynced: len(d.st.NoteKeys), Rounds: d.st.Round,
 		Stage: d.st.Stage, SLAs: d.st.SLAs, SLAHistory: d.st.SLAHistory, Outbox: d.st.Outbox, NoticesSent: d.st.NoticesSent,
-		Paused: d.st.Paused, Registered: d.st.Registered,
+		Paused: d.st.Paused, Registered: d.st.Registered, Mapping: d.st.Mapping,
+	}
+	if d.eng != nil {
+		v.Policy, v.Remapping = d.eng.Policy().Version, d.eng.Remapping()
 	}
 	if cs := d.st.CoSell; cs != nil {
 		v.CoSell = &api.CoSellView{Model: cs.Plan.Model, Motion: cs.Plan.Motion, Vendor: cs.Plan.Vendor,
