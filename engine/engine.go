@@ -710,7 +710,7 @@ func (e *Engine) outOf(s vocab.Side) map[string]string {
 	out := map[string]string{}
 	for _, r := range e.pol.rules() {
 		w := e.st.Fields[r.Field]
-		if w == nil || !r.FlowsInto(s) || isUnmapped(w.Value) {
+		if w == nil || !r.FlowsInto(s) || !r.has(w.Value) { // a value outside the (new) value map cannot be written
 			continue
 		}
 		if c, ok := p.Cells[r.Field]; ok && (c.Synced == w.Value || c.Value == w.Value) {

@@ -209,3 +209,19 @@ func TestExplainNamesTheConflictThatSettledAValue(t *testing.T) {
 	require.NotEmpty(t, why, "the amount was written")
 	assert.Contains(t, why, "Globex changed it; a conflict (Acme: 2000, Globex: 3000) settled by policy last_writer_wins")
 }
+
+func TestRemapWritesNoValueTheNewMappingDoesNotHave(t *testing.T) {
+	// qualification was removed from the value map: both records now read as values outside it, and
+	// the deal's value cannot be written to either.
+	d, a, b := quiet(t)
+	d.crm[vocab.A].recs[a].values["stage"] = "??Qualification"
+	d.crm[vocab.B].recs[b].values["stage"] = "??qualifiedtobuy"
+	pol := newMapping(d, "proposal")
+	p, err := PreviewRemap(pol, d.st, d.clock, d.readings())
+	require.NoError(t, err)
+	assert.Empty(t, p.Writes)
+	assert.Len(t, p.Rebased[vocab.A], 1)
+	assert.Len(t, p.Rebased[vocab.B], 1)
+	assert.Empty(t, d.remapWrites(pol))
+	assert.Equal(t, "qualification", d.st.Fields["stage"].Value, "the deal keeps its value until a party sets one the map has")
+}

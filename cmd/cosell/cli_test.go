@@ -103,6 +103,9 @@ func TestOneOutputConvention(t *testing.T) {
 		"conflict list":    nil,
 		"conflict resolve": {"CS-1", "--resolution", "keep", "--by", "a@b.example"},
 		"mapping check":    {"../../examples/demo/pairing.yaml"},
+		"mapping diff":     {"../../examples/demo/pairing.yaml", "../../examples/demo/pairing.yaml"},
+		"mapping preview":  {"../../examples/demo/pairing.yaml"},
+		"mapping apply":    {"../../examples/demo/pairing.yaml"},
 	}
 	var found []string
 	walk(newRootCmd(io.Discard, io.Discard), func(c *cobra.Command) {

@@ -208,28 +208,11 @@ func feedOf(ctx context.Context, c client.Client, taskQueue string, cs *connecti
 // waitingDeals finds the running deals of the pairing that wait on a budget: it lists the task queue's
 // running deal workflows (visibility) and asks each, at most maxDeals of them, for its sync issues.
 func waitingDeals(ctx context.Context, c client.Client, taskQueue string, pairings map[string]bool, maxDeals int, rep *statusReport) error {
-	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND TaskQueue = '%s'", api.DealWorkflowName, taskQueue)
-	count, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
+	ids, running, err := runningDeals(ctx, c, taskQueue, maxDeals)
 	if err != nil {
-		return fmt.Errorf("count running deals: %w", err)
+		return err
 	}
-	rep.Running = int(count.GetCount())
-	var ids []string
-	var token []byte
-	for len(ids) < maxDeals {
-		page, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 100, NextPageToken: token})
-		if err != nil {
-			return fmt.Errorf("list running deals: %w", err)
-		}
-		for _, e := range page.GetExecutions() {
-			if len(ids) < maxDeals {
-				ids = append(ids, e.GetExecution().GetWorkflowId())
-			}
-		}
-		if token = page.GetNextPageToken(); len(token) == 0 {
-			break
-		}
-	}
+	rep.Running = running
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
@@ -262,6 +245,32 @@ func waitingDeals(ctx context.Context, c client.Client, taskQueue string, pairin
 	wg.Wait()
 	slices.SortFunc(rep.Waiting, func(a, b waitingDeal) int { return a.Since.Compare(b.Since) })
 	return nil
+}
+
+// runningDeals lists the workflow ids of the task queue's running deals (visibility), at most maxDeals
+// of them, and counts them all.
+func runningDeals(ctx context.Context, c client.Client, taskQueue string, maxDeals int) (ids []string, running int, err error) {
+	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND TaskQueue = '%s'", api.DealWorkflowName, taskQueue)
+	count, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
+	if err != nil {
+		return nil, 0, fmt.Errorf("count running deals: %w", err)
+	}
+	var token []byte
+	for len(ids) < maxDeals {
+		page, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 100, NextPageToken: token})
+		if err != nil {
+			return nil, 0, fmt.Errorf("list running deals: %w", err)
+		}
+		for _, e := range page.GetExecutions() {
+			if len(ids) < maxDeals {
+				ids = append(ids, e.GetExecution().GetWorkflowId())
+			}
+		}
+		if token = page.GetNextPageToken(); len(token) == 0 {
+			break
+		}
+	}
+	return ids, int(count.GetCount()), nil
 }
 
 func printStatus(out io.Writer, rep statusReport) {
