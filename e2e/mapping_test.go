@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/pairing"
 )
 
@@ -54,7 +55,7 @@ type mappingPreviewJSON struct {
 // qualifiedtobuy → decisionmakerboughtin, why, the value map entry) and neither fake records a write
 // while it runs; `cosell mapping apply` without --yes applies nothing; with --yes, once the worker
 // serves the file, the deal writes exactly that: one write to HubSpot, none to Salesforce, and the
-// deal records the new mapping's version.
+// deal records the new mapping's version. Its history is the replay test's deal-remap.json.
 func TestMappingPreviewWritesNothingAndApplyWritesWhatItShowed(t *testing.T) {
 	s := newStack(t, stackOptions{})
 	s.env["COSELL_RELOAD_INTERVAL"] = "500ms"
@@ -165,4 +166,5 @@ func TestMappingPreviewWritesNothingAndApplyWritesWhatItShowed(t *testing.T) {
 	require.NoError(t, err, stderr)
 	require.NoError(t, json.Unmarshal([]byte(out), &pv))
 	assert.Zero(t, pv.Writes, out)
+	s.recordHistory(api.DealWorkflowID(coSellID), "deal-remap")
 }

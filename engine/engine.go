@@ -162,7 +162,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 	}
 	if !r.Found {
 		if fresh {
-			p.Remap = false
+			p.Remap, p.Rebase = false, false
 			p.Observed = e.round()
 			if p.RecordID != "" {
 				e.deleted(now, s)
@@ -202,7 +202,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 	if fresh && now.After(asOf) {
 		asOf = now
 	}
-	if fresh && p.Remap {
+	if fresh && (p.Remap || p.Rebase) {
 		e.remapped(now, s, r, unchanged, asOf) // remap.go
 	}
 	wasPaused := e.paused()

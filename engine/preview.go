@@ -48,6 +48,9 @@ type Preview struct {
 	Issues    []SyncIssue `json:"issues,omitempty"`
 	// Unfinished is set when the round did not settle within the preview's step bound.
 	Unfinished bool `json:"unfinished,omitempty"`
+	// WaitsUntil is set when the deal waits out a retry backoff: the remap's reads and writes come
+	// after it (the preview shows them as they will be decided then, on today's records).
+	WaitsUntil time.Time `json:"waitsUntil,omitzero"`
 }
 
 // previewSteps bounds a preview: a remap round is a read per party and a write or two.
@@ -65,9 +68,13 @@ func PreviewRemap(pol Policy, st State, now time.Time, readings map[vocab.Side]R
 	if err := json.Unmarshal(raw, &cp); err != nil {
 		return Preview{}, fmt.Errorf("copy the deal's state: %w", err)
 	}
+	var out Preview
 	e := New(pol, &cp)
 	e.Remap()
-	var out Preview
+	if now.Before(cp.RetryAt) {
+		out.WaitsUntil = cp.RetryAt
+		now = cp.RetryAt // decide as the deal will, once its backoff is over
+	}
 	for i := 0; ; i++ {
 		if i == previewSteps {
 			out.Unfinished = true

@@ -74,16 +74,39 @@ func (e *Engine) Rebased(s vocab.Side) []Rebase { return e.rebased[s] }
 // read its differences as edits (not carried, as Rebased).
 func (e *Engine) Changed(s vocab.Side) bool { return e.changed[s] }
 
-// remapped handles the remap's read of party s: unchanged is whether the record's stamp did not move
-// since the engine's last look.
+// Rebase is the passive half of a remap, for a deal that meets an edited mapping on its own (a change
+// event carried a new policy version, and the deal loaded it): each linked party's next read of the
+// engine's own takes the new reading of an unchanged record as no edit, as Remap does, but a cell that
+// stood for the deal's value keeps standing for it, so nothing is re-synced: the record keeps the old
+// mapping's rendering until the value changes or `cosell mapping apply` remaps (Party.Stale). Without
+// it, a deal edited anywhere after the worker loaded the mapping would take the mapping's differences
+// for that party's edits, and write them to the others. It issues no command itself.
+func (e *Engine) Rebase() []vocab.Side {
+	var out []vocab.Side
+	for _, s := range e.pol.sides() {
+		p := e.party(s)
+		if p == nil || p.RecordID == "" || p.Unlinked || p.Remap {
+			continue
+		}
+		p.Rebase = true
+		out = append(out, s)
+	}
+	return out
+}
+
+// remapped handles the remap's (or the rebase's) read of party s: unchanged is whether the record's
+// stamp did not move since the engine's last look.
 func (e *Engine) remapped(now time.Time, s vocab.Side, r Reading, unchanged bool, asOf time.Time) {
 	p := e.party(s)
-	p.Remap = false
+	active := p.Remap
+	p.Remap, p.Rebase = false, false
 	if !unchanged {
-		if e.changed == nil {
-			e.changed = map[vocab.Side]bool{}
+		if active {
+			if e.changed == nil {
+				e.changed = map[vocab.Side]bool{}
+			}
+			e.changed[s] = true
 		}
-		e.changed[s] = true
 		e.log("info", "mapping remap: the record changed since the deal's last look; its differences are edits",
 			"side", string(s), "record", r.RecordID)
 		return
@@ -91,6 +114,10 @@ func (e *Engine) remapped(now time.Time, s vocab.Side, r Reading, unchanged bool
 	unmapped := map[string]string{}
 	for _, is := range r.Issues {
 		unmapped[is.Field] = is.Raw
+	}
+	stale := p.Stale
+	if active {
+		p.Stale = nil
 	}
 	for _, rule := range e.pol.Rules {
 		c, had := p.Cells[rule.Field]
@@ -105,22 +132,43 @@ func (e *Engine) remapped(now time.Time, s vocab.Side, r Reading, unchanged bool
 			}
 			nv = unmappedValue(raw)
 		}
-		if nv == c.Value {
-			continue
+		if nv == c.Value && !(active && stale[rule.Field] == nv && c.Synced != nv) {
+			continue // read alike (and not left in the old mapping's rendering by a rebase)
 		}
-		rb := Rebase{Field: rule.Field, Old: c.Value, New: nv}
-		p.Cells[rule.Field] = Cell{Value: nv, Synced: nv, Seen: asOf}
-		if w := e.st.Fields[rule.Field]; w != nil && !rule.Derived && !rule.has(w.Value) && c.Synced == w.Value && rule.has(nv) {
-			*w = Want{Value: nv, From: s, At: w.At, Known: now}
-			rb.Wanted = true
-		}
-		if e.rebased == nil {
-			e.rebased = map[vocab.Side][]Rebase{}
-		}
-		e.rebased[s] = append(e.rebased[s], rb)
-		e.log("info", "mapping remap: read in the new mapping's terms", "side", string(s), "field", rule.Field,
-			"from", Display(rb.Old), "to", Display(rb.New), "wanted", rb.Wanted)
+		e.rebaseField(now, s, rule, c, nv, asOf, active)
 	}
+}
+
+// rebaseField takes the new mapping's reading nv of party s's field as no edit. A remap (active) makes
+// the cell stand for its reading, so the field is re-synced where it no longer stands for the deal's
+// value; a rebase keeps it standing for what it stood for, and remembers it as stale.
+func (e *Engine) rebaseField(now time.Time, s vocab.Side, rule Rule, c Cell, nv string, asOf time.Time, active bool) {
+	p := e.party(s)
+	if !active {
+		p.Cells[rule.Field] = Cell{Value: nv, Synced: c.Synced, Seen: asOf}
+		if p.Stale == nil {
+			p.Stale = map[string]string{}
+		}
+		p.Stale[rule.Field] = nv
+		e.log("info", "mapping rebase: read in the new mapping's terms, not re-synced", "side", string(s), "field", rule.Field,
+			"from", Display(c.Value), "to", Display(nv))
+		return
+	}
+	rb := Rebase{Field: rule.Field, Old: c.Synced, New: nv}
+	if c.Value != nv {
+		rb.Old = c.Value
+	}
+	p.Cells[rule.Field] = Cell{Value: nv, Synced: nv, Seen: asOf}
+	if w := e.st.Fields[rule.Field]; w != nil && !rule.Derived && !rule.has(w.Value) && c.Synced == w.Value && rule.has(nv) {
+		*w = Want{Value: nv, From: s, At: w.At, Known: now}
+		rb.Wanted = true
+	}
+	if e.rebased == nil {
+		e.rebased = map[vocab.Side][]Rebase{}
+	}
+	e.rebased[s] = append(e.rebased[s], rb)
+	e.log("info", "mapping remap: read in the new mapping's terms", "side", string(s), "field", rule.Field,
+		"from", Display(rb.Old), "to", Display(rb.New), "wanted", rb.Wanted)
 }
 
 // FieldChange is one field of a write, with why the engine writes it.

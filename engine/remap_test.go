@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -224,4 +225,47 @@ func TestRemapWritesNoValueTheNewMappingDoesNotHave(t *testing.T) {
 	assert.Len(t, p.Rebased[vocab.B], 1)
 	assert.Empty(t, d.remapWrites(pol))
 	assert.Equal(t, "qualification", d.st.Fields["stage"].Value, "the deal keeps its value until a party sets one the map has")
+}
+
+func TestPreviewOfADealInBackoffShowsWhatRunsAfterIt(t *testing.T) {
+	d, _, b := quiet(t)
+	d.crm[vocab.B].recs[b].values["stage"] = "??qualifiedtobuy"
+	d.st.RetryAt = d.clock.Add(time.Minute) // a failed step waits out its backoff
+	p, err := PreviewRemap(newMapping(d, "qualification", "proposal"), d.st, d.clock, d.readings())
+	require.NoError(t, err)
+	assert.Equal(t, d.st.RetryAt, p.WaitsUntil)
+	require.Len(t, p.Writes, 1, "the remap's write comes after the backoff")
+	assert.Equal(t, vocab.B, p.Writes[0].Side)
+}
+
+func TestARebaseTakesTheNewMappingsReadingAsNoEditAndLeavesTheRecordToARemap(t *testing.T) {
+	// The worker loaded the edited mapping and the deal met it through an edit of another field: it
+	// rebases (no re-sync), so Globex's stage is neither an edit nor rewritten; a remap later
+	// re-syncs it exactly as its preview says.
+	d, a, b := quiet(t)
+	d.crm[vocab.B].recs[b].values["stage"] = "??qualifiedtobuy"
+	pol := newMapping(d, "qualification", "proposal")
+	d.e.SetPolicy(pol)
+	assert.Equal(t, []vocab.Side{vocab.A, vocab.B}, d.e.Rebase())
+	bWrites := d.crm[vocab.B].writes
+	d.crm[vocab.A].edit(a, map[string]string{"next_step": "demo"})
+	d.deliver(vocab.A, a)
+	d.settle()
+	assert.Equal(t, "demo", d.crm[vocab.B].recs[b].values["next_step"], "the edit synced")
+	assert.Equal(t, "??qualifiedtobuy", d.crm[vocab.B].recs[b].values["stage"], "the stage was not re-synced")
+	assert.Equal(t, bWrites+1, d.crm[vocab.B].writes, "one write: the edit")
+	assert.Equal(t, Want{Value: "qualification", From: vocab.A, At: d.st.Fields["stage"].At, Known: d.st.Fields["stage"].Known}, *d.st.Fields["stage"],
+		"the deal's stage is still Acme's")
+	assert.Empty(t, d.st.Conflicts)
+	assert.Equal(t, map[string]string{"stage": unmappedValue("??qualifiedtobuy")}, d.st.Parties[vocab.B].Stale)
+
+	p, err := PreviewRemap(pol, d.st, d.clock, d.readings())
+	require.NoError(t, err)
+	require.Len(t, p.Writes, 1)
+	assert.True(t, p.Writes[0].Changes[0].Remapped)
+	assert.Contains(t, p.Writes[0].Changes[0].Why, "reads ??qualifiedtobuy (unmapped) under it (was qualification)")
+	assert.Equal(t, []string{"write b map[stage:qualification]"}, previewedWrites(p))
+	assert.Equal(t, previewedWrites(p), d.remapWrites(pol))
+	assert.Equal(t, "qualification", d.crm[vocab.B].recs[b].values["stage"])
+	assert.Empty(t, d.st.Parties[vocab.B].Stale)
 }

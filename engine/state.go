@@ -106,8 +106,12 @@ type Party struct {
 	// after a user edited the field).
 	NeedStamp bool `json:"needStamp,omitempty"`
 	// Remap asks the party's next read of the engine's own to take the mapping's new reading of an
-	// unchanged record as no edit (remap.go).
-	Remap bool `json:"remap,omitempty"`
+	// unchanged record as no edit and re-sync it (remap.go); Rebase asks the same without the re-sync.
+	Remap  bool `json:"remap,omitempty"`
+	Rebase bool `json:"rebase,omitempty"`
+	// Stale maps a field whose cell a rebase read in the new mapping's terms while it still stands for
+	// the value the old mapping wrote, to that reading: a remap re-syncs it.
+	Stale map[string]string `json:"stale,omitempty"`
 	// Unlinked is set when the party deleted its record and the pairing unlinks on delete.
 	Unlinked bool `json:"unlinked,omitempty"`
 	// Gone lists record ids the party deleted (the last few), so a late reading of one is not taken

@@ -216,7 +216,9 @@ func (d *deal) reloadPolicy(ctx workflow.Context, version string) {
 	}
 	if p.Version != d.eng.Policy().Version {
 		workflow.GetLogger(ctx).Info("pairing policy reloaded", "deal", d.in.CoSellID, "pairing", d.in.PairingID, "version", p.Version)
+		was := d.eng.Policy().Mapping
 		d.eng.SetPolicy(p)
+		d.rebase(ctx, was, p.Mapping) // remap.go
 	}
 }
 

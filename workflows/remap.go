@@ -23,6 +23,25 @@ import (
 // remapVersion marks the histories in which a deal handled a remap update.
 const remapVersion = "mapping-remap"
 
+// rebaseVersion gates the rebase of a deal that loads an edited mapping with a change event: histories
+// recorded before it decided on the new mapping's readings as edits.
+const rebaseVersion = "mapping-rebase"
+
+// rebase makes a deal that met an edited mapping on its own (reloadPolicy) take the mapping's new
+// readings of unchanged records as no edit, without re-syncing them (engine.Engine.Rebase): the
+// re-sync is the admin's, with ` + "`cosell mapping apply`" + `. Policies recorded before mapping versions
+// existed carry none, and a change from or to one is not a mapping edit the deal can tell.
+func (d *deal) rebase(ctx workflow.Context, was, now string) {
+	if was == "" || now == "" || was == now {
+		return
+	}
+	if workflow.GetVersion(ctx, rebaseVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return
+	}
+	workflow.GetLogger(ctx).Info("mapping edited: the deal reads its records in the new mapping's terms, without re-syncing them",
+		"deal", d.in.CoSellID, "from", was, "to", now, "parties", len(d.eng.Rebase()))
+}
+
 // setupRemap registers the deal-state query and the remap update; it is called before the deal runs.
 func (d *deal) setupRemap(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, api.DealStateQuery, func() (api.DealState, error) { return d.st, nil }); err != nil {

@@ -1,12 +1,14 @@
 package workflows
 
 import (
+	"context"
 	"os"
 	"strings"
 	"time"
 
 	"go.temporal.io/sdk/testsuite"
 
+	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/pairing"
@@ -86,4 +88,45 @@ func (s *dealSuite) remap(at time.Duration, in api.RemapInput, out *api.RemapRes
 			},
 		}, in)
 	})
+}
+
+// TestADealThatMeetsAnEditedMappingOnItsOwnRebasesWithoutReSyncing: the worker serves the edited value
+// map and a Salesforce edit of another field reaches the deal with the new policy version. The deal
+// loads the policy and rebases: the edit syncs, but HubSpot's untouched stage (qualifiedtobuy, which
+// now reads as decision) is no edit of Globex's, so Salesforce keeps Qualification and HubSpot is not
+// rewritten until a remap.
+func (s *dealSuite) TestADealThatMeetsAnEditedMappingOnItsOwnRebasesWithoutReSyncing() {
+	acts, serve := s.servedWorker()
+	raw, err := os.ReadFile("../examples/demo/pairing.yaml")
+	s.Require().NoError(err)
+	edited, err := pairing.Parse("edited.yaml", []byte(swappedStages(string(raw))))
+	s.Require().NoError(err)
+
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(5*time.Second, func() {
+		serve(s.connection(edited))
+		pol, err := acts.LoadPolicy(context.Background(), activities.PolicyInput{PairingID: s.p.ID})
+		s.Require().NoError(err)
+		s.sf.Put(rec, map[string]any{"NextStep": "Pricing call"})
+		s.env.SignalWorkflow(api.ChangeSignal, api.ChangeEvent{Side: pairing.A, RecordID: rec, Source: "test", Policy: pol.Version})
+	})
+	var mid api.DealView
+	var midStage any
+	s.at(9*time.Second, func() { mid, midStage = s.view(), s.mirror(id).Fields["dealstage"] })
+	var rej, fail error
+	var res api.RemapResult
+	s.remap(10*time.Second, api.RemapInput{Mapping: edited.MappingVersion()}, &res, &rej, &fail)
+	s.run(id, 15*time.Second)
+
+	s.Equal("qualifiedtobuy", midStage, "the rebase did not re-sync HubSpot's stage")
+	s.Equal("Pricing call", s.mirror(id).Fields["hs_next_step"], "the edit synced")
+	src, _ := s.sf.Deal(rec)
+	s.Equal("Qualification", src.Fields["StageName"], "HubSpot's untouched stage was no edit: Salesforce keeps its stage")
+	s.Empty(mid.Conflicts)
+	s.Equal(edited.MappingVersion(), mid.Mapping)
+	s.NoError(rej)
+	s.NoError(fail)
+	s.Equal("decisionmakerboughtin", s.mirror(id).Fields["dealstage"], "the remap re-synced it")
 }

@@ -112,6 +112,8 @@ type dealPreview struct {
 	Stamps    []vocab.Side       `json:"stamps,omitempty"`
 	Conflicts []engine.Conflict  `json:"conflicts,omitempty"`
 	Issues    []engine.SyncIssue `json:"issues,omitempty"`
+	// WaitsUntil is when the deal's retry backoff ends: its remap runs then.
+	WaitsUntil time.Time `json:"waitsUntil,omitzero"`
 	// Error is why the deal could not be previewed.
 	Error string `json:"error,omitempty"`
 }
@@ -280,6 +282,7 @@ func (mp *mappingPreviewer) previewDeal(ctx context.Context, st engine.State) de
 		dp.Writes = append(dp.Writes, pw)
 	}
 	dp.Changed, dp.Stamps, dp.Notes, dp.Conflicts, dp.Issues = pv.Changed, pv.Stamps, len(pv.Notes), pv.Conflicts, pv.Issues
+	dp.WaitsUntil = pv.WaitsUntil
 	for _, s := range []vocab.Side{vocab.A, vocab.B} {
 		for _, rb := range pv.Rebased[s] {
 			dp.Rebased = append(dp.Rebased, previewRebase{Side: s, Field: rb.Field, Old: engine.Display(rb.Old), New: engine.Display(rb.New)})
@@ -346,6 +349,9 @@ func printMappingPreview(out io.Writer, rep mappingPreview) {
 		if d.Error != "" {
 			fmt.Fprintf(out, "  not previewed: %s\n", d.Error)
 			continue
+		}
+		if !d.WaitsUntil.IsZero() {
+			fmt.Fprintf(out, "  the deal waits out a retry backoff until %s; what follows runs then\n", d.WaitsUntil.UTC().Format(time.RFC3339))
 		}
 		for _, s := range d.Changed {
 			fmt.Fprintf(out, "  CHANGED: side %s's record changed since the deal's last look; its differences are that side's edits\n", s)
