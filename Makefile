@@ -111,6 +111,14 @@ $(TEMPORAL):
 $(WORKFLOWCHECK):
 	GOBIN=$(dir $@) go install go.temporal.io/sdk/contrib/tools/workflowcheck@$(WORKFLOWCHECK_VERSION)
 
+## k8s-configmap: write the demo pairing (examples/demo/pairing.yaml) into the Kubernetes base's
+## ConfigMap after an edit of the pairing; go test ./deploy fails until the two match
+.PHONY: k8s-configmap
+k8s-configmap:
+	@cm=deploy/k8s/base/pairings-configmap.yaml; \
+	{ sed -n '1,/^  acme-globex.yaml: |$$/p' $$cm; sed '/^$$/!s/^/    /' examples/demo/pairing.yaml; } > $$cm.tmp && mv $$cm.tmp $$cm
+	@echo "deploy/k8s/base/pairings-configmap.yaml holds examples/demo/pairing.yaml"
+
 ## tools-chromium: Debian's chromium, for the tests that render a page (internal/chromium); skipped when
 ## chromium is on PATH or COSELL_CHROMIUM names another binary. apt-get runs through sudo unless root.
 .PHONY: tools-chromium

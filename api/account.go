@@ -4,6 +4,7 @@ import (
 	"github.com/cosellsync/cosell/account"
 	"github.com/cosellsync/cosell/engine"
 	"github.com/cosellsync/cosell/registration"
+	"github.com/cosellsync/cosell/touchpoint"
 	"github.com/cosellsync/cosell/vocab"
 )
 
@@ -64,6 +65,25 @@ type ResolveInput struct {
 	Resolution registration.Resolution `json:"resolution"`
 	By         string                  `json:"by"`
 	Note       string                  `json:"note,omitempty"`
+}
+
+// SettleConflictUpdate carries an engine.Settlement to the conflicting deal, which closes its
+// registration on a merge or a reject (SettleConflictResult).
+const SettleConflictUpdate = "settle-conflict"
+
+// SettleConflictResult is what the settled deal holds: its registration status and, for a merge, the
+// touchpoints the primary takes over.
+type SettleConflictResult struct {
+	Status      string                  `json:"status"`
+	Touchpoints []touchpoint.Touchpoint `json:"touchpoints,omitempty"`
+}
+
+// SettleInput asks the SettleConflict activity to carry an admin's settlement of entry to its deal
+// and, on a merge, the deal's touchpoints to the primary.
+type SettleInput struct {
+	Account        string             `json:"account"`
+	Entry          registration.Entry `json:"entry"`
+	PrimaryPairing string             `json:"primaryPairing,omitempty"`
 }
 
 // AccountView is what the account query returns and `cosell conflict list` prints.

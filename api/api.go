@@ -102,6 +102,7 @@ type (
 	SLARecord  = engine.SLARecord
 	OutboxItem = engine.OutboxItem
 	Owner      = vocab.Owner
+	Decision   = engine.Decision
 )
 
 // ChangeEvent tells a deal workflow that something changed on one side. Deal, when set, is a fresh
@@ -168,6 +169,10 @@ type DealView struct {
 	Policy  string `json:"policy,omitempty"`
 	// Remapping is set while a remap (`cosell mapping apply`) waits for a party's read.
 	Remapping bool `json:"remapping,omitempty"`
+	// Decisions is the deal's decision log, oldest first: its last writes with the side and rule behind
+	// each value, the echoes it recognised, conflicts and refusals (engine/decisions.go). The
+	// sync-health page shows it; a deal last run before the log existed has none until its next write.
+	Decisions []Decision `json:"decisions,omitempty"`
 }
 
 // CoSellView is a deal's co-sell plan and outcome as `cosell deal show` and `cosell deal attribution`

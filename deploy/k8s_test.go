@@ -155,7 +155,7 @@ func TestKubernetesBase(t *testing.T) {
 	assert.False(t, *c.SecurityContext.AllowPrivilegeEscalation)
 	assert.True(t, *pod.Spec.SecurityContext.RunAsNonRoot)
 	assert.EqualValues(t, 65532, *pod.Spec.SecurityContext.RunAsUser, "distroless's nonroot user")
-	assert.Greater(t, time.Duration(*pod.Spec.TerminationGracePeriodSeconds)*time.Second, shutdownGrace(t, e)+5*time.Second,
+	assert.Greater(t, time.Duration(*pod.Spec.TerminationGracePeriodSeconds)*time.Second, shutdownGrace(t, withSecrets(e, secretRefs(c)))+5*time.Second,
 		"terminationGracePeriodSeconds exceeds COSELL_SHUTDOWN_GRACE (the SIGTERM drain) with room for the HTTP server's 5 s")
 	assert.Equal(t, intstr.FromInt32(0), *d.Spec.Strategy.RollingUpdate.MaxUnavailable, "a rollout starts a ready pod before stopping one")
 

@@ -17,7 +17,7 @@ import (
 	"github.com/cosellsync/cosell/money"
 )
 
-// TestCoSellAttributionEndToEnd is issue #9's acceptance c without accept: registered in Salesforce,
+// TestCoSellAttributionEndToEnd is issue #9's acceptance c: registered in Salesforce, accepted in HubSpot,
 // touchpoints logged as activities in both CRMs (a Salesforce Event, a HubSpot meeting) and read by the
 // change feeds, won in HubSpot; model, motion and lead, then the attribution fields and the calculation
 // note, appear in both CRMs, and `cosell deal attribution --output json` matches them to the cent; the
@@ -32,6 +32,17 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 
 	opp := s.flagOpportunity("Initech rollout")
 	coSellID, hsID := s.waitMirror(opp, 10*time.Second)
+	// Globex accepts the registration in HubSpot, as its rep would: the status crosses to Salesforce
+	// and the deal records who accepted.
+	s.hsUser.updateDeal(hsID, map[string]any{"cosell_status": "accepted"})
+	eventually(t, 15*time.Second, func() bool {
+		v, err := s.deal(coSellID)
+		return err == nil && v.Registration != nil && v.Registration.Status == "accepted" &&
+			s.sfUser.get("Opportunity", opp)["CoSell_Status__c"] == "accepted"
+	}, "Globex's acceptance in HubSpot reaches the deal and Salesforce")
+	if v, err := s.deal(coSellID); assert.NoError(t, err) && assert.NotNil(t, v.Registration) {
+		assert.Equal(t, "b", string(v.Registration.By), "accepted by Globex")
+	}
 	// Its account, so the deal claims it (account.go) in the same history as the updates below.
 	s.sfUser.update("Opportunity", opp, map[string]any{"CoSell_Account_Website__c": "https://www." + s.pairingID + ".example"})
 	eventually(t, 15*time.Second, func() bool {

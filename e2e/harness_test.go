@@ -233,6 +233,7 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		for _, side := range []pairing.Side{pairing.A, pairing.B} {
 			_ = c.TerminateWorkflow(context.Background(), s.feedID(side), "", "test over")
 		}
+		_ = c.TerminateWorkflow(context.Background(), api.ReconcileWorkflowID(s.env["COSELL_TASK_QUEUE"]), "", "test over")
 		c.Close()
 	})
 	s.sfUser = &sfUser{t: t, base: s.sfURL}
@@ -529,7 +530,13 @@ func (u *hsUser) updateDeal(id string, props map[string]any) {
 
 func (u *hsUser) getDeal(id string) map[string]any {
 	u.t.Helper()
-	status, b := u.do(http.MethodGet, "/crm/v3/objects/deals/"+id+"?properties=dealname,dealstage,amount,closedate,hubspot_owner_id,hs_next_step,cosell_id,cosell_enabled,cosell_partner_owner_name,cosell_partner_owner_email", nil)
+	return u.getDealProps(id, "dealname,dealstage,amount,closedate,hubspot_owner_id,hs_next_step,cosell_id,cosell_enabled,cosell_partner_owner_name,cosell_partner_owner_email")
+}
+
+// getDealProps reads a deal's properties named in props (comma-separated), as HubSpot answers them.
+func (u *hsUser) getDealProps(id, props string) map[string]any {
+	u.t.Helper()
+	status, b := u.do(http.MethodGet, "/crm/v3/objects/deals/"+id+"?properties="+props, nil)
 	require.Equal(u.t, http.StatusOK, status, string(b))
 	var r struct {
 		Properties map[string]any `json:"properties"`

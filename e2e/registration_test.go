@@ -26,6 +26,7 @@ import (
 	"github.com/cosellsync/cosell/pairing"
 	"github.com/cosellsync/cosell/pilot"
 	"github.com/cosellsync/cosell/registration"
+	"github.com/cosellsync/cosell/vocab"
 )
 
 const (
@@ -257,6 +258,41 @@ func TestRegistrationRaceOnOneDomain(t *testing.T) {
 	assert.Contains(t, stderr, "already resolved")
 	l, _ := s.ledger(key)
 	assert.Equal(t, registration.Merge, l.Conflicts()[0].Resolution)
+
+	// The merge, a reject and a keep reach the deals: the merged and the rejected deal are closed in
+	// both CRMs, declined with a reason naming the primary and who settled it; the kept one goes on.
+	cosell(t, s, "conflict", "resolve", conflicts[1].CoSellID, "--resolution", "reject", "--by", "maria.manager@acme.example")
+	cosell(t, s, "conflict", "resolve", conflicts[2].CoSellID, "--resolution", "keep", "--by", "maria.manager@acme.example")
+	closedIn := func(c registration.Entry) (sfStatus, sfReason, hsStatus, hsReason string) {
+		opp := s.sfUser.get("Opportunity", c.RecordIDs[0])
+		sfStatus, _ = opp["CoSell_Status__c"].(string)
+		sfReason, _ = opp["CoSell_Decline_Reason__c"].(string)
+		hs := (&hsUser{t: t, base: hsBase[c.PairingID]}).getDealProps(c.RecordIDs[1], "cosell_status,cosell_decline_reason")
+		hsStatus, _ = hs["cosell_status"].(string)
+		hsReason, _ = hs["cosell_decline_reason"].(string)
+		return sfStatus, sfReason, hsStatus, hsReason
+	}
+	for _, c := range conflicts[:2] {
+		eventually(t, 60*time.Second, func() bool {
+			a, _, b, _ := closedIn(c)
+			return a == "declined" && b == "declined"
+		}, "%s (%s) declined in both CRMs", c.CoSellID, c.Source)
+		_, sfReason, _, hsReason := closedIn(c)
+		for _, reason := range []string{sfReason, hsReason} {
+			assert.Contains(t, reason, primary.CoSellID, "%s: the reason names the primary", c.CoSellID)
+			assert.Contains(t, reason, "maria.manager@acme.example", "%s: and who settled it", c.CoSellID)
+		}
+		v, err := s.deal(c.CoSellID)
+		require.NoError(t, err)
+		require.NotNil(t, v.Registration)
+		assert.Equal(t, "declined", v.Registration.Status, "%s", c.CoSellID)
+	}
+	_, sfMerged, _, _ := closedIn(conflicts[0])
+	assert.Contains(t, sfMerged, "merged into "+primary.CoSellID)
+	v, err := s.deal(conflicts[2].CoSellID)
+	require.NoError(t, err)
+	require.NotNil(t, v.Registration)
+	assert.NotEqual(t, "declined", v.Registration.Status, "a kept conflict goes on as a deal of its own")
 }
 
 // TestRegistrationRefusals is issue #9's acceptance (d): a registration for a killed pairing, or with a
@@ -382,4 +418,36 @@ func TestRegistrationRefusals(t *testing.T) {
 	s.sfUser.update("Opportunity", res.RecordID, map[string]any{"NextStep": "try again"})
 	s.waitFeedPolls(3, 30*time.Second) // the edit is read, and a mirror would follow within a poll
 	assert.NotEqual(t, "try again", s.hsUser.getDeal(hsID)["hs_next_step"], "a declined deal mirrors nothing more")
+
+	// A deal flagged in a CRM cannot be refused before the rep saved it, but an account website that
+	// cannot be read is a sync issue naming it, and the deal claims its account once a rep corrects it.
+	badOpp := s.sfUser.create("Opportunity", map[string]any{"Name": "Bad website", "StageName": "Qualification", "CloseDate": "2027-06-30",
+		"Amount": 1000, "OwnerId": s.sfUser.userID("jane.doe@acme.example"), "CoSell_Enabled__c": true, "CoSell_Partner__c": "Globex"})
+	badID, _ := s.waitMirror(badOpp, 15*time.Second)
+	s.sfUser.update("Opportunity", badOpp, map[string]any{"CoSell_Account_Website__c": "not a website!"})
+	eventually(t, 30*time.Second, func() bool {
+		v, err := s.deal(badID)
+		if err != nil {
+			return false
+		}
+		for _, is := range v.Issues {
+			if is.Field == vocab.FieldAccountDomain && strings.Contains(is.Message, "not a website!") {
+				return true
+			}
+		}
+		return false
+	}, "the unreadable website is a sync issue on the deal")
+	s.sfUser.update("Opportunity", badOpp, map[string]any{"CoSell_Account_Website__c": "https://bad-website-" + s.pairingID + ".example"})
+	eventually(t, 30*time.Second, func() bool {
+		v, err := s.deal(badID)
+		if err != nil || v.Registration == nil || v.Registration.Account == nil {
+			return false
+		}
+		for _, is := range v.Issues {
+			if is.Field == vocab.FieldAccountDomain {
+				return false
+			}
+		}
+		return v.Registration.Account.Role == registration.Primary
+	}, "corrected, the deal claims its account and the issue ends")
 }

@@ -105,6 +105,12 @@ type Change struct {
 	// Activities are CRM activities on the party's record (tasks, events, meetings, calls, e-mails,
 	// notes) that may be touchpoints (evidence.go).
 	Activities []touchpoint.Activity `json:"activities,omitempty"`
+	// Reconcile is set by a reconcile (`cosell reconcile`, the worker's periodic one), which found the
+	// two CRMs disagreeing: the engine reads the party itself and, besides, tries once more the values
+	// it set aside after the party's CRM refused them (and a refused create), since an admin may have
+	// fixed what refused them. A refused value is otherwise only tried again when the wanted value
+	// changes, so a re-read alone would leave that drift in place.
+	Reconcile bool `json:"reconcile,omitempty"`
 }
 
 // Receive folds a delivered change into the state. It never issues I/O itself: the next call of Next
@@ -127,6 +133,9 @@ func (e *Engine) Receive(now time.Time, ch Change) {
 	if p.RecordID == "" && ch.RecordID != "" && (ch.Reading == nil || ch.Reading.Found) {
 		p.RecordID = ch.RecordID // the sender knows the record: read it by id
 	}
+	if ch.Reconcile {
+		e.reconcile(p)
+	}
 	switch {
 	case ch.Reading != nil:
 		r := *ch.Reading
@@ -140,6 +149,16 @@ func (e *Engine) Receive(now time.Time, ch Change) {
 }
 
 func (e *Engine) party(s vocab.Side) *Party { return e.st.Parties[s] }
+
+// reconcile makes the engine compare party p's record as it is now against its cells, whatever its
+// stamp (its own read is applied as it finds it), and write again what p's CRM refused before: a value
+// the CRM refuses again is set aside again, with its sync issue, so a reconcile costs at most one
+// refused write per value.
+func (e *Engine) reconcile(p *Party) {
+	p.NeedRead = true
+	p.Refused = nil
+	e.st.CreateRefused = false
+}
 
 // round is the round the engine is in, or the one a new observation will start.
 func (e *Engine) round() int {
@@ -180,6 +199,9 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 			return
 		}
 		e.log("info", "the deal's record moved (merged or replaced)", "side", string(s), "from", p.RecordID, "to", r.RecordID)
+	}
+	if !fresh && r.RecordID == p.RecordID {
+		e.decideEcho(now, r) // decisions.go: the deal's own write, read back, is no edit
 	}
 	if !fresh && p.RecordID != "" && !r.ModifiedAt.After(p.Stamp) {
 		// Not newer than what we know: it may predate our own write, or be served by a lagging index.
@@ -439,6 +461,11 @@ func (e *Engine) conflict(now time.Time, r Rule, s1 vocab.Side, v1 string, s2 vo
 		details += "; a value outside the value map is held where it was typed"
 	}
 	c := Conflict{Field: r.Field, ValueA: vals[vocab.A], ValueB: vals[vocab.B], Winner: winner, Policy: r.Conflict, At: now, Details: details}
+	if winner == s1 {
+		e.decideConflict(now, r, winner, v1, v2, details)
+	} else {
+		e.decideConflict(now, r, winner, v2, v1, details)
+	}
 	e.st.Conflicts = append(e.st.Conflicts, c)
 	if len(e.st.Conflicts) > maxConflicts {
 		e.st.Conflicts = append([]Conflict(nil), e.st.Conflicts[len(e.st.Conflicts)-maxConflicts:]...)
@@ -854,9 +881,24 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 	if w.ModifiedAt.After(acked) {
 		acked = w.ModifiedAt
 	}
+	// The activity reads the record back after writing it, to learn each value as its CRM stored it.
+	// A read-back showing, for a field written, no form of what was written shows a save made on the
+	// record between our write and that read: the party's own edit, made after it held our value.
+	raced := readBackRaced(cmd.Write, w)
+	sent := Sent{Seq: cmd.Seq, Values: cmd.Write.Values, At: now}
+	if i := slices.IndexFunc(p.Sent, func(s Sent) bool { return s.Seq == cmd.Seq }); i >= 0 {
+		sent = p.Sent[i] // when the write was issued: the party held its values from then at the latest
+	}
 	p.Sent = slices.DeleteFunc(p.Sent, func(sent Sent) bool { return sent.Seq == cmd.Seq }) // answered
 	if cmd.Write.Create {
 		p.Sent = nil
+	}
+	if raced {
+		// The stored forms of this write are unknown (the read-back shows the party's save instead):
+		// kept as unanswered, a later look showing a form of one is still taken for the write.
+		p.Sent = append(p.Sent, sent)
+	}
+	if cmd.Write.Create {
 		p.RecordID, p.AbsentAt = w.RecordID, time.Time{}
 		p.Owner = w.Owner
 		e.clearIssue(s, "", vocab.IssueRegistration)
@@ -880,8 +922,17 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 			continue
 		}
 		stored, ok := w.Stored[f]
-		if !ok {
+		switch {
+		case !ok:
 			stored = want
+		case raced && !storedAs(f, want, stored):
+			// The read-back shows the party's edit, not our write: the cell stands for what we wrote,
+			// held since it was issued, and the engine's read below sees the edit, which then flows
+			// as an edit made after the party held the wanted value.
+			p.Cells[f] = Cell{Value: want, Synced: want, Seen: sent.At}
+			delete(p.Refused, f)
+			e.clearIssue(s, f, vocab.IssueRejected)
+			continue
 		}
 		p.Cells[f] = Cell{Value: stored, Synced: want, Seen: acked}
 		delete(p.Refused, f)
@@ -892,6 +943,11 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 			e.setIssue(now, s, f, vocab.IssueRejected, w.Refused[f]) // an owner the map could not place, say
 		}
 	}
+	for _, f := range sortedKeys(w.Refused) {
+		if _, written := cmd.Write.Values[f]; written {
+			e.decideRefused(now, cmd, []string{f}, w.Refused[f])
+		}
+	}
 	if cmd.Write.Enabled != nil {
 		v := strconv.FormatBool(*cmd.Write.Enabled)
 		p.Cells[FlagField] = Cell{Value: v, Synced: v, Seen: acked}
@@ -899,10 +955,43 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 	if cmd.Write.PartnerOwner != nil {
 		p.Shown = *cmd.Write.PartnerOwner
 	}
-	if w.ModifiedAt.After(p.Stamp) {
+	if raced {
+		// The read-back's stamp is the party's save, whose other fields the engine has not applied:
+		// taken as the stamp of its last look, a reading of that save would not be news, and a write
+		// conditioned on it would overwrite the save. Read the record instead, before anything else.
+		e.log("info", "the record was edited right after the deal's write; reading it again", "side", string(s), "record", w.RecordID)
+		p.NeedRead = true
+	} else if w.ModifiedAt.After(p.Stamp) {
 		p.Stamp = w.ModifiedAt
 	}
 	p.Observed = e.round()
+	e.decideWrite(now, cmd, w) // decisions.go
+}
+
+// readBackRaced reports whether a write's read-back shows, for a field written, a value that is no
+// form its CRM stores for what was written (storedAs): someone saved the record between the write and
+// the read-back. An interpreter replaying a history recorded before this rule sets
+// Written.ReadBackAsStored, and the read-back is taken for the stored forms, as it then was.
+func readBackRaced(cmd *WriteCmd, w *Written) bool {
+	if w.ReadBackAsStored {
+		return false
+	}
+	for _, f := range sortedKeys(cmd.Values) {
+		if stored, ok := w.Stored[f]; ok && !storedAs(f, cmd.Values[f], stored) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReadBackRaced reports whether a write's read-back shows a save someone made on the record between the
+// write and the read-back, which the engine answers with a read of the record. An interpreter asks it
+// to gate that read for histories recorded before the rule (Written.ReadBackAsStored).
+func ReadBackRaced(cmd *WriteCmd, w *Written) bool {
+	if cmd == nil || w == nil {
+		return false
+	}
+	return readBackRaced(cmd, &Written{Stored: w.Stored})
 }
 
 // origin is the party a new mirror on s was made from.
@@ -1040,12 +1129,14 @@ func (e *Engine) rejected(now time.Time, cmd Command, f Failure) {
 			p.Refused[field] = cmd.Write.Values[field]
 			e.setIssue(now, s, field, vocab.IssueRejected, msg)
 		}
+		e.decideRefused(now, cmd, blamed, msg)
 		return
 	}
 	if cmd.Write.Create {
 		e.st.CreateRefused = true
 		e.setIssue(now, s, "", vocab.IssueRegistration, "the mirror could not be created: "+msg)
 		e.log("warn", "mirror creation refused", "side", string(s), "error", msg)
+		e.decideRefused(now, cmd, sortedKeys(cmd.Write.Values), "the mirror could not be created: "+msg)
 		return
 	}
 	for _, f := range sortedKeys(cmd.Write.Values) {
@@ -1057,6 +1148,7 @@ func (e *Engine) rejected(now time.Time, cmd Command, f Failure) {
 	if o := cmd.Write.PartnerOwner; o != nil {
 		p.Refused[partnerOwnerKey] = o.Email + "\x00" + o.Name
 	}
+	e.decideRefused(now, cmd, sortedKeys(cmd.Write.Values), msg)
 	field := ""
 	if len(cmd.Write.Values) == 1 {
 		field = sortedKeys(cmd.Write.Values)[0]

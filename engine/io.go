@@ -141,6 +141,11 @@ type Written struct {
 	// Owner is the new mirror's owner (creates only).
 	Owner      vocab.Owner `json:"owner"`
 	ModifiedAt time.Time   `json:"modifiedAt,omitzero"`
+	// ReadBackAsStored takes Stored for the stored forms of the write even where they are no form of
+	// what was written, as the engine did before it told a save racing the read-back from its own
+	// write. Only an interpreter replaying a history recorded before that rule sets it, so the history
+	// replays the commands it recorded.
+	ReadBackAsStored bool `json:"readBackAsStored,omitempty"`
 }
 
 // PilotStatus is the pairing pilot's answer to CheckPilot.

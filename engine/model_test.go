@@ -131,6 +131,7 @@ type model struct {
 	know map[vocab.Side]time.Time
 
 	noWrites bool // the round after quiescence: nothing may be written
+	quiet    bool // quiescence: users make no more edits
 	races    int
 	steps    int
 }
@@ -529,11 +530,28 @@ func (m *model) execute(inf *mInflight) (Result, func()) {
 		m.commit(s, r)
 		m.settleEpisodes()
 		m.logf("crm %s: #%d writes %s v%d: %q flag=%v", s, cmd.Seq, r.id, r.ver, stored, r.enabled)
-		res.Written = &Written{RecordID: r.id, Stored: stored, ModifiedAt: r.stamp}
+		id, ver, create := r.id, r.ver, w.Create
+		if !m.quiet && rapid.IntRange(0, 4).Draw(m.t, "raceReadBack") == 0 {
+			// A user saves the record right after the write lands, before the write's activity reads
+			// it back (an edit saved within a second of the engine's write): the read-back, and its
+			// stamp, show that save.
+			m.logf("%s: a user saves record %s right after #%d's write, before its read-back", s, r.id, cmd.Seq)
+			m.editRecord(s, r)
+		}
+		// The answer carries the record as read back: each written field as the CRM now holds it (a
+		// value outside the value map does not translate, and is left out), and the record's stamp.
+		readBack := map[string]string{}
+		raced := false
+		for f := range stored {
+			if v, ok := r.values[f]; ok && !rawUnmapped(v) {
+				readBack[f] = v
+				raced = raced || v != stored[f]
+			}
+		}
+		res.Written = &Written{RecordID: r.id, Stored: readBack, ModifiedAt: r.stamp}
 		if w.Create {
 			res.Written.Owner = r.owner
 		}
-		id, ver, create := r.id, r.ver, w.Create
 		flagNow := strconv.FormatBool(r.enabled)
 		if w.Create {
 			// The engine keeps what it sent in a create (Party.Sent) until it sees the record: a lost
@@ -545,7 +563,9 @@ func (m *model) execute(inf *mInflight) (Result, func()) {
 		}
 		seq := cmd.Seq
 		return res, func() {
-			m.sent[s] = slices.DeleteFunc(m.sent[s], func(w mSent) bool { return w.seq == seq || create })
+			// A write whose read-back showed another save than its own stays as good as unanswered: the
+			// engine did not see how its CRM stored it, so a look showing that form shows no edit.
+			m.sent[s] = slices.DeleteFunc(m.sent[s], func(w mSent) bool { return !raced && (w.seq == seq || create) })
 			if dr := m.crm[s].deal(); dr == nil || dr.id != id {
 				return
 			}
@@ -697,6 +717,11 @@ func (m *model) userEdit(s vocab.Side) {
 	if r == nil {
 		return
 	}
+	m.editRecord(s, r)
+}
+
+// editRecord makes a user of party s save a new value of a field on record r.
+func (m *model) editRecord(s vocab.Side, r *mRecord) {
 	f := rapid.SampledFrom(mFields).Draw(m.t, "field")
 	v := m.crm[s].norm(f, m.newValue(f, s))
 	if old, ok := r.values[f]; ok && old == v {
@@ -922,7 +947,8 @@ func (m *model) settle() {
 }
 
 func (m *model) quiesce() {
-	m.logf("--- quiescence: no more faults; the feed delivers current readings ---")
+	m.logf("--- quiescence: no more faults or edits; the feed delivers current readings ---")
+	m.quiet = true
 	m.complete("", 0)
 	m.queue = map[vocab.Side][]mEvent{}
 	m.deliverCurrent()

@@ -36,14 +36,20 @@ type regCRM struct {
 	writes  int
 	creates int
 	// failNext fails the next write or create: before applying it, or after (applied, then an error).
-	failNext  string
-	refuse    bool // refuse creates (a validation error)
-	normalise func(string) string
+	failNext string
+	refuse   bool // refuse creates (a validation error)
+	// rejectField, when set, makes the CRM refuse every write carrying that field (a restricted
+	// picklist, a validation rule), blaming the field.
+	rejectField string
+	normalise   func(string) string
 	// conditional makes writes to a record honour WriteCmd.UnmodifiedSince, as Salesforce does.
 	conditional bool
 	// beforeWrite, when set, runs as a write arrives, before the CRM applies it: a user's edit landing
 	// between the engine's read and its write.
 	beforeWrite func()
+	// afterWrite, when set, runs once a write is applied, before the record is read back for the
+	// write's answer: a user's save racing that read-back.
+	afterWrite func()
 }
 
 func newRegCRM(side vocab.Side, clock *time.Time) *regCRM {
@@ -115,6 +121,10 @@ func (c *regCRM) run(cmd Command) Result {
 			c.failNext = ""
 			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Unavailable, Message: "503 Service Unavailable"}}
 		}
+		if _, ok := w.Values[c.rejectField]; ok && c.rejectField != "" {
+			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Rejected, CRM: "hubspot", Code: "INVALID_OPTION",
+				Message: c.rejectField + " does not accept " + w.Values[c.rejectField], Fields: []string{c.rejectField}}}
+		}
 		if w.Create && c.refuse {
 			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Rejected, CRM: "hubspot", Code: "VALIDATION_ERROR", Message: "dealname is required"}}
 		}
@@ -136,12 +146,11 @@ func (c *regCRM) run(cmd Command) Result {
 			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Modified, CRM: "salesforce",
 				Code: "ENTITY_FAILED_IFLASTMODIFIED_ON_UPDATE_CHECK", Message: "the record was modified after If-Unmodified-Since"}}
 		}
-		stored := map[string]string{}
 		for k, v := range w.Values {
 			if c.normalise != nil {
 				v = c.normalise(v)
 			}
-			r.values[k], stored[k] = v, v
+			r.values[k] = v
 		}
 		if w.Enabled != nil {
 			r.enabled = *w.Enabled
@@ -151,6 +160,17 @@ func (c *regCRM) run(cmd Command) Result {
 		if c.failNext == "after" {
 			c.failNext = ""
 			return Result{Seq: cmd.Seq, Failure: &Failure{Kind: Unavailable, Message: "timeout after the write was applied"}}
+		}
+		if c.afterWrite != nil && !w.Create {
+			c.afterWrite()
+		}
+		// The answer carries the record as read back after the write (WriteDeal's read-back): each
+		// written field as stored, and the record's stamp.
+		stored := map[string]string{}
+		for k := range w.Values {
+			if v, ok := r.values[k]; ok && !strings.HasPrefix(v, "??") {
+				stored[k] = v
+			}
 		}
 		res.Written = &Written{RecordID: r.id, Stored: stored, ModifiedAt: r.stamp}
 	case MirrorNote:
@@ -242,6 +262,23 @@ func (d *regDeal) editBeforeWrite(s vocab.Side, id string, vals map[string]strin
 	c.beforeWrite = func() {
 		c.beforeWrite = nil
 		c.edit(id, vals)
+	}
+}
+
+// editAfterWrite makes a user of party s save vals on record id right after the deal's next write to
+// it lands, before the write's read-back: in the next whole second, or in the write's own second
+// (sameSecond: the save carries the write's stamp, as two saves within one second do in Salesforce).
+func (d *regDeal) editAfterWrite(s vocab.Side, id string, vals map[string]string, sameSecond bool) {
+	c := d.crm[s]
+	c.afterWrite = func() {
+		c.afterWrite = nil
+		if !sameSecond {
+			c.edit(id, vals)
+			return
+		}
+		for k, v := range vals {
+			c.recs[id].values[k] = v
+		}
 	}
 }
 
@@ -743,4 +780,81 @@ func TestModelFoundAnUnmappedValueOverwrittenByALostWriteIsGone(t *testing.T) {
 	d.settle()
 	assert.Equal(t, d.crm[vocab.B].recs[b].values["stage"], d.crm[vocab.A].recs[a].values["stage"], "both parties hold one stage")
 	assert.Equal(t, "negotiation", d.crm[vocab.A].recs[a].values["stage"], "Globex's edit, the only one left standing")
+}
+
+func TestModelFoundAnEditRacingTheReadBackOfOurWriteIsMirrored(t *testing.T) {
+	// Found by the bench (cosell bench --edit-gap 0), then by the model test once its CRMs let a save
+	// race a write's read-back: Globex changes the next step; the engine writes it to Acme, and an Acme
+	// rep saves their own next step right after that write lands, before the write's activity reads
+	// the record back. The read-back shows the rep's value, with a stamp that covers the rep's save.
+	// The engine took that value for the stored form of its own write and the stamp for its last look,
+	// so the feed's reading of the save was no news: the edit never reached Globex. It is Acme's edit,
+	// made after Acme held Globex's value: it crosses to Globex once, with no conflict and no echo,
+	// even when the feed never delivers the save.
+	d, a, b := registered(t)
+	d.crm[vocab.B].edit(b, map[string]string{"next_step": "send quote"})
+	d.deliver(vocab.B, b)
+	d.editAfterWrite(vocab.A, a, map[string]string{"next_step": "legal review"}, false)
+	writesA, writesB := d.crm[vocab.A].writes, d.crm[vocab.B].writes
+	d.settle()
+	require.Nil(t, d.crm[vocab.A].afterWrite, "the rep saved right after the engine's write")
+	assert.Equal(t, "legal review", d.crm[vocab.A].recs[a].values["next_step"], "the rep's save stands")
+	assert.Equal(t, "legal review", d.crm[vocab.B].recs[b].values["next_step"], "and crosses to Globex")
+	assert.Equal(t, writesA+1, d.crm[vocab.A].writes, "Acme got Globex's value once, and nothing after the rep's save")
+	assert.Equal(t, writesB+1, d.crm[vocab.B].writes, "Globex got the rep's value once")
+	assert.Empty(t, d.st.Conflicts, "the rep saved after Acme held Globex's value: no crossing edits")
+
+	// The feed's readings of the save and of its mirror come late: nothing more is written.
+	d.deliver(vocab.A, a)
+	d.deliver(vocab.B, b)
+	d.settle()
+	assert.Equal(t, writesA+1, d.crm[vocab.A].writes)
+	assert.Equal(t, writesB+1, d.crm[vocab.B].writes)
+	assert.Empty(t, d.st.Issues)
+}
+
+func TestModelFoundAnEditRacingTheReadBackInTheSecondOfOurWriteIsMirrored(t *testing.T) {
+	// The same race on Salesforce, which stamps whole seconds and writes conditionally: the rep's save
+	// lands in the second of the engine's write, so it carries the write's own stamp, and it changes a
+	// field the engine did not write too. The feed's reading of the save is stamped no later than the
+	// engine's last look: only its values can tell it is news.
+	d, a, b := registered(t)
+	d.crm[vocab.A].conditional = true
+	d.crm[vocab.B].edit(b, map[string]string{"next_step": "send quote"})
+	d.deliver(vocab.B, b)
+	d.editAfterWrite(vocab.A, a, map[string]string{"next_step": "legal review", "amount": "1200"}, true)
+	d.settle()
+	require.Nil(t, d.crm[vocab.A].afterWrite, "the rep saved in the second of the engine's write")
+	d.deliver(vocab.A, a) // the feed's reading of the save, stamped in the second of the engine's write
+	d.settle()
+	for _, f := range []string{"next_step", "amount"} {
+		assert.Equal(t, d.crm[vocab.A].recs[a].values[f], d.crm[vocab.B].recs[b].values[f], "both parties agree on %s", f)
+	}
+	assert.Equal(t, "legal review", d.crm[vocab.B].recs[b].values["next_step"], "the rep's next step crosses to Globex")
+	assert.Equal(t, "1200", d.crm[vocab.B].recs[b].values["amount"], "and the amount saved with it")
+	assert.Empty(t, d.st.Conflicts)
+	assert.Empty(t, d.st.Issues, "no write was refused by a stamp that covered the rep's save")
+}
+
+func TestARacedReadBackLeavesOurStoredFormsNoEdit(t *testing.T) {
+	// With a racing save the read-back does not show how Acme's CRM stored the engine's write of the
+	// field the rep saved. When the rep then undoes the save, the engine's read shows that write as
+	// Acme stored it (trimmed): it is the engine's own write, neither echoed to Globex nor counted as
+	// an edit of Acme's.
+	d, a, b := registered(t)
+	d.crm[vocab.A].normalise = func(v string) string { return strings.TrimRight(v, " ") }
+	d.crm[vocab.B].edit(b, map[string]string{"name": "Initech EMEA ", "next_step": "send quote "})
+	d.deliver(vocab.B, b)
+	w := d.nextCommand(Write, vocab.A)
+	require.Equal(t, "send quote ", w.Write.Values["next_step"])
+	d.editAfterWrite(vocab.A, a, map[string]string{"next_step": "legal review"}, false)
+	d.e.Done(d.clock, d.crm[vocab.A].run(w))
+	require.Equal(t, "legal review", d.crm[vocab.A].recs[a].values["next_step"])
+	d.crm[vocab.A].edit(a, map[string]string{"next_step": "send quote"}) // the rep undoes the save
+	writesB := d.crm[vocab.B].writes
+	d.settle()
+	assert.Equal(t, "send quote ", d.crm[vocab.B].recs[b].values["next_step"], "the trimmed next step is no Acme edit")
+	assert.Equal(t, "Initech EMEA ", d.crm[vocab.B].recs[b].values["name"], "nor the trimmed name")
+	assert.Equal(t, writesB, d.crm[vocab.B].writes, "nothing echoes to Globex")
+	assert.Empty(t, d.st.Conflicts)
 }

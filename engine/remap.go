@@ -220,47 +220,13 @@ func (e *Engine) explainField(s vocab.Side, p *Party, f, v string, create bool) 
 	}
 	rule, _ := e.pol.rule(f)
 	ch.Direction, ch.Policy = rule.Direction, rule.Conflict
-	w := e.st.Fields[f]
-	if w != nil {
-		ch.From = w.From
-	}
-	var rb *Rebase
-	for i := range e.rebased[s] {
-		if e.rebased[s][i].Field == f {
-			rb = &e.rebased[s][i]
-		}
-	}
-	var origin *Rebase
-	if w != nil {
-		for i := range e.rebased[w.From] {
-			if e.rebased[w.From][i].Field == f && e.rebased[w.From][i].Wanted {
-				origin = &e.rebased[w.From][i]
-			}
-		}
-	}
+	fr := e.writeReason(s, f, v) // decisions.go's reason, and a remap's
+	ch.From, ch.Why, ch.Remapped = fr.From, fr.Reason, e.remapWhy(s, f) != ""
 	switch {
 	case create:
-		ch.Why = fmt.Sprintf("the new mirror on %s is created with the deal's value", e.pol.Name(s))
-	case rule.Derived:
-		ch.Why = "written by CoSell Sync itself (an engine field, into every party)"
-	case origin != nil:
-		ch.Remapped = true
-		ch.Why = fmt.Sprintf("the mapping changed: it no longer has %s, and %s's record reads %s under it, which takes its place",
-			Display(origin.Old), e.pol.Name(w.From), Display(origin.New))
-	case rb != nil:
-		ch.Remapped = true
-		ch.Why = fmt.Sprintf("the mapping changed: %s's record reads %s under it (was %s); the deal's value %s is written in the new mapping's terms",
-			e.pol.Name(s), Display(rb.New), Display(rb.Old), Display(v))
-	case !ch.HasOld:
-		ch.Why = fmt.Sprintf("%s does not hold the field yet; the value is %s's", e.pol.Name(s), e.pol.Name(ch.From))
-	default:
-		ch.Why = fmt.Sprintf("%s changed it", e.pol.Name(ch.From))
-		if f == FlagField {
-			ch.Why = fmt.Sprintf("%s changed the co-sell flag", e.pol.Name(ch.From))
-		}
-		if c, ok := e.lastConflict(f, w); ok {
-			ch.Why += fmt.Sprintf("; a conflict (%s: %s, %s: %s) %s", e.pol.Name(vocab.A), c.ValueA, e.pol.Name(vocab.B), c.ValueB, c.Details)
-		}
+		ch.Why = fmt.Sprintf("the new mirror on %s is created with the deal's value: %s", e.pol.Name(s), ch.Why)
+	case !ch.HasOld && !ch.Remapped && !rule.Derived:
+		ch.Why = fmt.Sprintf("%s does not hold the field yet: %s", e.pol.Name(s), ch.Why)
 	}
 	if ch.Direction != "" && !rule.Derived {
 		ch.Why += fmt.Sprintf(" (direction %s, conflict policy %s)", ch.Direction, ch.Policy)
@@ -268,16 +234,34 @@ func (e *Engine) explainField(s vocab.Side, p *Party, f, v string, create bool) 
 	return ch
 }
 
-// lastConflict returns the conflict that set the field's wanted value, if one did.
-func (e *Engine) lastConflict(f string, w *Want) (Conflict, bool) {
-	if w == nil {
-		return Conflict{}, false
+// writeReason is the decision log's reason for writing v to party s's field, or, when a remap made the
+// write, the mapping change behind it.
+func (e *Engine) writeReason(s vocab.Side, f, v string) FieldReason {
+	fr := e.reason(f, v)
+	if why := e.remapWhy(s, f); why != "" {
+		fr.Reason = why
 	}
-	for i := len(e.st.Conflicts) - 1; i >= 0; i-- {
-		c := e.st.Conflicts[i]
-		if c.Field == f && c.Winner == w.From && !c.At.Before(w.Known) {
-			return c, true
+	return fr
+}
+
+// remapWhy says why a remap writes party s's field: its record reads differently under the new
+// mapping, or the deal's value gave way to a record's new reading. Empty when no remap of this engine
+// touched the field.
+func (e *Engine) remapWhy(s vocab.Side, f string) string {
+	w := e.st.Fields[f]
+	if w != nil {
+		for _, rb := range e.rebased[w.From] {
+			if rb.Field == f && rb.Wanted {
+				return fmt.Sprintf("the mapping changed: it no longer has %s, and %s's record reads %s under it, which takes its place",
+					Display(rb.Old), e.pol.Name(w.From), Display(rb.New))
+			}
 		}
 	}
-	return Conflict{}, false
+	for _, rb := range e.rebased[s] {
+		if rb.Field == f && w != nil {
+			return fmt.Sprintf("the mapping changed: %s's record reads %s under it (was %s); the deal's value %s is written in the new mapping's terms",
+				e.pol.Name(s), Display(rb.New), Display(rb.Old), Display(w.Value))
+		}
+	}
+	return ""
 }

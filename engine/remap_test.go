@@ -120,6 +120,10 @@ func TestRemapWritesTheDealsValueInTheNewMappingsTerms(t *testing.T) {
 	assert.Empty(t, d.st.Conflicts, "a mapping change is no conflict")
 	assert.Equal(t, "m-2", d.st.Mapping, "the deal records the mapping it synced with")
 	assert.False(t, d.e.Remapping())
+	last := d.st.Decisions[len(d.st.Decisions)-1]
+	assert.Equal(t, DecidedWrite, last.Kind)
+	require.Len(t, last.Fields, 1)
+	assert.Contains(t, last.Fields[0].Reason, "the mapping changed: Globex's record reads", "the decision log says why the remap wrote")
 	_ = a
 }
 
@@ -208,7 +212,7 @@ func TestExplainNamesTheConflictThatSettledAValue(t *testing.T) {
 		d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
 	}
 	require.NotEmpty(t, why, "the amount was written")
-	assert.Contains(t, why, "Globex changed it; a conflict (Acme: 2000, Globex: 3000) settled by policy last_writer_wins")
+	assert.Contains(t, why, "Globex changed it; it won a conflict (settled by policy last_writer_wins) (direction both, conflict policy last_writer_wins)")
 }
 
 func TestRemapWritesNoValueTheNewMappingDoesNotHave(t *testing.T) {

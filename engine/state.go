@@ -81,6 +81,9 @@ type State struct {
 	Mapping string `json:"mapping,omitempty"`
 	// BudgetNoticed is the key of the last budget pause this deal told the partners about.
 	BudgetNoticed string `json:"budgetNoticed,omitempty"`
+	// Decisions is the decision log (decisions.go): the last writes with their reasons, the echoes
+	// recognised, conflicts and refusals; a bounded ring, for the sync-health page.
+	Decisions []Decision `json:"decisions,omitempty"`
 }
 
 // Party is the engine's knowledge of one party's record of the deal.

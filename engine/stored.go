@@ -37,3 +37,11 @@ func storedAs(field, sent, seen string) bool {
 	}
 	return x == y || math.Abs(math.Round(x*100)/100-y) <= 1e-9*math.Max(1, math.Abs(y))
 }
+
+// SameStored reports whether two CRMs' values of a field stand for one canonical value: equal, or one
+// the form a CRM stores the other in (storedAs: a trimmed space, an amount rounded to cents). A check
+// that compares both CRMs (package drift) uses it so that a normalisation the engine accepts as its
+// own write is not reported as the two sides disagreeing.
+func SameStored(field, x, y string) bool {
+	return storedAs(field, x, y) || storedAs(field, y, x)
+}

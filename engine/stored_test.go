@@ -35,3 +35,24 @@ func TestStoredAs(t *testing.T) {
 		}
 	}
 }
+
+func TestSameStoredIsSymmetric(t *testing.T) {
+	for _, tc := range []struct {
+		field, x, y string
+		want        bool
+	}{
+		{vocab.FieldName, "Initech", "Initech", true},
+		{vocab.FieldName, "Initech ", "Initech", true},
+		{vocab.FieldName, "Initech", "Initech ", true},
+		{vocab.FieldName, "Initech", "initech", false},
+		{vocab.FieldAmount, "1002.004", "1002", true},
+		{vocab.FieldAmount, "1002", "1002.004", true},
+		{vocab.FieldAmount, "1002", "1003", false},
+		{vocab.FieldName, "1002.004", "1002", false},
+		{vocab.FieldAmount, "1002", "", false},
+	} {
+		if got := SameStored(tc.field, tc.x, tc.y); got != tc.want {
+			t.Errorf("SameStored(%s, %q, %q) = %v, want %v", tc.field, tc.x, tc.y, got, tc.want)
+		}
+	}
+}

@@ -128,6 +128,10 @@ func (e *accountEntity) notify(ctx workflow.Context, key account.Key, n notice) 
 		},
 	})
 	en := n.entry
+	if n.event == vocab.ConflictResolved && (en.Resolution == registration.Merge || en.Resolution == registration.Reject) &&
+		workflow.GetVersion(ctx, conflictSettleVersion, workflow.DefaultVersion, 1) == 1 {
+		e.settle(ctx, actx, key, en)
+	}
 	msg := conflictMessage(key, n, e.led)
 	nt := notify.Notice{
 		Key: string(n.event) + "/" + en.CoSellID, PairingID: en.PairingID, CoSellID: en.CoSellID, DealName: en.DealName,
@@ -150,6 +154,32 @@ func (e *accountEntity) notify(ctx workflow.Context, key account.Key, n notice) 
 	if n.event == vocab.RegistrationConflict {
 		e.led.Told(en.CoSellID)
 	}
+}
+
+// accountUnreadableVersion gates the engine's account rule (engine.AccountToClaim): an unreadable
+// domain or name is a sync issue and the deal claims once it is corrected. A history recorded before it
+// claimed at most once, and an unreadable value only logged.
+const accountUnreadableVersion = "account-unreadable"
+
+// conflictSettleVersion gates carrying a merge or a reject to the conflicting deal (SettleConflict): a
+// history recorded before it only recorded and told the settlement.
+const conflictSettleVersion = "conflict-settle"
+
+// settle closes a merged or rejected deal on both sides through its workflow, and moves a merged deal's
+// touchpoints to the primary. A failure after the retries is logged: the ledger keeps the settlement,
+// and the admin sees the deal still open in `cosell deal show`.
+func (e *accountEntity) settle(ctx, actx workflow.Context, key account.Key, en registration.Entry) {
+	in := api.SettleInput{Account: key.Value(), Entry: en}
+	if p, ok := e.led.Primary(); ok {
+		in.PrimaryPairing = p.PairingID
+	}
+	var res activities.SettleConflictResult
+	if err := workflow.ExecuteActivity(actx, a.SettleConflict, in).Get(ctx, &res); err != nil {
+		workflow.GetLogger(ctx).Error("cannot carry a conflict settlement to its deal", "deal", en.CoSellID, "resolution", string(en.Resolution), "error", err)
+		return
+	}
+	workflow.GetLogger(ctx).Info("conflict settled on the deal", "deal", en.CoSellID, "resolution", string(en.Resolution),
+		"status", res.Status, "touchpointsMoved", res.Moved, "note", res.Note)
 }
 
 func conflictMessage(key account.Key, n notice, led registration.Ledger) string {
@@ -213,14 +243,28 @@ func (d *deal) claimAccount(ctx workflow.Context) {
 	if domain == "" && name == "" {
 		return
 	}
-	d.claimed = true
-	if workflow.GetVersion(ctx, accountClaimVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
-		return
-	}
-	key, err := account.Of(domain, name)
-	if err != nil {
-		workflow.GetLogger(ctx).Warn("the deal's account cannot be told; no claim", "deal", d.in.CoSellID, "error", err)
-		return
+	var key account.Key
+	if workflow.GetVersion(ctx, accountUnreadableVersion, workflow.DefaultVersion, 1) == 1 {
+		// The engine decides: an unreadable value is a sync issue, and the deal claims once it is corrected.
+		k, ok := d.eng.AccountToClaim(workflow.Now(ctx))
+		if !ok {
+			return
+		}
+		d.claimed, key = true, k
+		if workflow.GetVersion(ctx, accountClaimVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return
+		}
+	} else {
+		d.claimed = true
+		if workflow.GetVersion(ctx, accountClaimVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			return
+		}
+		k, err := account.Of(domain, name)
+		if err != nil {
+			workflow.GetLogger(ctx).Warn("the deal's account cannot be told; no claim", "deal", d.in.CoSellID, "error", err)
+			return
+		}
+		key = k
 	}
 	claim := registration.Claim{CoSellID: d.in.CoSellID, PairingID: d.in.PairingID, Partner: d.st.Origin, Source: sourceOf(d.source), At: workflow.Now(ctx)}
 	if w := d.st.Fields["name"]; w != nil {

@@ -1,12 +1,14 @@
 package workflows
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/testsuite"
 
@@ -133,4 +135,48 @@ func TestAccountWorkflowRanksClaimsAndTellsEachConflictOnce(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, resolved, "both partners hear of the settlement")
+}
+
+// TestAMergeOrARejectIsCarriedToTheDeal: a merge and a reject are carried to their deals
+// (SettleConflict), each once, with the account and the primary's pairing; a keep is not.
+func TestAMergeOrARejectIsCarriedToTheDeal(t *testing.T) {
+	env, sf, hs, p := accountEnv(t)
+	key := account.Key("domain:hooli.com")
+	var settled []api.SettleInput
+	env.OnActivity("SettleConflict", mock.Anything, mock.Anything).Return(
+		func(_ context.Context, in api.SettleInput) (activities.SettleConflictResult, error) {
+			settled = append(settled, in)
+			return activities.SettleConflictResult{Status: "declined"}, nil
+		})
+	for i := range 4 {
+		rec := []string{sf.Put("", map[string]any{"Name": fmt.Sprintf("deal %d", i)}), hs.Put("", map[string]any{"dealname": fmt.Sprintf("deal %d", i)})}
+		env.RegisterDelayedCallback(func() {
+			c := registration.Claim{CoSellID: fmt.Sprintf("CS-%d", i), PairingID: p.ID, Partner: vocab.A, Source: "crm", DealName: "deal", RecordIDs: rec}
+			env.UpdateWorkflow(api.ClaimUpdate, fmt.Sprintf("claim-%d", i), &testsuite.TestUpdateCallback{
+				OnReject: func(err error) { t.Errorf("claim %d: %v", i, err) }, OnAccept: func() {}, OnComplete: func(any, error) {},
+			}, api.ClaimInput{Claim: c})
+		}, time.Duration(i+1)*time.Second)
+	}
+	for i, r := range []registration.Resolution{registration.Merge, registration.Keep, registration.Reject} {
+		env.RegisterDelayedCallback(func() {
+			env.UpdateWorkflow(api.ResolveUpdate, fmt.Sprintf("resolve-%d", i), &testsuite.TestUpdateCallback{
+				OnReject: func(err error) { t.Errorf("resolve %d: %v", i, err) }, OnAccept: func() {},
+				OnComplete: func(_ any, err error) { assert.NoError(t, err) },
+			}, api.ResolveInput{CoSellID: fmt.Sprintf("CS-%d", i+1), Resolution: r, By: "maria.manager@acme.example", Note: "n"})
+		}, time.Minute+time.Duration(i)*time.Second)
+	}
+	env.RegisterDelayedCallback(env.CancelWorkflow, time.Hour)
+	env.ExecuteWorkflow(AccountWorkflow, api.AccountInput{Account: key})
+
+	require.Len(t, settled, 2, "the merge and the reject, each once; not the keep")
+	assert.Equal(t, "CS-1", settled[0].Entry.CoSellID)
+	assert.Equal(t, registration.Merge, settled[0].Entry.Resolution)
+	assert.Equal(t, "CS-3", settled[1].Entry.CoSellID)
+	assert.Equal(t, registration.Reject, settled[1].Entry.Resolution)
+	for _, in := range settled {
+		assert.Equal(t, "hooli.com", in.Account)
+		assert.Equal(t, p.ID, in.PrimaryPairing)
+		assert.Equal(t, "CS-0", in.Entry.Primary)
+		assert.Equal(t, "maria.manager@acme.example", in.Entry.ResolvedBy)
+	}
 }

@@ -42,6 +42,9 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	if err := d.setupEvidence(ctx); err != nil { // evidence.go
 		return err
 	}
+	if err := d.setupSettlement(ctx); err != nil { // evidence.go
+		return err
+	}
 	if err := d.setupRemap(ctx); err != nil { // remap.go
 		return err
 	}
@@ -190,7 +193,19 @@ func (d *deal) receive(ctx workflow.Context, ev api.ChangeEvent) {
 		d.source = ev.Source
 	}
 	d.reloadPolicy(ctx, ev.Policy)
-	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities})
+	d.eng.Receive(workflow.Now(ctx), engine.Change{Side: ev.Side, RecordID: ev.RecordID, Reading: ev.Deal, Notes: ev.Notes, Activities: ev.Activities,
+		Reconcile: d.reconciling(ctx, ev)})
+}
+
+// reconcileVersion gates a reconcile's change event (Source api.SourceReconcile) retrying what the
+// CRM refused before: a history recorded before took such an event, had it come, for a bare trigger.
+const reconcileVersion = "reconcile"
+
+// reconciling reports whether a change event asks the engine to reconcile its party (engine.Change
+// Reconcile). The version marker is recorded only for such an event, which no earlier history has.
+func (d *deal) reconciling(ctx workflow.Context, ev api.ChangeEvent) bool {
+	return ev.Source == api.SourceReconcile &&
+		workflow.GetVersion(ctx, reconcileVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 }
 
 // policyReloadVersion gates reloading the policy mid-run: histories recorded before it never reload.
@@ -285,6 +300,12 @@ func (d *deal) publish(ctx workflow.Context) {
 	d.published = keys
 }
 
+// readBackRaceVersion gates the engine's read after a write whose read-back shows another save than the
+// write's own (engine.ReadBackRaced): a history recorded before it took that read-back for the write's
+// stored form and issued no read. The version is asked only when the read-back raced, so every other
+// history is unchanged.
+const readBackRaceVersion = "read-back-race"
+
 // execute carries out one command and translates its outcome for the engine.
 func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 	res := engine.Result{Seq: cmd.Seq}
@@ -323,6 +344,12 @@ func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
 			Refused: map[string]string{}}
 		for _, is := range out.Issues {
 			res.Written.Refused[is.Field] = is.Message
+		}
+		if err == nil && engine.ReadBackRaced(w, res.Written) &&
+			workflow.GetVersion(ctx, readBackRaceVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+			// Recorded before the engine told a save racing the read-back from its own write: the
+			// read-back is the write's stored form, and no read follows, as when the history ran.
+			res.Written.ReadBackAsStored = true
 		}
 	case engine.MirrorNote:
 		n := cmd.Note
@@ -419,7 +446,7 @@ func (d *deal) view() api.DealView {
 		LastSyncAt: d.st.LastSyncAt, Conflicts: d.st.Conflicts, Issues: d.st.Issues,
 		NotesSynced: len(d.st.NoteKeys), Rounds: d.st.Round,
 		Stage: d.st.Stage, SLAs: d.st.SLAs, SLAHistory: d.st.SLAHistory, Outbox: d.st.Outbox, NoticesSent: d.st.NoticesSent,
-		Paused: d.st.Paused, Registered: d.st.Registered, Mapping: d.st.Mapping,
+		Paused: d.st.Paused, Registered: d.st.Registered, Decisions: d.st.Decisions, Mapping: d.st.Mapping,
 	}
 	if d.eng != nil {
 		v.Policy, v.Remapping = d.eng.Policy().Version, d.eng.Remapping()

@@ -449,3 +449,34 @@ func (s *dealSuite) TestKilledPairingRefusesNewRegistrations() {
 	s.Equal("registration", v.Issues[0].Kind)
 	s.Contains(v.Issues[0].Message, "registration refused: the Acme × Globex pilot was killed on 2026-11-20; future deals route to referral")
 }
+
+func (s *dealSuite) TestReconcileRetriesAValueTheCRMRefusedOnceFixed() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	allStages := []string{"Prospecting", "Qualification", "Value Proposition", "Id. Decision Makers", "Proposal/Price Quote", "Closed Won", "Closed Lost"}
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(2*time.Second, func() {
+		s.sf.Restrict("StageName", "Prospecting", "Qualification")
+		m := s.mirror(id)
+		s.hs.Put(m.RecordID, map[string]any{"dealstage": "contractsent"})
+		s.trigger(pairing.B, m.RecordID)
+	})
+	var stageAfterTrigger any
+	s.at(3*time.Second, func() {
+		s.sf.Restrict("StageName", allStages...) // Acme's admin activates the value again
+		s.trigger(pairing.A, rec)
+	})
+	s.at(4*time.Second, func() {
+		d, _ := s.sf.Deal(rec)
+		stageAfterTrigger = d.Fields["StageName"]
+		s.env.SignalWorkflow(api.ChangeSignal, api.ChangeEvent{Side: pairing.A, RecordID: rec, Source: api.SourceReconcile})
+	})
+	var v api.DealView
+	s.at(5*time.Second, func() { v = s.view() })
+	s.run(id, 6*time.Second)
+
+	s.Equal("Qualification", stageAfterTrigger, "a plain re-read leaves the refused value set aside")
+	src, _ := s.sf.Deal(rec)
+	s.Equal("Proposal/Price Quote", src.Fields["StageName"], "a reconcile writes it again, and it lands")
+	s.Empty(v.Issues, "the rejection's issue clears")
+}

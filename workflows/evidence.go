@@ -145,3 +145,34 @@ func (d *deal) reportRecord(ctx workflow.Context, r attribution.Record) {
 	}
 	_ = workflow.SignalExternalWorkflow(ctx, api.PilotWorkflowID(d.in.PairingID), "", api.PilotAttributionSignal, r)
 }
+
+// setupSettlement registers the update that carries an admin's settlement of this deal's registration
+// conflict (engine.Settle), sent by the account workflow's SettleConflict activity. Like the evidence
+// updates it is validated against the engine first and applied by the main loop; a history without it
+// replays as before.
+func (d *deal) setupSettlement(ctx workflow.Context) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, api.SettleConflictUpdate,
+		func(ctx workflow.Context, in engine.Settlement) (api.SettleConflictResult, error) {
+			out, err := d.ask(ctx, func(now time.Time) (any, error) {
+				if err := d.eng.Settle(now, in); err != nil {
+					return nil, err
+				}
+				res := api.SettleConflictResult{}
+				if r := d.eng.Registration(); r != nil {
+					res.Status = r.Status
+				}
+				if tps := d.eng.Touchpoints(); tps != nil && in.Resolution == "merge" {
+					res.Touchpoints = tps.Evidence()
+				}
+				return res, nil
+			})
+			r, _ := out.(api.SettleConflictResult)
+			return r, err
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in engine.Settlement) error {
+			if d.eng == nil {
+				return errors.New("the deal is starting; try again in a moment")
+			}
+			return d.eng.CheckSettlement(in)
+		}})
+}

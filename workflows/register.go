@@ -26,5 +26,6 @@ func Register(w Registrar, acts *activities.Activities) {
 	w.RegisterWorkflowWithOptions(AccountWorkflow, workflow.RegisterOptions{Name: api.AccountWorkflowName})
 	w.RegisterWorkflowWithOptions(RegistrationWorkflow, workflow.RegisterOptions{Name: api.RegistrationWorkflowName})
 	w.RegisterWorkflowWithOptions(AnswerWorkflow, workflow.RegisterOptions{Name: api.AnswerWorkflowName})
+	w.RegisterWorkflowWithOptions(ReconcileWorkflow, workflow.RegisterOptions{Name: api.ReconcileWorkflowName})
 	w.RegisterActivity(acts)
 }

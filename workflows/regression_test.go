@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/stretchr/testify/mock"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
@@ -32,6 +34,9 @@ type faultyCRM struct {
 	down         atomic.Bool
 	refuseCreate atomic.Bool
 	trim         bool
+	// afterUpdate, when set, runs once right after an update is applied, before the write's activity
+	// reads the record back: a user's save racing that read-back.
+	afterUpdate atomic.Pointer[func(recordID string)]
 }
 
 var errUnavailable = &connectors.Error{CRM: "hubspot", Op: "write deal", Status: 503, Message: "Service Unavailable", Retryable: true}
@@ -51,7 +56,13 @@ func (c *faultyCRM) UpdateDeal(ctx context.Context, recordID string, fields map[
 	if c.down.Load() {
 		return errUnavailable
 	}
-	return c.CRM.UpdateDeal(ctx, recordID, c.normalise(fields))
+	if err := c.CRM.UpdateDeal(ctx, recordID, c.normalise(fields)); err != nil {
+		return err
+	}
+	if fn := c.afterUpdate.Swap(nil); fn != nil {
+		(*fn)(recordID)
+	}
+	return nil
 }
 
 func (c *faultyCRM) normalise(fields map[string]any) map[string]any {
@@ -348,4 +359,79 @@ func (s *dealSuite) TestRegressionUnmappedEditMeetingAnEditIsALoggedConflict() {
 	s.Equal("stage", v.Conflicts[0].Field)
 	s.Contains(v.Conflicts[0].ValueA, "Negotiation/Review")
 	s.Equal("proposal", v.Conflicts[0].ValueB)
+}
+
+// A HubSpot user saves the mirror right after the deal's write lands there, before WriteDeal reads it
+// back (an edit saved within a second of the deal's write: cosell bench --edit-gap 0). The read-back
+// shows the user's save; the deal reads the mirror again and the save crosses to Salesforce, with no
+// change event of its own.
+func (s *dealSuite) TestAnEditRacingTheReadBackOfOurWriteCrosses() {
+	hs := s.withFaultyHubSpot()
+	rec, id, reads := s.readsAfterARacedWrite(hs)
+	s.Equal([]string{"ReadDeal b"}, reads, "the deal reads the mirror again after the raced read-back")
+	s.Equal("Legal review first", s.mirror(id).Fields["hs_next_step"], "the user's save stands")
+	src, _ := s.sf.Deal(rec)
+	s.Equal("Legal review first", src.Fields["NextStep"], "and crosses to Salesforce")
+}
+
+// A history recorded before the engine told a raced read-back from its write's own replays as it ran:
+// the read-back is taken for the write's stored form, and no read follows the write.
+func (s *dealSuite) TestARacedReadBackBeforeTheRuleReplaysAsItRan() {
+	hs := s.withFaultyHubSpot()
+	s.env.OnGetVersion(readBackRaceVersion, workflow.DefaultVersion, 1).Return(workflow.DefaultVersion)
+	_, _, reads := s.readsAfterARacedWrite(hs)
+	s.Empty(reads, "no read follows the write, as before the rule")
+}
+
+// readsAfterARacedWrite runs a deal whose write of Acme's next step to HubSpot meets a HubSpot user's
+// save right after it lands, and returns the opportunity, the co-sell id and the reads the deal issued
+// right after that write, up to its next write.
+func (s *dealSuite) readsAfterARacedWrite(hs *faultyCRM) (rec, id string, reads []string) {
+	rec = s.flagOnSalesforce()
+	id = api.NewCoSellID(s.p.ID, pairing.A, rec)
+	var mu sync.Mutex
+	var log []string
+	raced := -1
+	s.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, args converter.EncodedValues) {
+		mu.Lock()
+		defer mu.Unlock()
+		side := ""
+		switch info.ActivityType.Name {
+		case "ReadDeal":
+			var in activities.ReadDealInput
+			if args.Get(&in) == nil {
+				side = string(in.Side)
+			}
+		case "WriteDeal":
+			var in activities.WriteDealInput
+			if args.Get(&in) == nil {
+				side = string(in.Side)
+				if in.Side == pairing.B && in.Values["next_step"] == "Send the proposal" {
+					raced = len(log)
+				}
+			}
+		default:
+			return
+		}
+		log = append(log, info.ActivityType.Name+" "+side)
+	})
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	s.at(time.Minute, func() {
+		fn := func(recordID string) { s.hs.Put(recordID, map[string]any{"hs_next_step": "Legal review first"}) }
+		hs.afterUpdate.Store(&fn)
+		s.sf.Put(rec, map[string]any{"NextStep": "Send the proposal"})
+		s.trigger(pairing.A, rec)
+	})
+	s.run(id, 3*time.Minute)
+	s.Require().Nil(hs.afterUpdate.Load(), "the user saved right after the deal's write")
+	mu.Lock()
+	defer mu.Unlock()
+	s.Require().GreaterOrEqual(raced, 0, "the deal wrote Acme's next step to HubSpot: %q", log)
+	for _, l := range log[raced+1:] {
+		if !strings.HasPrefix(l, "ReadDeal") {
+			break
+		}
+		reads = append(reads, l)
+	}
+	return rec, id, reads
 }

@@ -55,7 +55,7 @@ exit 1 only with --require-converged. Run it from the repository root. See docs/
 	f.IntVar(&o.Deals, "deals", 100, "co-sold deals seeded, half in each CRM (N)")
 	f.IntVar(&o.Edits, "edits", 2, "edits per deal, spread over both CRMs (M)")
 	f.Float64Var(&o.Rate, "rate", 0, "edits per second across all deals; 0 sends each round as a burst")
-	f.DurationVar(&o.EditGap, "edit-gap", 2*time.Second, "the least time from a deal's edit mirroring to its next edit (0 shows the engine losing an edit saved right after its own write)")
+	f.DurationVar(&o.EditGap, "edit-gap", 0, "the least time from a deal's edit mirroring to its next edit; 0 saves the next edit as soon as the last one shows, within a second of the worker's own write")
 	f.DurationVar(&o.Latency, "latency", 150*time.Millisecond, "how long each fake CRM takes to answer an API call")
 	f.StringVar(&o.feeds, "feeds", "webhook,polling", "feed modes to run: webhook, polling")
 	f.StringVar(&o.modes, "modes", "coalesced,naive", "call modes to run: coalesced (COSELL_COALESCE=true), naive (false)")

@@ -102,6 +102,8 @@ func TestOneOutputConvention(t *testing.T) {
 		"deal decline":     {"CS-1", "--partner", "b", "--reason", "r"},
 		"conflict list":    nil,
 		"conflict resolve": {"CS-1", "--resolution", "keep", "--by", "a@b.example"},
+		"verify":           {"acme-globex"},
+		"reconcile":        {"acme-globex"},
 		"mapping check":    {"../../examples/demo/pairing.yaml"},
 		"mapping diff":     {"../../examples/demo/pairing.yaml", "../../examples/demo/pairing.yaml"},
 		"mapping preview":  {"../../examples/demo/pairing.yaml"},

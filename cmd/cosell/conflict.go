@@ -68,7 +68,10 @@ func newConflictResolveCmd() *cobra.Command {
 		Long: `Settle the conflict of a deal (a Temporal Update of its account's workflow): keep (a different
 opportunity at the same account), merge (the same opportunity: the primary owns it) or reject (the later
 registration is refused). It is recorded once, with who and why, and both partners of the deal are told;
-a second answer is refused (exit 1).`,
+a second answer is refused (exit 1). A merge or a reject then closes the conflicting deal on both sides,
+through its workflow: declined, with a reason naming the primary and who settled it, the lost stage, and
+nothing more mirrored; on a merge its touchpoints move to the primary when both are of one pairing. Keep
+changes nothing of the deal.`,
 		Example: "  cosell conflict resolve CS-1A2B3C4D5E6F7G8H --resolution merge --by maria.manager@acme.example --note \"same deal\"",
 		Args:    exactArgs("CO-SELL-ID"),
 		RunE: func(c *cobra.Command, args []string) error {
@@ -88,11 +91,13 @@ a second answer is refused (exit 1).`,
 	return c
 }
 
-// accounts reads every running account workflow's ledger.
-func accounts(ctx context.Context, c client.Client) ([]registration.Ledger, error) {
+// accounts reads the ledger of every running account workflow of the worker's task queue: another
+// task queue is another deployment on the same namespace (another environment, another test), whose
+// accounts are not this one's to settle, and whose workers may be gone.
+func accounts(ctx context.Context, c client.Client, taskQueue string) ([]registration.Ledger, error) {
 	var out []registration.Ledger
 	var token []byte
-	q := "WorkflowType = '" + api.AccountWorkflowName + "' AND ExecutionStatus = 'Running'"
+	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND TaskQueue = '%s'", api.AccountWorkflowName, taskQueue)
 	for {
 		page, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 100, NextPageToken: token})
 		if err != nil {
@@ -134,12 +139,12 @@ type ConflictRow struct {
 }
 
 func runConflictList(ctx context.Context, o conflictListOptions, out io.Writer) error {
-	c, _, err := dialTemporal(ctx)
+	c, cfg, err := dialTemporal(ctx)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	ledgers, err := accounts(ctx, c)
+	ledgers, err := accounts(ctx, c, cfg.TaskQueue)
 	if err != nil {
 		return err
 	}
@@ -172,7 +177,7 @@ func runConflictList(ctx context.Context, o conflictListOptions, out io.Writer) 
 }
 
 func runConflictResolve(ctx context.Context, o conflictResolveOptions, out io.Writer) error {
-	c, _, err := dialTemporal(ctx)
+	c, cfg, err := dialTemporal(ctx)
 	if err != nil {
 		return err
 	}
@@ -183,7 +188,7 @@ func runConflictResolve(ctx context.Context, o conflictResolveOptions, out io.Wr
 			return usageError("--account: %v", err)
 		}
 	} else {
-		ledgers, err := accounts(ctx, c)
+		ledgers, err := accounts(ctx, c, cfg.TaskQueue)
 		if err != nil {
 			return err
 		}

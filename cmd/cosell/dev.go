@@ -135,6 +135,7 @@ CoSell Sync demo is up. Where to look:
   Fake Salesforce "Acme" (opportunities, tasks)        http://%s/
   Fake HubSpot "Globex" (deals, notes, tasks)          http://%s/
   Fake Slack (SLA warnings, breaches, escalations)     http://%s/
+  Sync health (deals, sync issues, SLAs, API budget)   http://%s/health
   Worker health                                        http://%s/healthz  /readyz
   Codec server (payloads are encrypted, demo key)      http://%s  (Authorization: Bearer %s)
 
@@ -151,7 +152,7 @@ Temporal's history is encrypted; to read a deal's history in clear:
   temporal workflow show -w cosell-deal/CS-… --codec-endpoint http://%s --codec-auth 'Bearer %s'
 Ctrl-C stops everything.
 
-`, uiHost, uiPort, sfBound, hsBound, slackBound, cfg.HTTPAddr, codecAddr, codecToken, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
+`, uiHost, uiPort, sfBound, hsBound, slackBound, cfg.HTTPAddr, cfg.HTTPAddr, codecAddr, codecToken, temporalAddr, demo.SalesforceClientID, demo.SalesforceClientSecret,
 		demo.HubSpotToken, pairings, feeds, demo.SLATimeScale, logPath, demo.PilotDay, demo.PairingID, demo.PairingID, codecAddr, codecToken)
 	return serve(ctx, cfg, env)
 }

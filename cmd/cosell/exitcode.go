@@ -14,8 +14,8 @@ const (
 	// exitOK: the command did what it was asked, and found nothing wrong.
 	exitOK = 0
 	// exitFinding: the command ran and its answer is "no" or it failed at its task: a deal with no
-	// attribution, a pilot decision the workflow refused, an error found by mapping check, a CRM or
-	// workflow error (and, with the admin tools to come, drift found by verify).
+	// attribution, a pilot decision the workflow refused, an error found by mapping check, drift found
+	// by verify (or left by reconcile), a CRM or workflow error.
 	exitFinding = 1
 	// exitUsage: the command line or the configuration is wrong: an unknown command or flag, a missing
 	// argument, a --output other than text or json, invalid settings in the environment, or a pairing
@@ -30,7 +30,7 @@ const (
 const exitCodesHelp = `Exit codes:
   0  success
   1  a finding or a failure: the command ran and says no (a deal not attributed, a decision refused,
-     an error found by mapping check, a workflow or CRM error)
+     an error found by mapping check, drift found by verify or left by reconcile, a workflow or CRM error)
   2  usage or configuration error: unknown command or flag, missing argument, bad --output, invalid
      environment, a pairing file with problems
   3  Temporal unreachable: nothing was checked or changed; retry later`

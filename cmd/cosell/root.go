@@ -53,6 +53,8 @@ result take --output text|json.
 		newProbeCmd(),
 		newCodecServerCmd(),
 		newBenchCmd(),
+		newVerifyCmd(),    // verify.go
+		newReconcileCmd(), // reconcile.go
 	)
 	root.InitDefaultHelpCmd()
 	root.InitDefaultCompletionCmd()

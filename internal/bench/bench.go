@@ -42,9 +42,11 @@ type Options struct {
 	Deals, Edits int
 	// Rate is the edits per second across all deals; 0 sends each round of edits as one burst.
 	Rate float64
-	// EditGap is the least time from a deal's edit being mirrored to its next edit. The deal engine
-	// loses an edit saved within about a second of its own write to the same record (CHANGELOG.md,
-	// docs/BENCHMARKS.md), so the default keeps the workload off that bug; 0 shows it.
+	// EditGap is the least time from a deal's edit being mirrored to its next edit. At 0 (the
+	// default) a deal's next edit is saved as soon as its last one shows in the other CRM, within about
+	// a second of the worker's own write to the record edited: the race between a rep's save and a
+	// write's read-back that the engine once lost edits to (issue #7, docs/BENCHMARKS.md). A gap spaces
+	// the edits out, to measure a calmer workload.
 	EditGap time.Duration
 	// Latency is how long each fake takes to answer any API call.
 	Latency time.Duration

@@ -143,13 +143,15 @@ func (w *world) startWorker(ctx context.Context, o Options, temporalAddr, feed, 
 		"COSELL_LOG_LEVEL":     "warn",
 		"COSELL_COALESCE":      fmt.Sprint(mode == ModeCoalesced),
 		"COSELL_WEBHOOKS":      fmt.Sprint(feed == FeedWebhook),
-		sfp + "URL":            w.sfURL,
-		sfp + "CLIENT_ID":      demo.SalesforceClientID,
-		sfp + "CLIENT_SECRET":  demo.SalesforceClientSecret,
-		sfp + "ORG_ID":         w.sf.OrgID(),
-		hsp + "URL":            w.hsURL,
-		hsp + "TOKEN":          demo.HubSpotToken,
-		hsp + "APP_SECRET":     demo.HubSpotAppSecret,
+		// The periodic reconcile's reads are no cost of an edit: off, so the calls counted are the sync's.
+		"COSELL_RECONCILE_INTERVAL": "0",
+		sfp + "URL":                 w.sfURL,
+		sfp + "CLIENT_ID":           demo.SalesforceClientID,
+		sfp + "CLIENT_SECRET":       demo.SalesforceClientSecret,
+		sfp + "ORG_ID":              w.sf.OrgID(),
+		hsp + "URL":                 w.hsURL,
+		hsp + "TOKEN":               demo.HubSpotToken,
+		hsp + "APP_SECRET":          demo.HubSpotAppSecret,
 	}
 	if feed == FeedWebhook {
 		hsHooks, sfHooks := demo.Webhooks(httpAddr)

@@ -1,10 +1,11 @@
-// Package chromium renders a self-contained HTML page in headless Chromium and returns a screenshot, for
-// tests that must see a page as a browser does (the pilot scorecard): that it loads, runs its scripts
-// without an uncaught error and paints at a given size.
+// Package chromium renders a self-contained HTML page, or a page a server serves (ScreenshotURL), in
+// headless Chromium and returns a screenshot, for tests that must see a page as a browser does (the
+// pilot scorecard, the worker's sync-health page): that it loads, runs its scripts without an uncaught
+// error and paints at a given size.
 //
 // It drives the chromium binary from the command line (--headless --screenshot), with no DevTools
 // client: Debian's chromium package is the one dependency, installed by `make tools-chromium`. Find says
-// which binary runs; Screenshot runs it once per page with a fresh profile, and sorts what Chromium
+// which binary runs; Screenshot and ScreenshotURL run it once per page with a fresh profile, and sorts what Chromium
 // writes on stderr into the page's own messages and the browser's noise (see Screenshot).
 package chromium
 

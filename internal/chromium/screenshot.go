@@ -62,10 +62,6 @@ func Screenshot(ctx context.Context, html string, width, height int) (pngBytes [
 	if width <= 0 || height <= 0 || width > MaxSize || height > MaxSize {
 		return nil, nil, fmt.Errorf("chromium screenshot: size %dx%d is outside 1..%d", width, height, MaxSize)
 	}
-	bin, err := Find()
-	if err != nil {
-		return nil, nil, err
-	}
 	dir, err := os.MkdirTemp("", "cosell-chromium-")
 	if err != nil {
 		return nil, nil, fmt.Errorf("chromium screenshot: %w", err)
@@ -75,8 +71,39 @@ func Screenshot(ctx context.Context, html string, width, height int) (pngBytes [
 	if err := os.WriteFile(page, []byte(html), 0o600); err != nil {
 		return nil, nil, fmt.Errorf("chromium screenshot: write page: %w", err)
 	}
+	return shoot(ctx, dir, (&url.URL{Scheme: "file", Path: page}).String(), width, height, nil)
+}
+
+// ScreenshotURL is Screenshot of a page a server serves: Chromium loads pageURL (http or https) itself,
+// as a browser does, so the server's headers (a Content-Security-Policy, say) apply and any refusal
+// they cause is reported in console like a script error. The page's own messages name their source by
+// its URL, and pageURL is shortened to page.html in them. dom is the document as Chromium holds it
+// once loaded (--dump-dom, in the same run as the screenshot), so a test can check what the browser
+// shows, not only what the server sent.
+func ScreenshotURL(ctx context.Context, pageURL string, width, height int) (pngBytes []byte, console []string, dom string, err error) {
+	if width <= 0 || height <= 0 || width > MaxSize || height > MaxSize {
+		return nil, nil, "", fmt.Errorf("chromium screenshot: size %dx%d is outside 1..%d", width, height, MaxSize)
+	}
+	if u, err := url.Parse(pageURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, nil, "", fmt.Errorf("chromium screenshot: %q is not an http or https URL", pageURL)
+	}
+	dir, err := os.MkdirTemp("", "cosell-chromium-")
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("chromium screenshot: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	pngBytes, console, err = shoot(ctx, dir, pageURL, width, height, &dom)
+	return pngBytes, console, dom, err
+}
+
+// shoot runs Chromium once on pageURL with a new profile in dir (see Screenshot); with dom set, it
+// also dumps the loaded document into it.
+func shoot(ctx context.Context, dir, pageURL string, width, height int, dom *string) (pngBytes []byte, console []string, err error) {
+	bin, err := Find()
+	if err != nil {
+		return nil, nil, err
+	}
 	shot := filepath.Join(dir, "screenshot.png")
-	pageURL := (&url.URL{Scheme: "file", Path: page}).String()
 	args := []string{
 		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
@@ -84,8 +111,11 @@ func Screenshot(ctx context.Context, html string, width, height int) (pngBytes [
 		"--user-data-dir=" + filepath.Join(dir, "profile"),
 		"--screenshot=" + shot,
 		"--window-size=" + strconv.Itoa(width) + "," + strconv.Itoa(height),
-		pageURL,
 	}
+	if dom != nil {
+		args = append(args, "--dump-dom")
+	}
+	args = append(args, pageURL)
 
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -101,12 +131,26 @@ func Screenshot(ctx context.Context, html string, width, height int) (pngBytes [
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
+	domPath := filepath.Join(dir, "dom.html")
+	if dom != nil {
+		domFile, err := os.Create(domPath)
+		if err != nil {
+			logFile.Close()
+			return nil, nil, fmt.Errorf("chromium screenshot: %w", err)
+		}
+		defer domFile.Close()
+		cmd.Stdout = domFile // --dump-dom writes the document, and nothing else, to standard output
+	}
 	cmd.Dir = dir
 	ownProcessGroup(cmd) // Chromium forks a zygote, a GPU and a renderer process: stop them all together
 	start := time.Now()
 	runErr := cmd.Run()
 	killProcessGroup(cmd) // helpers that outlived the browser
 	logFile.Close()
+	if dom != nil {
+		b, _ := os.ReadFile(domPath)
+		*dom = string(b)
+	}
 	logged, _ := os.ReadFile(logPath)
 	console, noise := sortStderr(string(logged), pageURL)
 

@@ -5,6 +5,9 @@ import (
 	"context"
 	"image/color"
 	"image/png"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +106,39 @@ line2", source: ` + url + ` (1)
 	assert.Len(t, noise, 4)
 	assert.Contains(t, noise[0], "unexpected operator")
 	assert.Contains(t, noise[3], "bytes written")
+}
+
+func TestScreenshotURLLoadsTheServedPageWithItsHeaders(t *testing.T) {
+	requireChromium(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/clean", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte(`<!doctype html><html><head><style>body { margin: 0; background: rgb(0, 0, 200); }</style></head><body><p id="x">sent</p><script>document.getElementById("x").textContent = "set by its script"</script></body></html>`))
+	})
+	mux.HandleFunc("/blocked", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Security-Policy", "default-src 'none'")
+		_, _ = w.Write([]byte(`<!doctype html><html><body><p>x</p><script>console.log("ran")</script></body></html>`))
+	})
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+
+	out, console, dom, err := ScreenshotURL(testContext(t), ts.URL+"/clean", 120, 80)
+	require.NoError(t, err)
+	assert.Empty(t, console)
+	assert.Contains(t, dom, `<p id="x">set by its script</p>`, "the document as the browser holds it, after its script")
+	img, err := png.Decode(bytes.NewReader(out))
+	require.NoError(t, err)
+	assert.Equal(t, 120, img.Bounds().Dx())
+	r, g, b, _ := img.At(60, 40).RGBA()
+	assert.Equal(t, []uint32{0, 0, 200}, []uint32{r >> 8, g >> 8, b >> 8}, "the served page is painted")
+
+	_, console, _, err = ScreenshotURL(testContext(t), ts.URL+"/blocked", 120, 80)
+	require.NoError(t, err)
+	require.NotEmpty(t, console, "the page's policy refusing its script is reported")
+	assert.Contains(t, strings.Join(console, "\n"), "Content Security Policy")
+	assert.NotContains(t, strings.Join(console, "\n"), "ran")
+
+	_, _, _, err = ScreenshotURL(testContext(t), "file:///etc/passwd", 10, 10)
+	assert.ErrorContains(t, err, "not an http or https URL")
 }

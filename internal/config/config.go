@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"reflect"
@@ -30,6 +31,14 @@ type Config struct {
 	TaskQueue string `env:"COSELL_TASK_QUEUE, default=cosell"`
 	// HTTPAddr serves /healthz and /readyz.
 	HTTPAddr string `env:"COSELL_HTTP_ADDR, default=127.0.0.1:8080"`
+	// HealthPage serves the sync-health page (package synchealth) at /health on HTTPAddr: deal values
+	// on both sides, sync issues, conflicts, SLAs, budgets, decision logs, and a resync button.
+	HealthPage bool `env:"COSELL_HEALTH_PAGE, default=true"`
+	// HealthToken guards the page (a bearer token, or the login form's cookie); HealthTokenFile names a
+	// file holding it. Without one the page is open to whoever reaches HTTPAddr, so Load refuses an
+	// address beyond loopback unless a token is set or HealthPage is false.
+	HealthToken     string `env:"COSELL_HEALTH_TOKEN"`
+	HealthTokenFile string `env:"COSELL_HEALTH_TOKEN_FILE"`
 	// APITokens are the partners' tokens for the registration API (httpapi), "Partner Name=token"
 	// pairs separated by commas; a partner is the name its pairing files give it. Empty turns the API off.
 	APITokens string `env:"COSELL_API_TOKENS"`
@@ -58,15 +67,20 @@ type Config struct {
 	WebhookBaseURL string `env:"COSELL_WEBHOOK_BASE_URL"`
 	// Coalesce gathers the single-deal reads and writes of many deal workflows toward one CRM
 	// connection into the CRM's batch calls (connectors/batch). false makes one call per read and per
-	// write, the naive reference the benchmark measures coalescing against, and the default until the
-	// cases listed in the README ("Coalesced calls") are fixed.
-	Coalesce bool `env:"COSELL_COALESCE, default=false"`
+	// write, the naive reference the benchmark measures coalescing against.
+	Coalesce bool `env:"COSELL_COALESCE, default=true"`
 	// CoalesceWindow is how long a batch waits for one more call; CoalesceMaxWait bounds how long it
 	// stays open after its first (connectors/batch).
 	CoalesceWindow  time.Duration `env:"COSELL_COALESCE_WINDOW, default=100ms"`
 	CoalesceMaxWait time.Duration `env:"COSELL_COALESCE_MAX_WAIT, default=1s"`
 	// PageSize bounds one change query.
 	PageSize int `env:"COSELL_PAGE_SIZE, default=200"`
+	// ReconcileInterval is how often the periodic reconcile verifies a batch of running deals against
+	// both CRMs and asks the drifting ones to reconcile through their workflows (ReconcileWorkflow);
+	// 0 turns it off. ReconcileDeals is the batch: each deal verified costs two CRM reads, so the
+	// defaults (5 deals every 10 minutes) spend about one read a minute per connection.
+	ReconcileInterval time.Duration `env:"COSELL_RECONCILE_INTERVAL, default=10m"`
+	ReconcileDeals    int           `env:"COSELL_RECONCILE_DEALS, default=5"`
 	// SLATimeScale compresses every SLA duration by this factor (1440 turns a day into a minute), for
 	// demos and tests; business calendars then count wall time. 1 is off.
 	SLATimeScale float64 `env:"COSELL_SLA_TIME_SCALE, default=1"`
@@ -226,6 +240,12 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	if c.CoalesceMaxWait < c.CoalesceWindow || c.CoalesceMaxWait > 5*time.Second {
 		bad("COSELL_COALESCE_MAX_WAIT", "must be at least COSELL_COALESCE_WINDOW (%s) and at most 5s, got %s", c.CoalesceWindow, c.CoalesceMaxWait)
 	}
+	if c.ReconcileInterval < 0 || (c.ReconcileInterval > 0 && c.ReconcileInterval < time.Second) {
+		bad("COSELL_RECONCILE_INTERVAL", "must be 0 (off) or at least 1s, got %s", c.ReconcileInterval)
+	}
+	if c.ReconcileDeals < 1 || c.ReconcileDeals > 1000 {
+		bad("COSELL_RECONCILE_DEALS", "must be between 1 and 1000, got %d", c.ReconcileDeals)
+	}
 	if c.PageSize < 1 || c.PageSize > 2000 {
 		bad("COSELL_PAGE_SIZE", "must be between 1 and 2000, got %d", c.PageSize)
 	}
@@ -262,10 +282,40 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 		}
 		c.Temporal.APIKey = key
 	}
+	if c.HealthToken == "" && c.HealthTokenFile != "" {
+		token, err := readSecret(c.HealthTokenFile)
+		if err != nil {
+			bad("COSELL_HEALTH_TOKEN_FILE", "%v", err)
+		}
+		c.HealthToken = token
+	}
+	if c.HealthToken != "" && len(c.HealthToken) < minHealthToken {
+		bad("COSELL_HEALTH_TOKEN", "must be at least %d characters", minHealthToken)
+	}
+	if c.HealthPage && c.HealthToken == "" && !Loopback(c.HTTPAddr) {
+		bad("COSELL_HEALTH_TOKEN", "required when COSELL_HTTP_ADDR (%s) is reachable beyond localhost: the sync-health page at /health shows deal values and resyncs deals; set COSELL_HEALTH_TOKEN (or COSELL_HEALTH_TOKEN_FILE), bind COSELL_HTTP_ADDR to 127.0.0.1, or turn the page off with COSELL_HEALTH_PAGE=false", c.HTTPAddr)
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("invalid configuration:\n  %w", joinLines(errs))
 	}
 	return c, nil
+}
+
+// minHealthToken is the shortest COSELL_HEALTH_TOKEN accepted: the token is all that guards the page.
+const minHealthToken = 16
+
+// Loopback reports whether a host:port address listens on the loopback interface only (127.0.0.0/8,
+// ::1, localhost); an empty host (":8080") listens on every interface.
+func Loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // RequirePairing reports a missing pairings directory or file, which only the worker needs, or both

@@ -23,6 +23,14 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 10*time.Second, c.PollInterval)
 	assert.Error(t, c.RequirePairing())
 	assert.Equal(t, 5*time.Second, c.ReloadInterval)
+	assert.Equal(t, 10*time.Minute, c.ReconcileInterval, "the periodic reconcile runs by default")
+	assert.Equal(t, 5, c.ReconcileDeals)
+}
+
+func TestPeriodicReconcileTurnsOffWithZero(t *testing.T) {
+	c, err := Load(context.Background(), envconfig.MapLookuper(map[string]string{"COSELL_RECONCILE_INTERVAL": "0"}))
+	require.NoError(t, err)
+	assert.Zero(t, c.ReconcileInterval)
 }
 
 func TestOnePairingsSourceIsRequired(t *testing.T) {
@@ -41,6 +49,8 @@ func TestInvalidValuesNameTheirVariable(t *testing.T) {
 		"COSELL_LOG_FORMAT":             {"COSELL_LOG_FORMAT": "xml"},
 		"COSELL_TRACES":                 {"COSELL_TRACES": "jaeger"},
 		"COSELL_PAGE_SIZE":              {"COSELL_PAGE_SIZE": "0"},
+		"COSELL_RECONCILE_INTERVAL":     {"COSELL_RECONCILE_INTERVAL": "-1m"},
+		"COSELL_RECONCILE_DEALS":        {"COSELL_RECONCILE_DEALS": "0"},
 		"TEMPORAL_ADDRESS":              {"TEMPORAL_ADDRESS": "localhost"},
 		"TEMPORAL_TLS_CLIENT_CERT_PATH": {"TEMPORAL_TLS_CLIENT_CERT_PATH": "/x.pem"},
 	}
@@ -146,4 +156,38 @@ func TestConnectionBudgetSharesDefaultToHalfAndNameTheirVariable(t *testing.T) {
 		_, err := LoadConnection(context.Background(), envconfig.MapLookuper(map[string]string{name: value}), "acme-sf")
 		assert.ErrorContains(t, err, name, value)
 	}
+}
+
+func TestTheHealthPageNeedsATokenBeyondLocalhost(t *testing.T) {
+	load := func(env map[string]string) (Config, error) {
+		return Load(context.Background(), envconfig.MapLookuper(env))
+	}
+	for _, addr := range []string{"127.0.0.1:8080", "localhost:8080", "[::1]:0", "127.0.0.2:9000"} {
+		c, err := load(map[string]string{"COSELL_HTTP_ADDR": addr})
+		require.NoError(t, err, addr)
+		assert.True(t, c.HealthPage, "served without a token on loopback: %s", addr)
+		assert.Empty(t, c.HealthToken)
+	}
+	for _, addr := range []string{"0.0.0.0:8080", ":8080", "10.0.0.5:8080", "[::]:8080", "cosell.example:8080"} {
+		_, err := load(map[string]string{"COSELL_HTTP_ADDR": addr})
+		require.Error(t, err, "refused beyond localhost without a token: %s", addr)
+		assert.Contains(t, err.Error(), "COSELL_HEALTH_TOKEN: required when COSELL_HTTP_ADDR ("+addr+") is reachable beyond localhost")
+		assert.Contains(t, err.Error(), "COSELL_HEALTH_PAGE=false")
+	}
+	c, err := load(map[string]string{"COSELL_HTTP_ADDR": "0.0.0.0:8080", "COSELL_HEALTH_TOKEN": "0123456789abcdef"})
+	require.NoError(t, err)
+	assert.Equal(t, "0123456789abcdef", c.HealthToken)
+	c, err = load(map[string]string{"COSELL_HTTP_ADDR": "0.0.0.0:8080", "COSELL_HEALTH_PAGE": "false"})
+	require.NoError(t, err, "the page turned off needs no token")
+	assert.False(t, c.HealthPage)
+
+	file := filepath.Join(t.TempDir(), "token")
+	require.NoError(t, os.WriteFile(file, []byte("from-a-file-0123456789\n"), 0o600))
+	c, err = load(map[string]string{"COSELL_HTTP_ADDR": "0.0.0.0:8080", "COSELL_HEALTH_TOKEN_FILE": file})
+	require.NoError(t, err)
+	assert.Equal(t, "from-a-file-0123456789", c.HealthToken)
+
+	_, err = load(map[string]string{"COSELL_HEALTH_TOKEN": "short"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "COSELL_HEALTH_TOKEN: must be at least 16 characters")
 }

@@ -1,8 +1,8 @@
 // Package worker assembles the running product: it loads the pairings directory (and reloads it while
 // running), builds one connector per CRM connection, dials Temporal, registers the workflows and
 // activities, starts one change feed per connection and each pairing's pilot (idempotently), and serves
-// /healthz, /readyz, /metrics (with WithMetrics) and, with webhooks on, the CRMs' webhook endpoints (package ingress), one set per
-// connection.
+// /healthz, /readyz, /metrics (with WithMetrics), the sync-health page at /health (package synchealth)
+// and, with webhooks on, the CRMs' webhook endpoints (package ingress), one set per connection.
 package worker
 
 import (
@@ -30,6 +30,7 @@ import (
 	"github.com/cosellsync/cosell/httpapi"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/notify"
+	"github.com/cosellsync/cosell/synchealth"
 	"github.com/cosellsync/cosell/workflows"
 )
 
@@ -223,9 +224,13 @@ func (w *Worker) Run(ctx context.Context) error {
 	if err := w.startFeeds(ctx, nil, cat); err != nil {
 		return err
 	}
+	if err := w.startReconcile(ctx); err != nil { // reconcile.go
+		// Drift then waits for `cosell reconcile`; the sync itself is unaffected.
+		w.log.Warn("cannot start the periodic reconcile", "error", err)
+	}
 	w.ready.Store(true)
 	w.log.Info("worker ready", "pairings", slices.Sorted(maps.Keys(cat.Pairings)), "connections", slices.Sorted(maps.Keys(cat.Feeds)),
-		"taskQueue", w.cfg.TaskQueue, "http", addr.String(), "pollInterval", w.cfg.PollInterval, "webhooks", w.receiver().Paths())
+		"taskQueue", w.cfg.TaskQueue, "http", addr.String(), "healthPage", w.healthPageURL(addr), "pollInterval", w.cfg.PollInterval, "webhooks", w.receiver().Paths())
 	w.reload(ctx, cat)
 	w.ready.Store(false)
 	w.log.Info("worker stopping")
@@ -261,10 +266,19 @@ func (w *Worker) reload(ctx context.Context, served *activities.Catalog) {
 	}
 }
 
+// healthPageURL is where the sync-health page is served, for the start-up log line; "off" when it is not.
+func (w *Worker) healthPageURL(addr net.Addr) string {
+	if !w.cfg.HealthPage {
+		return "off"
+	}
+	return "http://" + addr.String() + synchealth.Prefix
+}
+
 func (w *Worker) routes() http.Handler {
 	mux := http.NewServeMux()
 	w.receiver().Mount(mux)
-	w.mountAPI(mux) // api.go
+	w.mountAPI(mux)        // api.go
+	w.mountHealthPage(mux) // api.go
 	if m := w.metrics(); m != nil {
 		mux.Handle("GET /metrics", m.Handler())
 	}
