@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/worker"
@@ -121,11 +122,7 @@ func queryDeal(ctx context.Context, id string) (api.DealView, error) {
 
 // dealView asks a deal's workflow for its view.
 func dealView(ctx context.Context, c client.Client, id string) (api.DealView, error) {
-	res, err := c.QueryWorkflow(ctx, api.DealWorkflowID(id), "", api.DealQuery)
-	var v api.DealView
-	if err == nil {
-		err = res.Get(&v)
-	}
+	v, err := activities.QueryDeal(ctx, c, api.DealWorkflowID(id))
 	if err != nil {
 		return api.DealView{}, fmt.Errorf("deal %s: %w", id, err)
 	}

@@ -205,9 +205,10 @@ func (mp *mappingPreviewer) preview(ctx context.Context, o mappingPreviewOptions
 		ids, rep.Running = []string{api.DealWorkflowID(o.deal)}, 1
 	} else {
 		var err error
-		if ids, rep.Running, err = runningDeals(ctx, mp.c, mp.taskQueue, o.maxDeals); err != nil {
+		if ids, err = activities.RunningDeals(ctx, mp.c, mp.taskQueue); err != nil {
 			return rep, err
 		}
+		rep.Running, ids = len(ids), ids[:min(len(ids), o.maxDeals)]
 	}
 	for _, wid := range ids {
 		st, err := mp.dealState(ctx, wid)

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/pairing"
@@ -208,11 +208,12 @@ func feedOf(ctx context.Context, c client.Client, taskQueue string, cs *connecti
 // waitingDeals finds the running deals of the pairing that wait on a budget: it lists the task queue's
 // running deal workflows (visibility) and asks each, at most maxDeals of them, for its sync issues.
 func waitingDeals(ctx context.Context, c client.Client, taskQueue string, pairings map[string]bool, maxDeals int, rep *statusReport) error {
-	ids, running, err := runningDeals(ctx, c, taskQueue, maxDeals)
+	ids, err := activities.RunningDeals(ctx, c, taskQueue)
 	if err != nil {
 		return err
 	}
-	rep.Running = running
+	rep.Running = len(ids)
+	ids = ids[:min(len(ids), maxDeals)]
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
@@ -245,32 +246,6 @@ func waitingDeals(ctx context.Context, c client.Client, taskQueue string, pairin
 	wg.Wait()
 	slices.SortFunc(rep.Waiting, func(a, b waitingDeal) int { return a.Since.Compare(b.Since) })
 	return nil
-}
-
-// runningDeals lists the workflow ids of the task queue's running deals (visibility), at most maxDeals
-// of them, and counts them all.
-func runningDeals(ctx context.Context, c client.Client, taskQueue string, maxDeals int) (ids []string, running int, err error) {
-	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND TaskQueue = '%s'", api.DealWorkflowName, taskQueue)
-	count, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
-	if err != nil {
-		return nil, 0, fmt.Errorf("count running deals: %w", err)
-	}
-	var token []byte
-	for len(ids) < maxDeals {
-		page, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 100, NextPageToken: token})
-		if err != nil {
-			return nil, 0, fmt.Errorf("list running deals: %w", err)
-		}
-		for _, e := range page.GetExecutions() {
-			if len(ids) < maxDeals {
-				ids = append(ids, e.GetExecution().GetWorkflowId())
-			}
-		}
-		if token = page.GetNextPageToken(); len(token) == 0 {
-			break
-		}
-	}
-	return ids, int(count.GetCount()), nil
 }
 
 func printStatus(out io.Writer, rep statusReport) {
