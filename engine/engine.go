@@ -43,7 +43,7 @@ type Engine struct {
 	effects  []Effect
 	inflight *Command
 	// rebased and changed are what a remap found, per party (remap.go); never carried.
-	rebased map[vocab.Side][]Rebase
+	rebased map[vocab.Side][]RebasedField
 	changed map[vocab.Side]bool
 }
 

@@ -39,7 +39,7 @@ type Preview struct {
 	// Stamps are the parties whose co-sell id would be written again.
 	Stamps []vocab.Side `json:"stamps,omitempty"`
 	// Rebased are, per party, the fields read again in the new mapping's terms.
-	Rebased map[vocab.Side][]Rebase `json:"rebased,omitempty"`
+	Rebased map[vocab.Side][]RebasedField `json:"rebased,omitempty"`
 	// Changed lists the parties whose record changed since the deal's last look: their differences
 	// are read as edits.
 	Changed []vocab.Side `json:"changed,omitempty"`
@@ -116,7 +116,7 @@ func PreviewRemap(pol Policy, st State, now time.Time, readings map[vocab.Side]R
 	for _, s := range pol.sides() {
 		if rb := e.Rebased(s); len(rb) > 0 {
 			if out.Rebased == nil {
-				out.Rebased = map[vocab.Side][]Rebase{}
+				out.Rebased = map[vocab.Side][]RebasedField{}
 			}
 			out.Rebased[s] = slices.Clone(rb)
 		}

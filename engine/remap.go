@@ -24,8 +24,8 @@ import (
 // A record that changed since the engine's last look is read as always: its differences are edits (the
 // stamp is per record, so a mapping difference cannot be told from a user's edit there).
 
-// Rebase is one field of one party that a remap read again in the new mapping's terms.
-type Rebase struct {
+// RebasedField is one field of one party that a remap read again in the new mapping's terms.
+type RebasedField struct {
 	Field string `json:"field"`
 	// Old is the cell's value before the remap, New the record's reading under the new mapping (both
 	// canonical; Display renders one outside the value map).
@@ -66,9 +66,11 @@ func (e *Engine) Remapping() bool {
 	return false
 }
 
-// Rebased returns the fields a remap read again on party s in this engine's lifetime (not carried:
-// only a preview, which runs the remap in one engine, reports them).
-func (e *Engine) Rebased(s vocab.Side) []Rebase { return e.rebased[s] }
+// Rebased returns the fields a remap read again on party s in this engine's lifetime. They are not
+// carried: the preview, which runs the remap in one engine, reports them, and the decision log gives
+// the remap's writes their reason from them (after a continue-as-new between the remap's reads and its
+// writes, those writes are logged with the value's origin only).
+func (e *Engine) Rebased(s vocab.Side) []RebasedField { return e.rebased[s] }
 
 // Changed reports whether a remap found party s's record changed since the engine's last look, so it
 // read its differences as edits (not carried, as Rebased).
@@ -154,7 +156,7 @@ func (e *Engine) rebaseField(now time.Time, s vocab.Side, rule Rule, c Cell, nv 
 			"from", Display(c.Value), "to", Display(nv))
 		return
 	}
-	rb := Rebase{Field: rule.Field, Old: c.Synced, New: nv}
+	rb := RebasedField{Field: rule.Field, Old: c.Synced, New: nv}
 	if c.Value != nv {
 		rb.Old = c.Value
 	}
@@ -164,7 +166,7 @@ func (e *Engine) rebaseField(now time.Time, s vocab.Side, rule Rule, c Cell, nv 
 		rb.Wanted = true
 	}
 	if e.rebased == nil {
-		e.rebased = map[vocab.Side][]Rebase{}
+		e.rebased = map[vocab.Side][]RebasedField{}
 	}
 	e.rebased[s] = append(e.rebased[s], rb)
 	e.log("info", "mapping remap: read in the new mapping's terms", "side", string(s), "field", rule.Field,

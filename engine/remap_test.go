@@ -107,7 +107,7 @@ func TestRemapWritesTheDealsValueInTheNewMappingsTerms(t *testing.T) {
 	assert.Equal(t, vocab.A, ch.From, "the value is the one Acme's edit set")
 	assert.Contains(t, ch.Why, "the mapping changed")
 	assert.Contains(t, ch.Why, "direction both")
-	assert.Equal(t, []Rebase{{Field: "stage", Old: "qualification", New: unmappedValue("??qualifiedtobuy")}}, p.Rebased[vocab.B])
+	assert.Equal(t, []RebasedField{{Field: "stage", Old: "qualification", New: unmappedValue("??qualifiedtobuy")}}, p.Rebased[vocab.B])
 	assert.Empty(t, p.Conflicts)
 	assert.Empty(t, p.Changed)
 
