@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
@@ -65,12 +66,13 @@ func (a *Activities) DeliverChanged(ctx context.Context, in DeliverChangedInput)
 	log := activity.GetLogger(ctx)
 	beat := startKeepAlive(ctx) // keepalive.go
 	defer beat.end()
-	for _, id := range in.Deals {
+	reads := readAll(ctx, f.CRM, in.Deals)
+	for i, id := range in.Deals {
 		if ctx.Err() != nil {
 			res.Retry = append(res.Retry, id)
 			continue
 		}
-		d, err := f.CRM.GetDeal(ctx, id)
+		d, err := reads[i].deal, reads[i].err
 		switch {
 		case errors.Is(err, connectors.ErrNotFound):
 			res.Skipped++ // deleted or merged away since the notice: nothing left to read
@@ -106,6 +108,39 @@ func (a *Activities) DeliverChanged(ctx context.Context, in DeliverChangedInput)
 		res.Delivered = append(res.Delivered, KnownVersion{ID: d.RecordID, ModifiedAt: d.ModifiedAt, Sum: sum})
 	}
 	return res, nil
+}
+
+// deliveryReaders bounds how many of a delivery's deals are read at once.
+const deliveryReaders = 16
+
+type dealRead struct {
+	deal connectors.Deal
+	err  error
+}
+
+// readAll reads the deals a delivery names at once, at most deliveryReaders at a time, in their order.
+// Read at once, they meet in the coalescer's batch reads (COSELL_COALESCE): one call for the lot
+// instead of one call and one coalescing window per deal, one after the other. Without the coalescer
+// each is still its own call, the naive reference.
+func readAll(ctx context.Context, crm connectors.CRM, ids []string) []dealRead {
+	out := make([]dealRead, len(ids))
+	sem := make(chan struct{}, deliveryReaders)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				out[i].err = ctx.Err()
+				return
+			}
+			out[i].deal, out[i].err = crm.GetDeal(ctx, id)
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // SignalFeed sends a signal to a connection's change feed (or, for an input of one pairing side, that
