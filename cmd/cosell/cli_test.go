@@ -106,6 +106,9 @@ func TestOneOutputConvention(t *testing.T) {
 		"reconcile":        {"acme-globex"},
 		"mapping check":    {"../../examples/demo/pairing.yaml"},
 		"deal lead":        {"CS-1", "--stage", "discovery", "--lead", "b"},
+		"mapping diff":     {"../../examples/demo/pairing.yaml", "../../examples/demo/pairing.yaml"},
+		"mapping preview":  {"../../examples/demo/pairing.yaml"},
+		"mapping apply":    {"../../examples/demo/pairing.yaml"},
 	}
 	var found []string
 	walk(newRootCmd(io.Discard, io.Discard), func(c *cobra.Command) {
