@@ -57,7 +57,7 @@ func (a *Activities) policy(c *Connection) Policy {
 		Parties:   []engine.PartyInfo{{Side: pairing.A, Name: p.A.Name}, {Side: pairing.B, Name: p.B.Name}},
 		SLA:       p.SLA.WithDefaults().Scaled(a.SLAScale),
 		Slack:     c.Slack != nil, CRMTasks: p.Notifications.CRMTasks,
-		OnDelete: p.OnDelete, Pilot: true,
+		OnDelete: p.OnDelete, Pilot: true, Mapping: p.MappingVersion(),
 	}
 	pilotCfg := p.Pilot.WithDefaults()
 	currency := p.Attribution.Currency
@@ -67,8 +67,12 @@ func (a *Activities) policy(c *Connection) Policy {
 	out.CoSell = &engine.CoSellPolicy{Defaults: p.CoSell, Rules: p.Attribution, Currency: currency,
 		WonStages: pilotCfg.WonStages, LostStages: pilotCfg.LostStages, Approvers: pilotCfg.Approvers}
 	for _, f := range p.Fields {
-		out.Rules = append(out.Rules, engine.Rule{Field: f.Name, Direction: f.Direction, Conflict: f.Conflict,
-			Derived: slices.Contains(vocab.EngineFields, f.Name)})
+		rule := engine.Rule{Field: f.Name, Direction: f.Direction, Conflict: f.Conflict,
+			Derived: slices.Contains(vocab.EngineFields, f.Name)}
+		for _, v := range f.Values {
+			rule.Values = append(rule.Values, v.Canonical)
+		}
+		out.Rules = append(out.Rules, rule)
 		if f.Name == pairing.StageField {
 			out.StageField = f.Name
 		}

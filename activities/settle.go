@@ -44,7 +44,7 @@ func (a *Activities) SettleConflict(ctx context.Context, in api.SettleInput) (Se
 		switch {
 		case errors.As(err, &nf):
 			return SettleConflictResult{Note: "deal " + en.CoSellID + " is not running"}, nil
-		case errors.As(err, &app): // the deal's own refusal (its validator's), as httpapi.classify tells it
+		case errors.As(err, &app) && app.Type() != api.ErrTypeDealStarting: // the deal's own refusal (its validator's)
 			activity.GetLogger(ctx).Info("conflict settlement refused by the deal", "deal", en.CoSellID, "reason", app.Error())
 			return SettleConflictResult{Note: app.Error()}, nil
 		}

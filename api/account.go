@@ -71,6 +71,10 @@ type ResolveInput struct {
 // registration on a merge or a reject (SettleConflictResult).
 const SettleConflictUpdate = "settle-conflict"
 
+// ErrTypeDealStarting is the error type of an update a deal cannot take yet (it has not loaded its
+// policy): worth retrying, unlike the deal's refusals.
+const ErrTypeDealStarting = "DealStarting"
+
 // SettleConflictResult is what the settled deal holds: its registration status and, for a merge, the
 // touchpoints the primary takes over.
 type SettleConflictResult struct {

@@ -166,6 +166,13 @@ type DealView struct {
 	// Registration is the registration's answer (pending, accepted, declined) and its origin; nil for a
 	// deal registered before the status field.
 	Registration *RegistrationView `json:"registration,omitempty"`
+	// Mapping is the version of the pairing's mapping the deal last completed a sync round with
+	// (pairing.Pairing.MappingVersion); empty until its first round under a worker that records it.
+	// Policy is the version of the policy it decides with now.
+	Mapping string `json:"mapping,omitempty"`
+	Policy  string `json:"policy,omitempty"`
+	// Remapping is set while a remap (`cosell mapping apply`) waits for a party's read.
+	Remapping bool `json:"remapping,omitempty"`
 	// Decisions is the deal's decision log, oldest first: its last writes with the side and rule behind
 	// each value, the echoes it recognised, conflicts and refusals (engine/decisions.go). The
 	// sync-health page shows it; a deal last run before the log existed has none until its next write.

@@ -269,3 +269,34 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 	// resolution updates) is a replay test. deal-dispute.json is the same test before the claim and the API.
 	s.recordHistory(api.DealWorkflowID(coSellID), "deal-claim-dispute")
 }
+
+// TestStageLeadOverrideReachesBothCRMs is issue #9's item 3 override: the partners agree that Globex
+// leads discovery on one deal (`cosell deal lead`), over the partner-led playbook's Acme; both CRMs show
+// the new lead, `deal show` marks the override, and the playbook's lead removes it again.
+func TestStageLeadOverrideReachesBothCRMs(t *testing.T) {
+	s := newStack(t, stackOptions{})
+	s.startWorker()
+	opp := s.flagOpportunity("Lead override")
+	coSellID, hsID := s.waitMirror(opp, 10*time.Second)
+	leads := func() (string, string) {
+		sf, _ := s.sfUser.get("Opportunity", opp)["CoSell_Lead__c"].(string)
+		hs, _ := s.hsUser.getDealProps(hsID, "cosell_lead")["cosell_lead"].(string)
+		return sf, hs
+	}
+	eventually(t, 15*time.Second, func() bool { a, b := leads(); return a == "Acme" && b == "Acme" }, "the playbook's lead of discovery")
+
+	out := cosell(t, s, "deal", "lead", coSellID, "--stage", "discovery", "--lead", "b", "--by", "maria.manager@acme.example", "--output", "json")
+	var res api.LeadResult
+	require.NoError(t, json.Unmarshal([]byte(out), &res), out)
+	assert.Equal(t, "discovery", string(res.Current.Stage))
+	assert.Equal(t, "b", string(res.Current.Lead))
+	eventually(t, 15*time.Second, func() bool { a, b := leads(); return a == "Globex" && b == "Globex" }, "both CRMs show Globex leading discovery")
+	assert.Contains(t, cosell(t, s, "deal", "lead", coSellID, "--stage", "discovery", "--lead", "b"), "(override)")
+
+	_, stderr, err := cosellErr(s, "deal", "lead", coSellID, "--stage", "haggling", "--lead", "b")
+	require.Error(t, err)
+	assert.Contains(t, stderr, "haggling")
+
+	cosell(t, s, "deal", "lead", coSellID, "--stage", "discovery", "--lead", "a")
+	eventually(t, 15*time.Second, func() bool { a, b := leads(); return a == "Acme" && b == "Acme" }, "the playbook's lead again")
+}

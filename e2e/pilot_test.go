@@ -172,8 +172,13 @@ func cosell(t *testing.T, s *stack, args ...string) string {
 }
 
 func cosellErr(s *stack, args ...string) (string, string, error) {
+	return runCosell(append(os.Environ(), "TEMPORAL_ADDRESS="+temporalAddr, "COSELL_TASK_QUEUE="+s.env["COSELL_TASK_QUEUE"]), args...)
+}
+
+// runCosell runs the cosell binary with env and returns its standard output and error.
+func runCosell(env []string, args ...string) (string, string, error) {
 	cmd := exec.Command(cosellBin, args...)
-	cmd.Env = append(os.Environ(), "TEMPORAL_ADDRESS="+temporalAddr, "COSELL_TASK_QUEUE="+s.env["COSELL_TASK_QUEUE"])
+	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

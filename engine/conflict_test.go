@@ -6,6 +6,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cosellsync/cosell/cosell"
 	"github.com/cosellsync/cosell/vocab"
 )
 
@@ -92,4 +93,28 @@ func TestAnUnreadableAccountIsASyncIssueUntilCorrected(t *testing.T) {
 	assert.True(t, ok)
 	assert.Equal(t, "domain:initech.example", key.String())
 	assert.Empty(t, d.st.Issues, "corrected: the issue ends")
+}
+
+func TestALeadOverrideIsWrittenAndTheNewLeadTold(t *testing.T) {
+	d := coSellDeal(t, cosell.PartnerLed, "USD")
+	a, b := d.register()
+	require.Equal(t, cosell.Discovery, d.st.CoSell.Stage, "qualification is discovery")
+	require.Equal(t, cosell.Lead(vocab.A), d.st.CoSell.Lead, "the partner (a) leads discovery by the playbook")
+
+	require.Error(t, d.e.CheckLead("negotiation-ish", cosell.Lead(vocab.B)))
+	require.Error(t, d.e.CheckLead(cosell.Discovery, "nobody"))
+	plan, err := d.e.SetLead(d.clock, cosell.Discovery, cosell.Lead(vocab.B))
+	require.NoError(t, err)
+	assert.Equal(t, []cosell.Override{{Stage: cosell.Discovery, Lead: cosell.Lead(vocab.B)}}, plan.Overrides)
+	d.settle()
+	for side, id := range map[vocab.Side]string{vocab.A: a, vocab.B: b} {
+		assert.Equal(t, "Globex", d.crm[side].recs[id].values[vocab.FieldCoSellLead], "side %s shows the new lead", side)
+	}
+	require.Len(t, leadNotices(d.st), 1, "the new lead is told once")
+
+	_, err = d.e.SetLead(d.clock, cosell.Discovery, cosell.Lead(vocab.A))
+	require.NoError(t, err)
+	assert.Empty(t, d.st.CoSell.Plan.Overrides, "the playbook's lead removes the override")
+	d.settle()
+	assert.Equal(t, "Acme", d.crm[vocab.B].recs[b].values[vocab.FieldCoSellLead])
 }

@@ -92,7 +92,7 @@ func (e *Engine) decideWrite(now time.Time, cmd Command, w *Written) {
 		if _, refused := w.Refused[f]; refused {
 			continue
 		}
-		fr := e.reason(f, cmd.Write.Values[f])
+		fr := e.writeReason(cmd.Side, f, cmd.Write.Values[f]) // remap.go: a remap's write says so
 		if stored, ok := w.Stored[f]; ok && stored != cmd.Write.Values[f] && storedAs(f, cmd.Write.Values[f], stored) {
 			fr.Stored = clip(stored) // a read-back showing another value is a save racing it, not our write
 		}

@@ -42,6 +42,9 @@ type Engine struct {
 	bodies   map[string]string
 	effects  []Effect
 	inflight *Command
+	// rebased and changed are what a remap found, per party (remap.go); never carried.
+	rebased map[vocab.Side][]RebasedField
+	changed map[vocab.Side]bool
 }
 
 // New returns an engine over st (which it updates in place) deciding with pol.
@@ -185,6 +188,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 	}
 	if !r.Found {
 		if fresh {
+			p.Remap, p.Rebase = false, false
 			p.Observed = e.round()
 			if p.RecordID != "" {
 				e.deleted(now, s)
@@ -213,6 +217,7 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 		}
 		return
 	}
+	unchanged := p.RecordID == r.RecordID && !r.ModifiedAt.After(p.Stamp) // since the engine's last look
 	p.RecordID, p.AbsentAt = r.RecordID, time.Time{}
 	if r.ModifiedAt.After(p.Stamp) {
 		p.Stamp = r.ModifiedAt
@@ -225,6 +230,9 @@ func (e *Engine) observe(now time.Time, r Reading, fresh bool) {
 	asOf := r.ModifiedAt // what a delivered reading shows held at its stamp; our own read, until now
 	if fresh && now.After(asOf) {
 		asOf = now
+	}
+	if fresh && (p.Remap || p.Rebase) {
+		e.remapped(now, s, r, unchanged, asOf) // remap.go
 	}
 	wasPaused := e.paused()
 	e.apply(now, s, FlagField, strconv.FormatBool(r.Enabled), r.ModifiedAt, asOf)
@@ -737,7 +745,7 @@ func (e *Engine) outOf(s vocab.Side) map[string]string {
 	out := map[string]string{}
 	for _, r := range e.pol.rules() {
 		w := e.st.Fields[r.Field]
-		if w == nil || !r.FlowsInto(s) || isUnmapped(w.Value) {
+		if w == nil || !r.FlowsInto(s) || !r.has(w.Value) { // a value outside the (new) value map cannot be written
 			continue
 		}
 		if c, ok := p.Cells[r.Field]; ok && (c.Synced == w.Value || c.Value == w.Value) {
@@ -1165,6 +1173,9 @@ func (e *Engine) completeRound(now time.Time) {
 	e.clearIssues(vocab.IssueUnavailable)
 	e.clearIssues(vocab.IssueBudget)
 	e.st.LastSyncAt = now
+	if e.pol.Mapping != "" {
+		e.st.Mapping = e.pol.Mapping
+	}
 	e.trackStage(now)
 	e.coSellTrack(now) // cosell.go
 	e.reportAmountChange(now)

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/cosellsync/cosell/sla"
 	"github.com/cosellsync/cosell/vocab"
 )
@@ -13,6 +15,18 @@ type Rule struct {
 	// Derived marks a field the engine writes itself (vocab.EngineFields): it flows into every party
 	// and from none, so a user's edit of it is reverted.
 	Derived bool `json:"derived,omitempty"`
+	// Values are the canonical values of a picklist's value map; empty for other fields. A remap
+	// (Remap) keeps a deal's wanted value only while the mapping still has it.
+	Values []string `json:"values,omitempty"`
+}
+
+// has reports whether the mapping can still write v: a value outside the value map never can, and a
+// picklist value only while its value map lists it.
+func (r Rule) has(v string) bool {
+	if isUnmapped(v) {
+		return false
+	}
+	return len(r.Values) == 0 || slices.Contains(r.Values, v)
 }
 
 // FlowsFrom reports whether an edit on party p reaches the other parties.
@@ -59,6 +73,10 @@ type Policy struct {
 	// Version names this policy's content, so a deal can tell a change event sent under another one
 	// (the pairing file was edited) and load the policy again; empty when unknown.
 	Version string `json:"version,omitempty"`
+	// Mapping is the content hash of the pairing's mapping (pairing.Pairing.MappingVersion): a deal
+	// records it in State.Mapping when it completes a round, so an admin can tell which deals synced
+	// with an edited mapping. Empty in a policy recorded before it existed.
+	Mapping string `json:"mapping,omitempty"`
 	// CoSell is the pairing's co-sell section (models, stage leads, attribution). Nil in a policy
 	// recorded before it existed: such a run plans, writes and attributes nothing of it.
 	CoSell *CoSellPolicy `json:"cosell,omitempty"`

@@ -80,6 +80,8 @@ type State struct {
 	RetryAt    time.Time     `json:"retryAt,omitzero"`
 	RetryDelay time.Duration `json:"retryDelay,omitempty"`
 	LastSyncAt time.Time     `json:"lastSyncAt,omitzero"`
+	// Mapping is the version of the mapping (Policy.Mapping) the deal last completed a round with.
+	Mapping string `json:"mapping,omitempty"`
 	// BudgetNoticed is the key of the last budget pause this deal told the partners about.
 	BudgetNoticed string `json:"budgetNoticed,omitempty"`
 	// Decisions is the decision log (decisions.go): the last writes with their reasons, the echoes
@@ -109,6 +111,13 @@ type Party struct {
 	// NeedStamp asks for the co-sell id to be written onto the record (a registration, or a restore
 	// after a user edited the field).
 	NeedStamp bool `json:"needStamp,omitempty"`
+	// Remap asks the party's next read of the engine's own to take the mapping's new reading of an
+	// unchanged record as no edit and re-sync it (remap.go); Rebase asks the same without the re-sync.
+	Remap  bool `json:"remap,omitempty"`
+	Rebase bool `json:"rebase,omitempty"`
+	// Stale maps a field whose cell a rebase read in the new mapping's terms while it still stands for
+	// the value the old mapping wrote, to that reading: a remap re-syncs it.
+	Stale map[string]string `json:"stale,omitempty"`
 	// Unlinked is set when the party deleted its record and the pairing unlinks on delete.
 	Unlinked bool `json:"unlinked,omitempty"`
 	// Gone lists record ids the party deleted (the last few), so a late reading of one is not taken

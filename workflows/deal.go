@@ -45,6 +45,12 @@ func DealWorkflow(ctx workflow.Context, in api.DealInput) error {
 	if err := d.setupSettlement(ctx); err != nil { // evidence.go
 		return err
 	}
+	if err := d.setupLead(ctx); err != nil { // evidence.go
+		return err
+	}
+	if err := d.setupRemap(ctx); err != nil { // remap.go
+		return err
+	}
 	return d.run(ctx)
 }
 
@@ -239,7 +245,9 @@ func (d *deal) reloadPolicy(ctx workflow.Context, version string) {
 	}
 	if p.Version != d.eng.Policy().Version {
 		workflow.GetLogger(ctx).Info("pairing policy reloaded", "deal", d.in.CoSellID, "pairing", d.in.PairingID, "version", p.Version)
+		was := d.eng.Policy().Mapping
 		d.eng.SetPolicy(p)
+		d.rebase(ctx, was, p.Mapping) // remap.go
 	}
 }
 
@@ -452,7 +460,10 @@ func (d *deal) view() api.DealView {
 		LastSyncAt: d.st.LastSyncAt, Conflicts: d.st.Conflicts, Issues: d.st.Issues,
 		NotesSynced: len(d.st.NoteKeys), Rounds: d.st.Round,
 		Stage: d.st.Stage, SLAs: d.st.SLAs, SLAHistory: d.st.SLAHistory, Outbox: d.st.Outbox, NoticesSent: d.st.NoticesSent,
-		Paused: d.st.Paused, Registered: d.st.Registered, Decisions: d.st.Decisions,
+		Paused: d.st.Paused, Registered: d.st.Registered, Decisions: d.st.Decisions, Mapping: d.st.Mapping,
+	}
+	if d.eng != nil {
+		v.Policy, v.Remapping = d.eng.Policy().Version, d.eng.Remapping()
 	}
 	if cs := d.st.CoSell; cs != nil {
 		v.CoSell = &api.CoSellView{Model: cs.Plan.Model, Motion: cs.Plan.Motion, Vendor: cs.Plan.Vendor,

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/attribution"
+	"github.com/cosellsync/cosell/cosell"
 	"github.com/cosellsync/cosell/engine"
 )
 
@@ -170,9 +172,37 @@ func (d *deal) setupSettlement(ctx workflow.Context) error {
 			return r, err
 		},
 		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in engine.Settlement) error {
+			if d.eng == nil { // retried by SettleConflict, unlike the deal's refusals
+				return temporal.NewApplicationError("the deal is starting; try again in a moment", api.ErrTypeDealStarting)
+			}
+			return d.eng.CheckSettlement(in)
+		}})
+}
+
+// setupLead registers the update that overrides one stage's lead on this deal (engine.SetLead), from
+// `cosell deal lead`. Validated first, applied by the main loop; a history without it replays as before.
+func (d *deal) setupLead(ctx workflow.Context) error {
+	return workflow.SetUpdateHandlerWithOptions(ctx, api.LeadUpdate,
+		func(ctx workflow.Context, in api.LeadInput) (api.LeadResult, error) {
+			out, err := d.ask(ctx, func(now time.Time) (any, error) {
+				plan, err := d.eng.SetLead(now, in.Stage, in.Lead)
+				if err != nil {
+					return nil, err
+				}
+				res := api.LeadResult{Leads: plan.Leads()}
+				if cs := d.eng.CoSell(); cs != nil {
+					res.Current = cosell.StageLead{Stage: cs.Stage, Lead: cs.Lead}
+				}
+				workflow.GetLogger(ctx).Info("stage lead set", "deal", d.in.CoSellID, "stage", string(in.Stage), "lead", string(in.Lead), "by", in.By)
+				return res, nil
+			})
+			r, _ := out.(api.LeadResult)
+			return r, err
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, in api.LeadInput) error {
 			if d.eng == nil {
 				return errors.New("the deal is starting; try again in a moment")
 			}
-			return d.eng.CheckSettlement(in)
+			return d.eng.CheckLead(in.Stage, in.Lead)
 		}})
 }

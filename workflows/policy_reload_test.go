@@ -17,16 +17,7 @@ import (
 // new policy version, the deal loads it before deciding, and so reverts a Salesforce edit of the amount
 // instead of mirroring it.
 func (s *dealSuite) TestAnEditedPairingReachesARunningDealWithItsNextChange() {
-	served := &activities.Served{}
-	conn := func(p *pairing.Pairing) *activities.Connection {
-		return &activities.Connection{Pairing: p, CRM: map[pairing.Side]connectors.CRM{pairing.A: s.sf, pairing.B: s.hs}, Slack: s.slack}
-	}
-	served.Store(activities.NewCatalog(map[string]*activities.Connection{s.p.ID: conn(s.p)}))
-	acts := &activities.Activities{Served: served}
-	s.env = s.NewTestWorkflowEnvironment()
-	s.env.SetStartTime(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
-	Register(s.env, acts)
-	s.mockPilot(s.env, acts)
+	acts, serve := s.servedWorker()
 
 	raw, err := os.ReadFile("../examples/demo/pairing.yaml")
 	s.Require().NoError(err)
@@ -46,7 +37,7 @@ func (s *dealSuite) TestAnEditedPairingReachesARunningDealWithItsNextChange() {
 		s.env.SignalWorkflow(api.ChangeSignal, api.ChangeEvent{Side: pairing.A, RecordID: rec, Source: "test", Policy: before})
 	})
 	s.at(5*time.Second, func() {
-		served.Store(activities.NewCatalog(map[string]*activities.Connection{s.p.ID: conn(edited)}))
+		serve(s.connection(edited))
 		after = version()
 		s.sf.Put(rec, map[string]any{"Amount": 200000.0})
 		s.env.SignalWorkflow(api.ChangeSignal, api.ChangeEvent{Side: pairing.A, RecordID: rec, Source: "test", Policy: after})
@@ -57,4 +48,25 @@ func (s *dealSuite) TestAnEditedPairingReachesARunningDealWithItsNextChange() {
 	s.Equal("125000", s.mirror(id).Fields["amount"], "the Salesforce edit did not cross: amount is HubSpot's now")
 	src, _ := s.sf.Deal(rec)
 	s.EqualValues(125000, src.Fields["Amount"], "and it was reverted on Salesforce, as a one-way field's receiving edit is")
+}
+
+// servedWorker sets the test up with activities that serve the pairing as a worker does, from a
+// catalog it can swap (an edited pairing file reloaded); serve swaps in another pairing's connection.
+func (s *dealSuite) servedWorker() (*activities.Activities, func(*activities.Connection)) {
+	served := &activities.Served{}
+	serve := func(c *activities.Connection) {
+		served.Store(activities.NewCatalog(map[string]*activities.Connection{s.p.ID: c}))
+	}
+	serve(s.connection(s.p))
+	acts := &activities.Activities{Served: served}
+	s.env = s.NewTestWorkflowEnvironment()
+	s.env.SetStartTime(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	Register(s.env, acts)
+	s.mockPilot(s.env, acts)
+	return acts, serve
+}
+
+// connection is the runtime of pairing p over the suite's in-memory CRMs.
+func (s *dealSuite) connection(p *pairing.Pairing) *activities.Connection {
+	return &activities.Connection{Pairing: p, CRM: map[pairing.Side]connectors.CRM{pairing.A: s.sf, pairing.B: s.hs}, Slack: s.slack}
 }

@@ -107,6 +107,10 @@ func TestOneOutputConvention(t *testing.T) {
 		"mapping check":    {"../../examples/demo/pairing.yaml"},
 		"backfill":         {"acme-globex", "--since", "2026-01-01"},
 		"backfill status":  {"acme-globex"},
+		"deal lead":        {"CS-1", "--stage", "discovery", "--lead", "b"},
+		"mapping diff":     {"../../examples/demo/pairing.yaml", "../../examples/demo/pairing.yaml"},
+		"mapping preview":  {"../../examples/demo/pairing.yaml"},
+		"mapping apply":    {"../../examples/demo/pairing.yaml"},
 	}
 	var found []string
 	walk(newRootCmd(io.Discard, io.Discard), func(c *cobra.Command) {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/worker"
@@ -45,6 +46,7 @@ awards and calculation behind them). Exit 1 with the reason when the deal is not
 			"  cosell deal attribution CS-1A2B3C4D5E6F7G8H\n  cosell deal attribution CS-1A2B3C4D5E6F7G8H --output json",
 			runDealAttribution),
 		newDealTouchpointCmd(),     // touchpoint.go
+		newDealLeadCmd(),           // lead.go
 		newDealDisputeCmd(),        // dispute.go
 		newDealRegisterCmd(),       // register.go
 		newDealAnswerCmd("accept"), // answer.go
@@ -116,12 +118,13 @@ func queryDeal(ctx context.Context, id string) (api.DealView, error) {
 		return api.DealView{}, err
 	}
 	defer c.Close()
-	res, err := c.QueryWorkflow(ctx, api.DealWorkflowID(id), "", api.DealQuery)
+	return dealView(ctx, c, id)
+}
+
+// dealView asks a deal's workflow for its view.
+func dealView(ctx context.Context, c client.Client, id string) (api.DealView, error) {
+	v, err := activities.QueryDeal(ctx, c, api.DealWorkflowID(id))
 	if err != nil {
-		return api.DealView{}, fmt.Errorf("deal %s: %w", id, err)
-	}
-	var v api.DealView
-	if err := res.Get(&v); err != nil {
 		return api.DealView{}, fmt.Errorf("deal %s: %w", id, err)
 	}
 	return v, nil
@@ -134,6 +137,13 @@ func printDeal(out io.Writer, v api.DealView) {
 		last = v.LastSyncAt.UTC().Format(time.RFC3339)
 	}
 	fmt.Fprintf(out, "Last sync: %s   rounds: %d   notes mirrored: %d\n", last, v.Rounds, v.NotesSynced)
+	if v.Mapping != "" {
+		remap := ""
+		if v.Remapping {
+			remap = " (a remap is under way)"
+		}
+		fmt.Fprintf(out, "Mapping: %s (the version of the pairing's mapping it last synced with)%s\n", v.Mapping, remap)
+	}
 	printCoSell(out, v.CoSell)
 	printRegistration(out, v.Registration) // answer.go
 	fmt.Fprintln(out)

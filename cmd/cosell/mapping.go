@@ -11,8 +11,11 @@ import (
 )
 
 func newMappingCmd() *cobra.Command {
-	return groupCmd("mapping", "Check pairing files (the field mappings CRM admins keep in git)",
-		"  cosell mapping validate examples/demo/pairing.yaml\n  cosell mapping check examples/demo/pairing.yaml", newMappingValidateCmd(), newMappingCheckCmd())
+	return groupCmd("mapping", "Check, compare, preview and apply pairing files (the field mappings CRM admins keep in git)",
+		"  cosell mapping validate examples/demo/pairing.yaml\n  cosell mapping check examples/demo/pairing.yaml\n"+
+			"  cosell mapping diff old.yaml pairings/acme-globex.yaml\n  cosell mapping preview pairings/acme-globex.yaml\n"+
+			"  cosell mapping apply pairings/acme-globex.yaml --yes",
+		newMappingValidateCmd(), newMappingCheckCmd(), newMappingDiffCmd(), newMappingPreviewCmd(), newMappingApplyCmd())
 }
 
 func newMappingValidateCmd() *cobra.Command {

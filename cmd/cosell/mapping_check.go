@@ -187,8 +187,9 @@ func runMappingCheck(ctx context.Context, o mappingCheckOptions, out io.Writer) 
 	return nil
 }
 
-// connectSide builds side s's connector from the worker's connection settings.
-func connectSide(ctx context.Context, env envconfig.Lookuper, p *pairing.Pairing, s vocab.Side) (*checkSide, error) {
+// connectCRM builds side s's connector from the worker's connection settings, reading every field
+// the pairing maps on that side.
+func connectCRM(ctx context.Context, env envconfig.Lookuper, p *pairing.Pairing, s vocab.Side) (connectors.CRM, error) {
 	pt := p.Partner(s)
 	conn, err := config.LoadConnection(ctx, env, pt.Connection)
 	if err != nil {
@@ -204,6 +205,16 @@ func connectSide(ctx context.Context, env envconfig.Lookuper, p *pairing.Pairing
 	crm, err := worker.Connect(pt.CRM, conn, fields, &http.Client{Timeout: httpTimeout}, quietSlog(), nil)
 	if err != nil {
 		return nil, configError(fmt.Errorf("side %s (connection %s): %w", s, pt.Connection, err))
+	}
+	return crm, nil
+}
+
+// connectSide builds side s's connector from the worker's connection settings.
+func connectSide(ctx context.Context, env envconfig.Lookuper, p *pairing.Pairing, s vocab.Side) (*checkSide, error) {
+	pt := p.Partner(s)
+	crm, err := connectCRM(ctx, env, p, s)
+	if err != nil {
+		return nil, err
 	}
 	cs := &checkSide{side: s, partner: pt}
 	switch c := crm.(type) {

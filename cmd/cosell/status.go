@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/pairing"
@@ -208,28 +208,12 @@ func feedOf(ctx context.Context, c client.Client, taskQueue string, cs *connecti
 // waitingDeals finds the running deals of the pairing that wait on a budget: it lists the task queue's
 // running deal workflows (visibility) and asks each, at most maxDeals of them, for its sync issues.
 func waitingDeals(ctx context.Context, c client.Client, taskQueue string, pairings map[string]bool, maxDeals int, rep *statusReport) error {
-	q := fmt.Sprintf("WorkflowType = '%s' AND ExecutionStatus = 'Running' AND TaskQueue = '%s'", api.DealWorkflowName, taskQueue)
-	count, err := c.CountWorkflow(ctx, &workflowservice.CountWorkflowExecutionsRequest{Query: q})
+	ids, err := activities.RunningDeals(ctx, c, taskQueue)
 	if err != nil {
-		return fmt.Errorf("count running deals: %w", err)
+		return err
 	}
-	rep.Running = int(count.GetCount())
-	var ids []string
-	var token []byte
-	for len(ids) < maxDeals {
-		page, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{Query: q, PageSize: 100, NextPageToken: token})
-		if err != nil {
-			return fmt.Errorf("list running deals: %w", err)
-		}
-		for _, e := range page.GetExecutions() {
-			if len(ids) < maxDeals {
-				ids = append(ids, e.GetExecution().GetWorkflowId())
-			}
-		}
-		if token = page.GetNextPageToken(); len(token) == 0 {
-			break
-		}
-	}
+	rep.Running = len(ids)
+	ids = ids[:min(len(ids), maxDeals)]
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
