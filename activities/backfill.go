@@ -18,8 +18,9 @@ import (
 )
 
 // backfillChunk bounds the pairs one link step reads and stamps together: within every connector's
-// batch limits (HubSpot's 100), so a step costs two batch reads and two batch updates a side at most.
-const backfillChunk = 100
+// batch limits (HubSpot's 100): a step costs two batch reads and one batch update a side, and a link
+// activity of 200 pairs records four heartbeats, so a worker lost midway costs at most 50 pairs' work.
+const backfillChunk = 50
 
 // BackfillScan reads a page run of one side's deals, flagged or not, modified after in.After, as the
 // matcher's compact records (`cosell backfill`). It heartbeats its position and what it read after
