@@ -47,3 +47,36 @@ func TestBudgetGuardPacesTheAppsWindow(t *testing.T) {
 	assert.Equal(t, 5, s.Short.Used)
 	assert.Equal(t, time.Minute, s.Short.Interval)
 }
+
+// The connector paces its searches under HubSpot's per-token search limit, which the app's rolling
+// window and the budget guard do not cover: a burst of searches gets no 429 from the fake; unpaced, the
+// same burst does (the transport then retries them).
+func TestSearchesArePacedUnderTheSearchLimit(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		rate    float64
+		refused bool
+	}{{"paced", 0, false}, {"unpaced", -1, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, func(o *fake.Options) { o.SearchRateLimit = 5; o.Now = time.Now })
+			c := e.connect(hubspot.Config{PrivateAppToken: privateToken, DealFields: dealFields(), SearchRate: tc.rate})
+			ctx := context.Background()
+			done := make(chan error, 8)
+			for range 8 {
+				go func() {
+					_, err := c.Search(ctx, "deals", hubspot.SearchRequest{Limit: 1})
+					done <- err
+				}()
+			}
+			for range 8 {
+				require.NoError(t, <-done)
+			}
+			refused := e.portal.Limits().Refused["SECONDLY"]
+			if tc.refused {
+				assert.Positive(t, refused, "8 searches at once pass the fake's 5 a second")
+			} else {
+				assert.Zero(t, refused, "paced at %d a second", hubspot.DefaultSearchRate)
+			}
+		})
+	}
+}

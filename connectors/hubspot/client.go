@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"golang.org/x/time/rate"
 	"io"
 	"net/http"
 	"net/url"
@@ -24,6 +25,8 @@ type Client struct {
 	tokens tokenSource
 	// account caches what DealURL needs from the account details.
 	account accountCache
+	// searches paces Search (Config.SearchRate); nil when off.
+	searches *rate.Limiter
 }
 
 var _ connectors.CRM = (*Client)(nil)
@@ -38,7 +41,11 @@ func New(cfg Config) (*Client, error) {
 	if cfg.OAuth != nil {
 		tokens = newOAuthToken(cfg.OAuth, cfg.HTTPClient)
 	}
-	return &Client{cfg: cfg, http: newRetryClient(cfg, tokens), tokens: tokens}, nil
+	c := &Client{cfg: cfg, http: newRetryClient(cfg, tokens), tokens: tokens}
+	if cfg.SearchRate > 0 {
+		c.searches = rate.NewLimiter(rate.Limit(cfg.SearchRate), 1) // spaced, never a burst
+	}
+	return c, nil
 }
 
 // Budget returns the connection's API budget guard, nil when it has none.

@@ -70,6 +70,10 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for IndexLag and daily-limit waits; time.Now when nil.
 	Now func() time.Time
+	// SearchRate paces the connection's search requests, per second: HubSpot limits the CRM search
+	// endpoints per authentication token (4–5 a second, over and above the app's rolling window), and a
+	// poll runs a search per change stream back to back. Default 4; negative turns the pacing off.
+	SearchRate float64
 	// Budget, when set, is the connection's API budget guard: every attempt of every API call (token
 	// requests aside) passes it first, and a call over the share is refused (a *budget.Refusal) without
 	// being sent or retried in the transport.
@@ -85,6 +89,10 @@ type OAuthConfig struct {
 	// TokenURL is the token endpoint; BaseURL + "/oauth/v1/token" when empty.
 	TokenURL string
 }
+
+// DefaultSearchRate is the searches a second a connection sends at most: under HubSpot's per-token
+// search limit (four a second in its changelog, five in its usage guide) whichever holds.
+const DefaultSearchRate = 4
 
 // DefaultDealFields are the custom deal properties CoSell Sync creates in a HubSpot portal.
 func DefaultDealFields() connectors.DealFields {
@@ -112,6 +120,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = DefaultBaseURL
+	}
+	if c.SearchRate == 0 {
+		c.SearchRate = DefaultSearchRate
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.OAuth != nil {

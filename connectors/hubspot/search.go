@@ -66,6 +66,11 @@ func (c *Client) Search(ctx context.Context, objectType string, req SearchReques
 			} `json:"next"`
 		} `json:"paging"`
 	}
+	if c.searches != nil {
+		if err := c.searches.Wait(ctx); err != nil {
+			return SearchPage{}, fmt.Errorf("search %s: %w", objectType, err)
+		}
+	}
 	_, err := c.do(ctx, request{
 		op: fmt.Sprintf("search %s", objectType), method: http.MethodPost,
 		path: "/crm/v3/objects/" + objectType + "/search", body: req, safe: true,
