@@ -263,13 +263,20 @@ func TestRegistrationRaceOnOneDomain(t *testing.T) {
 	// both CRMs, declined with a reason naming the primary and who settled it; the kept one goes on.
 	cosell(t, s, "conflict", "resolve", conflicts[1].CoSellID, "--resolution", "reject", "--by", "maria.manager@acme.example")
 	cosell(t, s, "conflict", "resolve", conflicts[2].CoSellID, "--resolution", "keep", "--by", "maria.manager@acme.example")
+	// Read straight from the fakes, uncounted: the test's own API reads would spend the HubSpot portal's
+	// 100 calls per 10 s that the worker's closing writes need.
 	closedIn := func(c registration.Entry) (sfStatus, sfReason, hsStatus, hsReason string) {
-		opp := s.sfUser.get("Opportunity", c.RecordIDs[0])
-		sfStatus, _ = opp["CoSell_Status__c"].(string)
-		sfReason, _ = opp["CoSell_Decline_Reason__c"].(string)
-		hs := (&hsUser{t: t, base: hsBase[c.PairingID]}).getDealProps(c.RecordIDs[1], "cosell_status,cosell_decline_reason")
-		hsStatus, _ = hs["cosell_status"].(string)
-		hsReason, _ = hs["cosell_decline_reason"].(string)
+		if opp, ok := s.sf.Get(c.RecordIDs[0]); ok {
+			sfStatus, _ = opp["CoSell_Status__c"].(string)
+			sfReason, _ = opp["CoSell_Decline_Reason__c"].(string)
+		}
+		srv := s.hs
+		if c.PairingID == initechID {
+			srv = initech
+		}
+		if d, ok := srv.Deal(c.RecordIDs[1]); ok {
+			hsStatus, hsReason = d.Properties["cosell_status"], d.Properties["cosell_decline_reason"]
+		}
 		return sfStatus, sfReason, hsStatus, hsReason
 	}
 	for _, c := range conflicts[:2] {
