@@ -105,8 +105,7 @@ func (a *Activities) PollChanges(ctx context.Context, in PollInput) (PollResult,
 			pl.res.More = true
 			break
 		}
-		activity.RecordHeartbeat(ctx, pl.st)
-		beat.set(snapshotFeedState(pl.st))
+		beat.set(snapshotFeedState(pl.st)) // recorded now, and beaten with until the next page
 	}
 	if finished {
 		pl.st.Scan = nil

@@ -23,6 +23,7 @@ func FeedHeartbeatTimeout() time.Duration { return feedHeartbeatTimeout }
 // on one CRM call. Details set once are never touched again by the caller (set takes a snapshot the
 // caller gives up), so a beat never serializes a state that is being changed.
 type keepAlive struct {
+	ctx     context.Context
 	mu      sync.Mutex
 	details any
 	has     bool
@@ -33,7 +34,7 @@ type keepAlive struct {
 // startKeepAlive beats every third of the activity's heartbeat timeout; without a heartbeat timeout
 // it does nothing. Stop it before the activity returns.
 func startKeepAlive(ctx context.Context) *keepAlive {
-	k := &keepAlive{stop: make(chan struct{}), done: make(chan struct{})}
+	k := &keepAlive{ctx: ctx, stop: make(chan struct{}), done: make(chan struct{})}
 	if !activity.IsActivity(ctx) || activity.GetInfo(ctx).HeartbeatTimeout <= 0 {
 		close(k.done)
 		return k
@@ -63,11 +64,15 @@ func startKeepAlive(ctx context.Context) *keepAlive {
 	return k
 }
 
-// set makes details the ones the next beats carry; the caller must not change them afterwards.
+// set records details in a heartbeat now and makes them the ones the next beats carry, so a beat
+// never carries older progress than the last one; the caller must not change them afterwards.
 func (k *keepAlive) set(details any) {
 	k.mu.Lock()
+	defer k.mu.Unlock()
 	k.details, k.has = details, true
-	k.mu.Unlock()
+	if activity.IsActivity(k.ctx) {
+		activity.RecordHeartbeat(k.ctx, details)
+	}
 }
 
 // end stops the beats and waits for the last one to finish.

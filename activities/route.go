@@ -36,6 +36,19 @@ type Deals interface {
 	PairingOf(ctx context.Context, coSellID string) (pairingID string, running bool, err error)
 }
 
+// UpdateDeal sends the deal workflow of coSellID the update name with in and waits for its answer in
+// out: the one way the CLI, the HTTP API and the activities (a conflict's settlement) ask a deal. A
+// refusal by the deal arrives as a *temporal.ApplicationError carrying the deal's own message.
+func UpdateDeal(ctx context.Context, c client.Client, coSellID, name string, in, out any) error {
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: api.DealWorkflowID(coSellID), UpdateName: name, Args: []any{in}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		return err
+	}
+	return h.Get(ctx, out)
+}
+
 // TemporalDeals is Deals over a Temporal client: signals, signal-with-start, and a visibility query
 // for the directory.
 type TemporalDeals struct {

@@ -7,7 +7,6 @@ import (
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
-	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/cosellsync/cosell/api"
@@ -38,7 +37,7 @@ func (a *Activities) SettleConflict(ctx context.Context, in api.SettleInput) (Se
 	}
 	s := engine.Settlement{Resolution: string(en.Resolution), Primary: en.Primary, Account: in.Account, By: en.ResolvedBy, Note: en.Note}
 	var res api.SettleConflictResult
-	if err := a.update(ctx, en.CoSellID, api.SettleConflictUpdate, s, &res); err != nil {
+	if err := UpdateDeal(ctx, a.Client, en.CoSellID, api.SettleConflictUpdate, s, &res); err != nil {
 		var nf *serviceerror.NotFound
 		var app *temporal.ApplicationError
 		switch {
@@ -59,21 +58,10 @@ func (a *Activities) SettleConflict(ctx context.Context, in api.SettleInput) (Se
 		return out, nil
 	}
 	var tr api.TouchpointResult
-	if err := a.update(ctx, en.Primary, api.TouchpointUpdate, api.TouchpointInput{Touchpoints: res.Touchpoints, Via: "merge"}, &tr); err != nil {
+	if err := UpdateDeal(ctx, a.Client, en.Primary, api.TouchpointUpdate, api.TouchpointInput{Touchpoints: res.Touchpoints, Via: "merge"}, &tr); err != nil {
 		return SettleConflictResult{}, fmt.Errorf("move the touchpoints of %s to the primary %s: %w", en.CoSellID, en.Primary, err)
 	}
 	out.Moved = len(res.Touchpoints)
 	activity.GetLogger(ctx).Info("conflict merged into the primary", "deal", en.CoSellID, "primary", en.Primary, "touchpoints", out.Moved)
 	return out, nil
-}
-
-// update sends a deal workflow an update and waits for its answer.
-func (a *Activities) update(ctx context.Context, coSellID, name string, in, out any) error {
-	h, err := a.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: api.DealWorkflowID(coSellID), UpdateName: name, Args: []any{in}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err != nil {
-		return err
-	}
-	return h.Get(ctx, out)
 }

@@ -9,6 +9,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
 )
 
@@ -46,13 +47,7 @@ func (t TemporalDeals) View(ctx context.Context, coSellID string) (api.DealView,
 
 // Update implements Deals.
 func (t TemporalDeals) Update(ctx context.Context, coSellID, name string, in, out any) error {
-	h, err := t.Client.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: api.DealWorkflowID(coSellID), UpdateName: name, Args: []any{in}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, out)
-	}
-	if err != nil {
+	if err := activities.UpdateDeal(ctx, t.Client, coSellID, name, in, out); err != nil {
 		return classify(coSellID, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.temporal.io/sdk/client"
 
+	"github.com/cosellsync/cosell/activities"
 	"github.com/cosellsync/cosell/api"
 	"github.com/cosellsync/cosell/touchpoint"
 	"github.com/cosellsync/cosell/vocab"
@@ -153,13 +154,7 @@ func runDealTouchpoint(ctx context.Context, o touchpointOptions, out io.Writer) 
 
 // update sends a deal update and waits for its answer; a refusal reads as the deal's own message.
 func update(ctx context.Context, c client.Client, coSellID, name string, in, out any) error {
-	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: api.DealWorkflowID(coSellID), UpdateName: name, Args: []any{in}, WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	if err == nil {
-		err = h.Get(ctx, out)
-	}
-	if err != nil {
+	if err := activities.UpdateDeal(ctx, c, coSellID, name, in, out); err != nil {
 		return fmt.Errorf("deal %s: %s refused: %w", coSellID, name, err)
 	}
 	return nil
