@@ -160,6 +160,8 @@ func accountObject() *objectDef {
 		{Name: "Industry", Label: "Industry", Type: tPicklist, Length: 255, Picklist: picklist("", "Agriculture", "Banking", "Communications", "Consulting", "Education", "Energy", "Finance", "Healthcare", "Manufacturing", "Retail", "Technology", "Other"), Createable: true, Updateable: true, Nillable: true},
 		{Name: "Description", Label: "Account Description", Type: tTextarea, Length: 32000, Createable: true, Updateable: true, Nillable: true},
 		{Name: "OwnerId", Label: "Owner ID", Type: tReference, ReferenceTo: []string{"User"}, RelationshipName: "Owner", Createable: true, Updateable: true},
+		// The account key of the Accounts CoSell Sync creates (issue #9), so a retried create finds its Account.
+		{Name: "CoSell_Account_Key__c", Label: "Co-Sell Account Key", Type: tString, Length: 255, ExternalID: true, Unique: true, Createable: true, Updateable: true, Nillable: true, Custom: true},
 	}
 	return newObject("Account", "Account", "Accounts", prefixAccount, append(fields, systemFields(true)...)...)
 }
