@@ -17,7 +17,7 @@ import (
 // parent fields, so there the connector reads the opportunities' AccountId and then their Accounts, in
 // one more call per batch.
 const (
-	accountObject = "Account"
+	accountObject  = "Account"
 	accountIDField = "AccountId"
 	// AccountKeyField is the Account's external-id field holding the account key of the Accounts the
 	// sync creates (text, External ID, unique): an upsert by it makes a retried link find the Account
