@@ -23,11 +23,11 @@ func validOptions() Options {
 func TestValidateNamesEveryBadOption(t *testing.T) {
 	require.NoError(t, validOptions().Validate())
 	o := validOptions()
-	o.Deals, o.Edits, o.Rate, o.Timeout = 0, -1, -2, 0
+	o.Deals, o.Edits, o.Rate, o.Timeout, o.NaiveTimeout = 0, -1, -2, 0, -time.Second
 	o.Feeds, o.Modes, o.WorkerEnv = []string{"carrier-pigeon"}, []string{"fast"}, []string{"NOEQUALS"}
 	err := o.Validate()
 	require.Error(t, err)
-	for _, want := range []string{"--deals 0", "--edits -1", "--rate -2", "--timeout 0s", `--feeds "carrier-pigeon"`, `--modes "fast"`, `--worker-env "NOEQUALS"`} {
+	for _, want := range []string{"--deals 0", "--edits -1", "--rate -2", "--timeout 0s", "--naive-timeout -1s", `--feeds "carrier-pigeon"`, `--modes "fast"`, `--worker-env "NOEQUALS"`} {
 		assert.Contains(t, err.Error(), want)
 	}
 }
@@ -149,4 +149,14 @@ func TestPhaseCountsRefusalsPerPolicyWithinThePhase(t *testing.T) {
 	p := phase(1, []time.Duration{time.Second}, before, after, time.Time{})
 	assert.Equal(t, 4, p.HubSpot.Refused)
 	assert.Equal(t, map[string]int{"SECONDLY": 3, "DAILY": 1}, p.HubSpot.RefusedBy)
+}
+
+func TestNaiveTimeoutBoundsOnlyTheNaiveReference(t *testing.T) {
+	o := validOptions()
+	assert.Equal(t, time.Minute, o.TimeoutOf(ModeNaive), "unset: --timeout for both")
+	o.NaiveTimeout = 10 * time.Second
+	assert.Equal(t, time.Minute, o.TimeoutOf(ModeCoalesced))
+	assert.Equal(t, 10*time.Second, o.TimeoutOf(ModeNaive))
+	r := &Report{Date: "2026-12-03T09:00:00Z", Options: OptionsSummary{Deals: 1, TimeoutS: 60, NaiveTimeoutS: 10}}
+	assert.Contains(t, r.Markdown(), "Each phase waited at most 60 s to converge (the naive reference: 10 s).")
 }

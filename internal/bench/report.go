@@ -41,6 +41,7 @@ type OptionsSummary struct {
 	EditGapMS            int64   `json:"editGapMs"`
 	PollIntervalMS       int64   `json:"pollIntervalMs"`
 	TimeoutS             float64 `json:"timeoutS"`
+	NaiveTimeoutS        float64 `json:"naiveTimeoutS"`
 	SalesforceDailyLimit int     `json:"salesforceDailyLimit"`
 }
 
@@ -137,6 +138,9 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "Command: `%s`  \n", r.Command)
 	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %.1f GiB, %s, %s; load average %s at the start, %s at the end; %s.\n\n",
 		r.Machine.CPUs, orUnknown(r.Machine.CPU), r.Machine.MemoryGiB, r.Machine.Go, r.Machine.OS, orUnknown(r.Machine.LoadStart), orUnknown(r.Machine.LoadEnd), r.Date)
+	if o.NaiveTimeoutS > 0 && o.NaiveTimeoutS != o.TimeoutS {
+		fmt.Fprintf(&b, "Each phase waited at most %g s to converge (the naive reference: %g s).\n\n", o.TimeoutS, o.NaiveTimeoutS)
+	}
 	b.WriteString("| feed | calls | phase | mirrored | seconds | changes/s | p50 ms | p95 ms | p99 ms | SF calls/change | HS calls/change | HS 429s | HS window peak | actions/change | worker peak RSS | worker CPU s |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, run := range r.Runs {

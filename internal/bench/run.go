@@ -62,7 +62,7 @@ func runOne(ctx context.Context, o Options, temporalAddr, feed, mode string, pro
 	if err != nil {
 		return run, err
 	}
-	flagLat, err := w.waitFlagBurst(ctx, deals, s0.at, o.Timeout)
+	flagLat, err := w.waitFlagBurst(ctx, deals, s0.at, o.TimeoutOf(mode))
 	if err != nil {
 		return run, err
 	}
@@ -77,7 +77,7 @@ func runOne(ctx context.Context, o Options, temporalAddr, feed, mode string, pro
 	changes := plan(deals, o.Edits)
 	var s2 snapshot
 	if len(changes) > 0 {
-		lat, last, err := w.runEdits(ctx, deals, changes, o.Rate, o.EditGap, o.Timeout, progress)
+		lat, last, err := w.runEdits(ctx, deals, changes, o.Rate, o.EditGap, o.TimeoutOf(mode), progress)
 		if err != nil {
 			return run, err
 		}
