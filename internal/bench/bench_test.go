@@ -136,7 +136,7 @@ func TestMarkdownSplitsHubSpotRefusalsByPolicyAndShowsTheWindowPeak(t *testing.T
 }
 
 func TestBudgetTakesTheSharesTheWorkerWasGiven(t *testing.T) {
-	o := Options{WorkerEnv: []string{"COSELL_BUDGET_WINDOW_SHARE=30%", "OTHER=1"}}
+	o := Options{WorkerEnv: []string{"COSELL_CONN_GLOBEX_HS_BUDGET_WINDOW_SHARE=30%", "OTHER=1"}}
 	s := snapshot{hsLimits: hsmock.Limits{WindowPeak: 29, WindowLimit: 100, WindowMS: 10000}, sfBudget: sfmock.APIBudget{Peak: 7, Max: 1000}}
 	b := budgetOf(o, s)
 	assert.Equal(t, Budget{WindowShare: "30%", DailyShare: "50%", HubSpotWindowPeak: 29, HubSpotWindowLimit: 100, HubSpotWindowMS: 10000,

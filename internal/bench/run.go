@@ -8,10 +8,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sethvargo/go-envconfig"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/demo"
 	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
 	"github.com/cosellsync/cosell/mocks/mockkit"
@@ -110,24 +112,22 @@ func runOne(ctx context.Context, o Options, temporalAddr, feed, mode string, pro
 }
 
 // budgetOf is the run's peak use of each window, from the fakes' counters at its end (the fakes are the
-// run's own, so their peaks are the worker's), beside the guard's shares as the worker was given them.
+// run's own, so their peaks are the worker's), beside the guard's shares as the worker read them: each
+// connection's BUDGET_*_SHARE (COSELL_CONN_<NAME>_…) from --worker-env, with the config's defaults.
 func budgetOf(o Options, s snapshot) Budget {
-	b := Budget{WindowShare: envOr(o.WorkerEnv, "COSELL_BUDGET_WINDOW_SHARE", "50%"), DailyShare: envOr(o.WorkerEnv, "COSELL_BUDGET_DAILY_SHARE", "50%"),
+	env := map[string]string{}
+	for _, kv := range o.WorkerEnv {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	l := envconfig.MapLookuper(env)
+	hs, _ := config.LoadConnection(context.Background(), l, demo.HubSpotConnection) // a bad share: the worker itself refuses to start
+	sf, _ := config.LoadConnection(context.Background(), l, demo.SalesforceConnection)
+	return Budget{WindowShare: hs.BudgetWindowShare.String(), DailyShare: sf.BudgetDailyShare.String(),
 		HubSpotWindowPeak: s.hsLimits.WindowPeak, HubSpotWindowLimit: s.hsLimits.WindowLimit, HubSpotWindowMS: s.hsLimits.WindowMS,
 		HubSpotDailyPeak: s.hsLimits.DailyPeak, HubSpotDailyLimit: s.hsLimits.DailyLimit,
 		SalesforceDailyPeak: s.sfBudget.Peak, SalesforceDailyLimit: s.sfBudget.Max}
-	return b
-}
-
-// envOr is the last value of key in env (KEY=VALUE, as --worker-env gives them), or def.
-func envOr(env []string, key, def string) string {
-	v := def
-	for _, kv := range env {
-		if k, val, ok := strings.Cut(kv, "="); ok && k == key {
-			v = val
-		}
-	}
-	return v
 }
 
 func lastOf(lat []time.Duration, start time.Time) time.Time {
