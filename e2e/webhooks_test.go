@@ -77,6 +77,13 @@ func TestWebhooksAloneMirrorWithNoPoll(t *testing.T) {
 	}, "an amount changed in HubSpot reaches Salesforce")
 	t.Logf("an edit HubSpot → Salesforce in %s", time.Since(start).Round(time.Millisecond))
 
+	// The last write's own webhook (the echo Salesforce sends of the amount it was given) may still be
+	// on its way through the feed: nothing stays pending, but a snapshot can catch an echo in flight.
+	eventually(t, 10*time.Second, func() bool {
+		a, okA := s.feedView(pairing.A)
+		b, okB := s.feedView(pairing.B)
+		return okA && okB && len(a.State.Pending) == 0 && len(b.State.Pending) == 0
+	}, "both feeds deliver what they heard")
 	for _, side := range []pairing.Side{pairing.A, pairing.B} {
 		v, ok := s.feedView(side)
 		require.True(t, ok)
@@ -84,7 +91,6 @@ func TestWebhooksAloneMirrorWithNoPoll(t *testing.T) {
 		assert.True(t, v.State.LastPoll.IsZero(), "side %s never polled", side)
 		assert.Positive(t, v.State.Notified, "side %s heard of its changes by webhook", side)
 		assert.Positive(t, v.State.Delivered)
-		assert.Empty(t, v.State.Pending)
 	}
 	calls := s.hs.Admin().Snapshot()
 	assert.Zero(t, calls.Endpoints["POST deals/search"].Count, "no HubSpot poll: %v", calls.Endpoints)

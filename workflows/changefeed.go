@@ -285,24 +285,29 @@ func (f *feed) waitForWork(ctx workflow.Context) {
 		})
 		sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 		if at := f.wakeAt(); !at.IsZero() {
-			al := f.arm(ctx, at)
+			f.alarm = rearm(ctx, f.alarm, at)
+			al := f.alarm
 			sel.AddFuture(al.fut, func(workflow.Future) { al.fired = true })
 		}
 		sel.Select(ctx)
 	}
 }
 
-// arm returns the alarm for at, cancelling one set for another moment.
-func (f *feed) arm(ctx workflow.Context, at time.Time) *alarm {
-	if f.alarm != nil && f.alarm.at.Equal(at) && !f.alarm.fired {
-		return f.alarm
+// rearm returns the timer for the moment at: cur when it is set for that moment and has not fired,
+// else a new one, cancelling cur. With no moment it cancels cur and returns nil. Keeping a timer
+// across waits spares the Temporal actions of cancelling it and starting the same one again.
+func rearm(ctx workflow.Context, cur *alarm, at time.Time) *alarm {
+	if cur != nil && cur.at.Equal(at) && !cur.fired {
+		return cur
 	}
-	if f.alarm != nil && !f.alarm.fired {
-		f.alarm.cancel()
+	if cur != nil && !cur.fired {
+		cur.cancel()
+	}
+	if at.IsZero() {
+		return nil
 	}
 	tctx, cancel := workflow.WithCancel(ctx)
-	f.alarm = &alarm{at: at, cancel: cancel, fut: workflow.NewTimer(tctx, at.Sub(workflow.Now(ctx)))}
-	return f.alarm
+	return &alarm{at: at, cancel: cancel, fut: workflow.NewTimer(tctx, at.Sub(workflow.Now(ctx)))}
 }
 
 // drain folds every signal already received into the state, settings first.

@@ -78,6 +78,9 @@ type deal struct {
 	claimed bool
 	claim   *registration.Entry
 	source  string
+	// alarm is the timer of the engine's wake-up moment, kept across waits while the moment stays
+	// the same (keepTimerVersion).
+	alarm *alarm
 }
 
 func (d *deal) run(ctx workflow.Context) error {
@@ -172,6 +175,14 @@ func (d *deal) wait(ctx workflow.Context, ch workflow.ReceiveChannel, wakeAt tim
 	})
 	sel.AddReceive(ctx.Done(), func(workflow.ReceiveChannel, bool) {})
 	sel.AddReceive(d.wake, func(c workflow.ReceiveChannel, _ bool) { c.ReceiveAsync(nil) }) // an update: served by drain
+	if workflow.GetVersion(ctx, keepTimerVersion, workflow.DefaultVersion, 1) == 1 {
+		if d.alarm = rearm(ctx, d.alarm, wakeAt); d.alarm != nil {
+			al := d.alarm
+			sel.AddFuture(al.fut, func(workflow.Future) { al.fired = true })
+		}
+		sel.Select(ctx)
+		return
+	}
 	timerCtx, cancel := workflow.WithCancel(ctx)
 	defer cancel() // the timer that lost the race is cancelled
 	if !wakeAt.IsZero() {
@@ -179,6 +190,13 @@ func (d *deal) wait(ctx workflow.Context, ch workflow.ReceiveChannel, wakeAt tim
 	}
 	sel.Select(ctx)
 }
+
+// keepTimerVersion gates keeping the wake-up timer across waits. Before it, every wait started a timer
+// for the engine's next moment (an SLA deadline, hours away) and cancelled it when a signal won, so each
+// change and each echo of the deal's own write cost two more Temporal actions (a timer started, one
+// cancelled) for the same moment: a third of an edit's actions. A history recorded before replays the
+// old commands.
+const keepTimerVersion = "keep-timer"
 
 func (d *deal) drain(ctx workflow.Context, ch workflow.ReceiveChannel) {
 	d.serve(ctx) // evidence.go

@@ -301,3 +301,29 @@ func (s *dealSuite) TestFailingNotifierDelaysOnlyItsNotice() {
 	m := s.mirror(id)
 	s.Len(s.hs.Tasks(m.RecordID), 2, "the CRM tasks (request and registration warnings) were not held up")
 }
+
+// TestChangesKeepTheWakeUpTimer: changes that leave the deal's next deadline where it was do not cancel
+// its timer and start the same one again (keepTimerVersion): before, every change and every echo of the
+// deal's own writes cost a timer cancelled and one started, two Temporal actions of an edit's six.
+func (s *dealSuite) TestChangesKeepTheWakeUpTimer() {
+	rec := s.flagOnSalesforce()
+	id := api.NewCoSellID(s.p.ID, pairing.A, rec)
+	s.at(time.Second, func() { s.trigger(pairing.A, rec) })
+	var started, cancelled int
+	s.at(time.Hour, func() {
+		s.env.SetOnTimerScheduledListener(func(string, time.Duration) { started++ })
+		s.env.SetOnTimerCanceledListener(func(string) { cancelled++ })
+	})
+	for i := 1; i <= 10; i++ { // ten edits of the next step, an hour apart, well before any warning
+		s.at(time.Hour+time.Duration(i)*time.Minute, func() {
+			s.sf.Put(rec, map[string]any{"NextStep": fmt.Sprintf("Call %d", i)})
+			s.trigger(pairing.A, rec)
+		})
+	}
+	s.at(2*time.Hour, func() {
+		s.Equal("Call 10", s.mirror(id).Fields["hs_next_step"], "every edit mirrored")
+		s.LessOrEqual(cancelled, 1, "ten changes, one deadline: its timer is kept")
+		s.LessOrEqual(started, 1)
+	})
+	s.run(id, 3*time.Hour)
+}

@@ -57,6 +57,10 @@ type Options struct {
 	// Timeout bounds each phase's wait for convergence; a phase that does not converge is reported
 	// with what did mirror.
 	Timeout time.Duration
+	// NaiveTimeout, when set, bounds the naive reference's phases instead: at the targets' sizes the
+	// naive mode takes hours (one call per read and write under HubSpot's 10 s window), and a bounded
+	// run still gives its rate and calls per change beside the coalesced run of the same invocation.
+	NaiveTimeout time.Duration
 	// Temporal is the address of a running Temporal server to use; empty starts a dev server.
 	Temporal string
 	// Worker is the cosell binary the worker runs from; PairingFile the pairing it serves (its id is
@@ -70,6 +74,14 @@ type Options struct {
 	Command string
 	// Progress receives a line per step; nil discards them.
 	Progress io.Writer
+}
+
+// TimeoutOf is how long each phase of a run in mode may wait for convergence.
+func (o Options) TimeoutOf(mode string) time.Duration {
+	if mode == ModeNaive && o.NaiveTimeout > 0 {
+		return o.NaiveTimeout
+	}
+	return o.Timeout
 }
 
 // Validate refuses options that cannot run.
@@ -92,6 +104,9 @@ func (o Options) Validate() error {
 	}
 	if o.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("--timeout %s: want more than 0", o.Timeout))
+	}
+	if o.NaiveTimeout < 0 {
+		errs = append(errs, fmt.Errorf("--naive-timeout %s: want 0 (as --timeout) or more", o.NaiveTimeout))
 	}
 	if o.PollInterval <= 0 {
 		errs = append(errs, fmt.Errorf("--poll-interval %s: want more than 0", o.PollInterval))
@@ -154,7 +169,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 func (o Options) summary() OptionsSummary {
 	return OptionsSummary{Deals: o.Deals, Edits: o.Edits, Rate: o.Rate, LatencyMS: o.Latency.Milliseconds(), EditGapMS: o.EditGap.Milliseconds(),
-		PollIntervalMS: o.PollInterval.Milliseconds(), TimeoutS: o.Timeout.Seconds(), SalesforceDailyLimit: o.SalesforceDailyLimit}
+		PollIntervalMS: o.PollInterval.Milliseconds(), TimeoutS: o.Timeout.Seconds(), NaiveTimeoutS: o.TimeoutOf(ModeNaive).Seconds(), SalesforceDailyLimit: o.SalesforceDailyLimit}
 }
 
 // readMachine describes where the figures come from: the machine is shared, so its load is part of them.

@@ -10,6 +10,9 @@ import (
 	"github.com/stretchr/testify/require"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+
+	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
+	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
 )
 
 func validOptions() Options {
@@ -20,11 +23,11 @@ func validOptions() Options {
 func TestValidateNamesEveryBadOption(t *testing.T) {
 	require.NoError(t, validOptions().Validate())
 	o := validOptions()
-	o.Deals, o.Edits, o.Rate, o.Timeout = 0, -1, -2, 0
+	o.Deals, o.Edits, o.Rate, o.Timeout, o.NaiveTimeout = 0, -1, -2, 0, -time.Second
 	o.Feeds, o.Modes, o.WorkerEnv = []string{"carrier-pigeon"}, []string{"fast"}, []string{"NOEQUALS"}
 	err := o.Validate()
 	require.Error(t, err)
-	for _, want := range []string{"--deals 0", "--edits -1", "--rate -2", "--timeout 0s", `--feeds "carrier-pigeon"`, `--modes "fast"`, `--worker-env "NOEQUALS"`} {
+	for _, want := range []string{"--deals 0", "--edits -1", "--rate -2", "--timeout 0s", "--naive-timeout -1s", `--feeds "carrier-pigeon"`, `--modes "fast"`, `--worker-env "NOEQUALS"`} {
 		assert.Contains(t, err.Error(), want)
 	}
 }
@@ -120,4 +123,40 @@ func TestMarkdownHasTheCommandMachineAndARowPerPhase(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(b), "# Benchmarks\n"), "appended, not replaced")
 	assert.Contains(t, string(b), md)
+}
+
+func TestMarkdownSplitsHubSpotRefusalsByPolicyAndShowsTheWindowPeak(t *testing.T) {
+	r := &Report{Date: "2026-12-03T09:00:00Z", Options: OptionsSummary{Deals: 1},
+		Runs: []RunResult{{Feed: FeedPolling, Mode: ModeCoalesced,
+			Flag: &Phase{Changes: 1, Mirrored: 1, Converged: true,
+				HubSpot: CRMCalls{Refused: 5, RefusedBy: map[string]int{"SECONDLY": 4, "TEN_SECONDLY_ROLLING": 1}}},
+			Budget: Budget{WindowShare: "40%", HubSpotWindowPeak: 39, HubSpotWindowLimit: 100}}}}
+	md := r.Markdown()
+	assert.Contains(t, md, "| 5 (search 4, 10 s window 1) | 39/100 (share 40%) |")
+}
+
+func TestBudgetTakesTheSharesTheWorkerWasGiven(t *testing.T) {
+	o := Options{WorkerEnv: []string{"COSELL_CONN_GLOBEX_HS_BUDGET_WINDOW_SHARE=30%", "OTHER=1"}}
+	s := snapshot{hsLimits: hsmock.Limits{WindowPeak: 29, WindowLimit: 100, WindowMS: 10000}, sfBudget: sfmock.APIBudget{Peak: 7, Max: 1000}}
+	b := budgetOf(o, s)
+	assert.Equal(t, Budget{WindowShare: "30%", DailyShare: "50%", HubSpotWindowPeak: 29, HubSpotWindowLimit: 100, HubSpotWindowMS: 10000,
+		SalesforceDailyPeak: 7, SalesforceDailyLimit: 1000}, b)
+}
+
+func TestPhaseCountsRefusalsPerPolicyWithinThePhase(t *testing.T) {
+	before := snapshot{hsLimits: hsmock.Limits{Refused: map[string]int{"SECONDLY": 2}}}
+	after := snapshot{hsLimits: hsmock.Limits{Refused: map[string]int{"SECONDLY": 5, "DAILY": 1}}}
+	p := phase(1, []time.Duration{time.Second}, before, after, time.Time{})
+	assert.Equal(t, 4, p.HubSpot.Refused)
+	assert.Equal(t, map[string]int{"SECONDLY": 3, "DAILY": 1}, p.HubSpot.RefusedBy)
+}
+
+func TestNaiveTimeoutBoundsOnlyTheNaiveReference(t *testing.T) {
+	o := validOptions()
+	assert.Equal(t, time.Minute, o.TimeoutOf(ModeNaive), "unset: --timeout for both")
+	o.NaiveTimeout = 10 * time.Second
+	assert.Equal(t, time.Minute, o.TimeoutOf(ModeCoalesced))
+	assert.Equal(t, 10*time.Second, o.TimeoutOf(ModeNaive))
+	r := &Report{Date: "2026-12-03T09:00:00Z", Options: OptionsSummary{Deals: 1, TimeoutS: 60, NaiveTimeoutS: 10}}
+	assert.Contains(t, r.Markdown(), "Each phase waited at most 60 s to converge (the naive reference: 10 s).")
 }

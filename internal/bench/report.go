@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -39,6 +41,7 @@ type OptionsSummary struct {
 	EditGapMS            int64   `json:"editGapMs"`
 	PollIntervalMS       int64   `json:"pollIntervalMs"`
 	TimeoutS             float64 `json:"timeoutS"`
+	NaiveTimeoutS        float64 `json:"naiveTimeoutS"`
 	SalesforceDailyLimit int     `json:"salesforceDailyLimit"`
 }
 
@@ -52,6 +55,25 @@ type RunResult struct {
 	Edits        *Phase        `json:"edits,omitempty"`
 	Worker       WorkerFigures `json:"worker"`
 	WorkflowRuns int           `json:"workflowRuns"`
+	Budget       Budget        `json:"budget"`
+}
+
+// Budget is the run's peak use of each CRM's API windows, from the fakes' own counters (each run has
+// fresh fakes, and the bench's seeding, edits and reads spend no API call), beside the shares the
+// worker's guard was given: the evidence for the target that the guard never lets the product pass its
+// share of either window.
+type Budget struct {
+	WindowShare string `json:"windowShare"`
+	DailyShare  string `json:"dailyShare"`
+	// HubSpotWindowPeak is the most requests the app had in one rolling window of HubSpotWindowMS.
+	HubSpotWindowPeak  int `json:"hubspotWindowPeak"`
+	HubSpotWindowLimit int `json:"hubspotWindowLimit"`
+	HubSpotWindowMS    int `json:"hubspotWindowMs"`
+	HubSpotDailyPeak   int `json:"hubspotDailyPeak"`
+	HubSpotDailyLimit  int `json:"hubspotDailyLimit"`
+	// SalesforceDailyPeak is the most requests counted in the org's rolling 24 hours.
+	SalesforceDailyPeak  int `json:"salesforceDailyPeak"`
+	SalesforceDailyLimit int `json:"salesforceDailyLimit"`
 }
 
 // Phase is one phase's figures.
@@ -79,11 +101,14 @@ type Latency struct {
 }
 
 // CRMCalls is what one fake counted: every API call of the worker (429s and 403s included, which
-// Refused counts again on their own), by endpoint.
+// Refused counts again on their own), by endpoint. RefusedBy splits HubSpot's 429s by the policy its
+// body names (TEN_SECONDLY_ROLLING: the app's 100 per 10 s; SECONDLY: the search API's 5 a second;
+// DAILY), since the guard paces the first and the last and the connector paces searches.
 type CRMCalls struct {
 	Calls     int            `json:"calls"`
 	PerChange float64        `json:"perChange"`
 	Refused   int            `json:"refused"`
+	RefusedBy map[string]int `json:"refusedBy,omitempty"`
 	Endpoints map[string]int `json:"endpoints"`
 }
 
@@ -113,8 +138,11 @@ func (r *Report) Markdown() string {
 	fmt.Fprintf(&b, "Command: `%s`  \n", r.Command)
 	fmt.Fprintf(&b, "Machine: %d CPUs (%s), %.1f GiB, %s, %s; load average %s at the start, %s at the end; %s.\n\n",
 		r.Machine.CPUs, orUnknown(r.Machine.CPU), r.Machine.MemoryGiB, r.Machine.Go, r.Machine.OS, orUnknown(r.Machine.LoadStart), orUnknown(r.Machine.LoadEnd), r.Date)
-	b.WriteString("| feed | calls | phase | mirrored | seconds | changes/s | p50 ms | p95 ms | p99 ms | SF calls/change | HS calls/change | HS 429s | actions/change | worker peak RSS | worker CPU s |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	if o.NaiveTimeoutS > 0 && o.NaiveTimeoutS != o.TimeoutS {
+		fmt.Fprintf(&b, "Each phase waited at most %g s to converge (the naive reference: %g s).\n\n", o.TimeoutS, o.NaiveTimeoutS)
+	}
+	b.WriteString("| feed | calls | phase | mirrored | seconds | changes/s | p50 ms | p95 ms | p99 ms | SF calls/change | HS calls/change | HS 429s | HS window peak | actions/change | worker peak RSS | worker CPU s |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, run := range r.Runs {
 		for _, ph := range []struct {
 			name string
@@ -128,9 +156,9 @@ func (r *Report) Markdown() string {
 			if !p.Converged {
 				mirrored += " (timed out)"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %.1f | %.1f | %.0f | %.0f | %.0f | %.2f | %.2f | %d | %.1f | %.0f MB | %.1f |\n",
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %.1f | %.1f | %.0f | %.0f | %.0f | %.2f | %.2f | %s | %s | %.1f | %.0f MB | %.1f |\n",
 				run.Feed, run.Mode, ph.name, mirrored, p.Seconds, p.ChangesPerSecond, p.Latency.P50, p.Latency.P95, p.Latency.P99,
-				p.Salesforce.PerChange, p.HubSpot.PerChange, p.HubSpot.Refused, p.ActionsPerChange, run.Worker.PeakRSSMB, p.WorkerCPUSeconds)
+				p.Salesforce.PerChange, p.HubSpot.PerChange, refusals(p.HubSpot), windowPeak(run.Budget), p.ActionsPerChange, run.Worker.PeakRSSMB, p.WorkerCPUSeconds)
 		}
 	}
 	return b.String()
@@ -147,6 +175,31 @@ func (r *Report) AppendMarkdown(path string) error {
 		return fmt.Errorf("append to %s: %w", path, err)
 	}
 	return f.Close()
+}
+
+// refusals is a phase's 429 count with its policies, as "4 (search 4)".
+func refusals(c CRMCalls) string {
+	if c.Refused == 0 || len(c.RefusedBy) == 0 {
+		return fmt.Sprint(c.Refused)
+	}
+	names := map[string]string{"TEN_SECONDLY_ROLLING": "10 s window", "SECONDLY": "search", "DAILY": "daily"}
+	var parts []string
+	for _, policy := range slices.Sorted(maps.Keys(c.RefusedBy)) {
+		name := names[policy]
+		if name == "" {
+			name = policy
+		}
+		parts = append(parts, fmt.Sprintf("%s %d", name, c.RefusedBy[policy]))
+	}
+	return fmt.Sprintf("%d (%s)", c.Refused, strings.Join(parts, ", "))
+}
+
+// windowPeak is the run's HubSpot window peak beside its limit and the guard's share, as "48/100 (share 50%)".
+func windowPeak(b Budget) string {
+	if b.HubSpotWindowLimit == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%d/%d (share %s)", b.HubSpotWindowPeak, b.HubSpotWindowLimit, b.WindowShare)
 }
 
 func orUnknown(s string) string {

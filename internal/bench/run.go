@@ -5,29 +5,32 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"time"
 
+	"github.com/sethvargo/go-envconfig"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/cosellsync/cosell/api"
+	"github.com/cosellsync/cosell/internal/config"
 	"github.com/cosellsync/cosell/internal/demo"
+	hsmock "github.com/cosellsync/cosell/mocks/hubspot"
 	"github.com/cosellsync/cosell/mocks/mockkit"
+	sfmock "github.com/cosellsync/cosell/mocks/salesforce"
 )
 
 // snapshot is both fakes' counters and the worker's /proc figures at one moment.
 type snapshot struct {
-	at               time.Time
-	sf, hs           mockkit.Calls
-	sfRefused, hsLim int
-	proc             procStats
+	at       time.Time
+	sf, hs   mockkit.Calls
+	sfBudget sfmock.APIBudget
+	hsLimits hsmock.Limits
+	proc     procStats
 }
 
 func (w *world) snapshot() (snapshot, error) {
-	s := snapshot{at: time.Now(), sf: w.sf.Admin().Snapshot(), hs: w.hsSrv.Admin().Snapshot(), sfRefused: w.sf.APIBudget().Refused}
-	for _, n := range w.hsSrv.Limits().Refused {
-		s.hsLim += n
-	}
+	s := snapshot{at: time.Now(), sf: w.sf.Admin().Snapshot(), hs: w.hsSrv.Admin().Snapshot(), sfBudget: w.sf.APIBudget(), hsLimits: w.hsSrv.Limits()}
 	var err error
 	s.proc, err = readProc(w.worker.Process.Pid)
 	return s, err
@@ -61,7 +64,7 @@ func runOne(ctx context.Context, o Options, temporalAddr, feed, mode string, pro
 	if err != nil {
 		return run, err
 	}
-	flagLat, err := w.waitFlagBurst(ctx, deals, s0.at, o.Timeout)
+	flagLat, err := w.waitFlagBurst(ctx, deals, s0.at, o.TimeoutOf(mode))
 	if err != nil {
 		return run, err
 	}
@@ -76,7 +79,7 @@ func runOne(ctx context.Context, o Options, temporalAddr, feed, mode string, pro
 	changes := plan(deals, o.Edits)
 	var s2 snapshot
 	if len(changes) > 0 {
-		lat, last, err := w.runEdits(ctx, deals, changes, o.Rate, o.EditGap, o.Timeout, progress)
+		lat, last, err := w.runEdits(ctx, deals, changes, o.Rate, o.EditGap, o.TimeoutOf(mode), progress)
 		if err != nil {
 			return run, err
 		}
@@ -93,6 +96,7 @@ func runOne(ctx context.Context, o Options, temporalAddr, feed, mode string, pro
 		s2 = s1
 	}
 	run.Worker = WorkerFigures{PeakRSSMB: float64(s2.proc.peakRSSKB) / 1024, CPUSeconds: s2.proc.cpuSeconds}
+	run.Budget = budgetOf(o, s2)
 
 	windows := []window{{s0.at, s1.at}, {s1.at, s2.at}}
 	actions, runs, err := countActions(ctx, c, w.taskQueue, windows)
@@ -105,6 +109,25 @@ func runOne(ctx context.Context, o Options, temporalAddr, feed, mode string, pro
 		run.Edits.setActions(actions[1])
 	}
 	return run, nil
+}
+
+// budgetOf is the run's peak use of each window, from the fakes' counters at its end (the fakes are the
+// run's own, so their peaks are the worker's), beside the guard's shares as the worker read them: each
+// connection's BUDGET_*_SHARE (COSELL_CONN_<NAME>_…) from --worker-env, with the config's defaults.
+func budgetOf(o Options, s snapshot) Budget {
+	env := map[string]string{}
+	for _, kv := range o.WorkerEnv {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	l := envconfig.MapLookuper(env)
+	hs, _ := config.LoadConnection(context.Background(), l, demo.HubSpotConnection) // a bad share: the worker itself refuses to start
+	sf, _ := config.LoadConnection(context.Background(), l, demo.SalesforceConnection)
+	return Budget{WindowShare: hs.BudgetWindowShare.String(), DailyShare: sf.BudgetDailyShare.String(),
+		HubSpotWindowPeak: s.hsLimits.WindowPeak, HubSpotWindowLimit: s.hsLimits.WindowLimit, HubSpotWindowMS: s.hsLimits.WindowMS,
+		HubSpotDailyPeak: s.hsLimits.DailyPeak, HubSpotDailyLimit: s.hsLimits.DailyLimit,
+		SalesforceDailyPeak: s.sfBudget.Peak, SalesforceDailyLimit: s.sfBudget.Max}
 }
 
 func lastOf(lat []time.Duration, start time.Time) time.Time {
@@ -125,8 +148,16 @@ func phase(changes int, lat []time.Duration, before, after snapshot, last time.T
 	}
 	p.Salesforce.Calls, p.Salesforce.Endpoints = callDelta(before.sf, after.sf)
 	p.HubSpot.Calls, p.HubSpot.Endpoints = callDelta(before.hs, after.hs)
-	p.Salesforce.Refused = after.sfRefused - before.sfRefused
-	p.HubSpot.Refused = after.hsLim - before.hsLim
+	p.Salesforce.Refused = after.sfBudget.Refused - before.sfBudget.Refused
+	for policy, n := range after.hsLimits.Refused {
+		if d := n - before.hsLimits.Refused[policy]; d > 0 {
+			if p.HubSpot.RefusedBy == nil {
+				p.HubSpot.RefusedBy = map[string]int{}
+			}
+			p.HubSpot.RefusedBy[policy] = d
+			p.HubSpot.Refused += d
+		}
+	}
 	if p.Mirrored > 0 {
 		p.Salesforce.PerChange = float64(p.Salesforce.Calls) / float64(p.Mirrored)
 		p.HubSpot.PerChange = float64(p.HubSpot.Calls) / float64(p.Mirrored)

@@ -101,6 +101,11 @@ type Config struct {
 	// With neither, payloads go to Temporal in plain text (and the worker warns).
 	PayloadKeys     string `env:"COSELL_PAYLOAD_KEYS"`
 	PayloadKeysFile string `env:"COSELL_PAYLOAD_KEYS_FILE"`
+	// WorkflowCacheSize is how many workflows the worker keeps in memory between their tasks (the
+	// SDK's sticky cache, process-wide): each open deal it holds costs its state and goroutines, so it
+	// bounds the worker's memory with many open deals; a deal evicted from it replays its history (at
+	// most one run, bounded by continue-as-new) on its next task.
+	WorkflowCacheSize int `env:"COSELL_WORKFLOW_CACHE_SIZE, default=10000"`
 	// ShutdownGrace is how long a stopping worker (SIGTERM, SIGINT) lets the activities it runs finish
 	// after it stops polling for new tasks; what is still running then is cancelled and retried by
 	// another worker.
@@ -266,6 +271,9 @@ func Load(ctx context.Context, l envconfig.Lookuper) (Config, error) {
 	}
 	if (c.Temporal.TLSCertPath == "") != (c.Temporal.TLSKeyPath == "") {
 		bad("TEMPORAL_TLS_CLIENT_CERT_PATH", "and TEMPORAL_TLS_CLIENT_KEY_PATH must be set together")
+	}
+	if c.WorkflowCacheSize < 1 {
+		bad("COSELL_WORKFLOW_CACHE_SIZE", "must be at least 1, got %d", c.WorkflowCacheSize)
 	}
 	if c.ShutdownGrace < 0 {
 		bad("COSELL_SHUTDOWN_GRACE", "must not be negative, got %s", c.ShutdownGrace)

@@ -38,3 +38,16 @@ func TestPayloadKeysAndShutdownGrace(t *testing.T) {
 	assert.Contains(t, err.Error(), "COSELL_PAYLOAD_KEYS: entry 1: key k1: 5 bytes after base64 decoding; AES-256 needs 32")
 	assert.Contains(t, err.Error(), "COSELL_SHUTDOWN_GRACE: must not be negative")
 }
+
+func TestWorkflowCacheSize(t *testing.T) {
+	ctx := context.Background()
+	c, err := Load(ctx, envconfig.MapLookuper(nil))
+	require.NoError(t, err)
+	assert.Equal(t, 10000, c.WorkflowCacheSize, "the SDK's own default")
+	c, err = Load(ctx, envconfig.MapLookuper(map[string]string{"COSELL_WORKFLOW_CACHE_SIZE": "2000"}))
+	require.NoError(t, err)
+	assert.Equal(t, 2000, c.WorkflowCacheSize)
+	_, err = Load(ctx, envconfig.MapLookuper(map[string]string{"COSELL_WORKFLOW_CACHE_SIZE": "0"}))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "COSELL_WORKFLOW_CACHE_SIZE: must be at least 1, got 0")
+}

@@ -177,6 +177,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	// On SIGTERM the worker stops polling at once and gives the activities it runs COSELL_SHUTDOWN_GRACE
 	// to finish (a CRM write in flight completes and is reported, not retried elsewhere); only then are
 	// their contexts cancelled.
+	worker.SetStickyWorkflowCacheSize(w.cfg.WorkflowCacheSize)
 	tw := worker.New(w.client, w.cfg.TaskQueue, worker.Options{WorkerStopTimeout: w.cfg.ShutdownGrace,
 		MaxConcurrentActivityTaskPollers: 8, MaxConcurrentWorkflowTaskPollers: 4})
 	workflows.Register(tw, acts)
