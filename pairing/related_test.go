@@ -13,26 +13,31 @@ import (
 	"github.com/cosellsync/cosell/pairing"
 )
 
-const demoAccountLine = "  - { name: account_domain, a: CoSell_Account_Website__c, b: cosell_account_domain }"
-const demoNameLine = "  - { name: account_name,   a: CoSell_Account_Name__c,    b: cosell_account_name }"
+const demoAccountLine = "  - { name: account_domain, a: Account.Website, b: company.domain }"
+const demoNameLine = "  - { name: account_name,   a: Account.Name,    b: company.name }"
 
 // demoWith is the demo pairing with its account_domain mapping replaced, and the line it is on.
 func demoWith(t *testing.T, mapping string) ([]byte, int) {
+	return demoWithName(t, mapping, demoNameLine)
+}
+
+// demoWithName is demoWith with the account_name mapping replaced too.
+func demoWithName(t *testing.T, mapping, nameLine string) ([]byte, int) {
 	t.Helper()
 	data, err := os.ReadFile("../examples/demo/pairing.yaml")
 	require.NoError(t, err)
 	s := string(data)
 	i := strings.Index(s, demoAccountLine)
 	require.GreaterOrEqual(t, i, 0, "the demo pairing maps account_domain")
+	require.Contains(t, s, demoNameLine, "the demo pairing maps account_name")
 	out := s[:i] + mapping + s[i+len(demoAccountLine):]
-	out = strings.Replace(out, demoNameLine, "  - { name: account_name,   a: Account.Name,    b: company.name }", 1)
+	out = strings.Replace(out, demoNameLine, nameLine, 1)
 	return []byte(out), strings.Count(s[:i], "\n") + 1
 }
 
-// related is the demo pairing reading the account from the account records.
+// related is the demo pairing, which reads the account from the account records.
 func related(t *testing.T) *pairing.Pairing {
-	data, _ := demoWith(t, "  - { name: account_domain, a: Account.Website, b: company.domain }")
-	p, err := pairing.Parse("related.yaml", data)
+	p, err := pairing.Load("../examples/demo/pairing.yaml")
 	require.NoError(t, err)
 	return p
 }
@@ -69,7 +74,9 @@ func TestAPairingReadsTheAccountFromTheAccountRecords(t *testing.T) {
 // A pairing that keeps the account on plain deal fields (as pairings did before) writes them as such
 // and links nothing.
 func TestPlainAccountFieldsAreWrittenAndLinkNothing(t *testing.T) {
-	p, err := pairing.Load("../examples/demo/pairing.yaml")
+	data, _ := demoWithName(t, "  - { name: account_domain, a: CoSell_Account_Website__c, b: cosell_account_domain }",
+		"  - { name: account_name,   a: CoSell_Account_Name__c,    b: cosell_account_name }")
+	p, err := pairing.Parse("plain.yaml", data)
 	require.NoError(t, err)
 	f, _ := p.Field("account_domain")
 	assert.False(t, f.Related(pairing.A))
