@@ -78,7 +78,7 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 		if id, ok := accountOf[domain]; ok {
 			return id
 		}
-		id := fmt.Sprintf("001%012dAAA", len(accounts)+1)
+		id := fmt.Sprintf("001%012dAAA", 1000+len(accounts)) // past the demo's own accounts
 		accounts = append(accounts, sfmock.Record{"Id": id, "Name": domain, "Website": "https://www." + domain})
 		accountOf[domain] = id
 		return id

@@ -320,7 +320,9 @@ func TestRegistrationRefusals(t *testing.T) {
 	opps0, deals0 := len(s.sf.Opportunities()), len(s.hs.Deals())
 	accts0, companies0 := len(s.sf.Accounts()), len(s.hs.Companies())
 
-	good := registration.Request{DealName: "Refused deal", AccountName: "Refusal Corp", Domain: "refusal.example", Amount: "1000", Currency: "USD", CloseDate: "2027-06-30"}
+	// An account of its own: the account's entity workflow outlives the test on the shared dev server.
+	goodDomain := "refusal-" + s.pairingID + ".example"
+	good := registration.Request{DealName: "Refused deal", AccountName: "Refusal Corp", Domain: goodDomain, Amount: "1000", Currency: "USD", CloseDate: "2027-06-30"}
 	bad := func(mod func(*registration.Request)) registration.Request { r := good; mod(&r); return r }
 	cases := []struct {
 		name string
@@ -394,10 +396,11 @@ func TestRegistrationRefusals(t *testing.T) {
 	// The registered opportunity is on an Account of that domain, and its mirror on a company of it.
 	regAcct, _ := s.sfUser.get("Opportunity", res.RecordID)["AccountId"].(string)
 	require.NotEmpty(t, regAcct, "the registered opportunity is linked to an account")
-	assert.Equal(t, "refusal.example", s.sfUser.get("Account", regAcct)["Website"])
-	if mirror := s.hsDealsByCoSellID(res.CoSellID)[0]; assert.NotEmpty(t, mirror.PrimaryCompany, "the mirror has a primary company") {
-		assert.Equal(t, "refusal.example", s.hsCompany(mirror.PrimaryCompany)["domain"], "the mirror's primary company has the domain")
-	}
+	assert.Equal(t, goodDomain, s.sfUser.get("Account", regAcct)["Website"])
+	eventually(t, 30*time.Second, func() bool { // the mirror is created, then linked
+		mirror := s.hsDealsByCoSellID(res.CoSellID)[0]
+		return mirror.PrimaryCompany != "" && s.hsCompany(mirror.PrimaryCompany)["domain"] == goodDomain
+	}, "the mirror's primary company has the domain")
 
 	// The registrant cannot answer its own registration; the other partner declines it through the API
 	// with a reason: both CRMs show it declined and closed lost, and nothing more mirrors.
