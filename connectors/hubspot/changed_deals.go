@@ -18,5 +18,9 @@ func (c *Client) ChangedDeals(ctx context.Context, after connectors.Cursor, limi
 	if err != nil {
 		return nil, err
 	}
-	return c.toDeals(ctx, objs)
+	deals := make([]connectors.Deal, len(objs))
+	for i, o := range objs {
+		deals[i] = c.toDeal(o)
+	}
+	return deals, nil
 }

@@ -12,9 +12,5 @@ func (c *Client) GetDeal(ctx context.Context, recordID string) (connectors.Deal,
 	if err != nil {
 		return connectors.Deal{}, err
 	}
-	deals, err := c.toDeals(ctx, []Object{o})
-	if err != nil {
-		return connectors.Deal{}, err
-	}
-	return deals[0], nil
+	return c.toDeal(o), nil
 }

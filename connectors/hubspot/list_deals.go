@@ -14,5 +14,9 @@ func (c *Client) ListDeals(ctx context.Context, after connectors.Cursor, limit i
 	if err != nil {
 		return nil, err
 	}
-	return c.toDeals(ctx, objs)
+	deals := make([]connectors.Deal, len(objs))
+	for i, o := range objs {
+		deals[i] = c.toDeal(o)
+	}
+	return deals, nil
 }

@@ -32,14 +32,8 @@ func (c *Connector) selectFields() []string {
 	return out
 }
 
-// toDeal reads a record in the shape of connectors.Deal; Fields holds the configured fields only. A
-// parent field (Account.Website) comes nested in a SOQL record, or, in a record read by id, from
-// accounts, the record's Account read apart (accountsOf).
+// toDeal reads a record in the shape of connectors.Deal; Fields holds the configured fields only.
 func (c *Connector) toDeal(rec map[string]any) (connectors.Deal, error) {
-	return c.toDealWith(rec, nil)
-}
-
-func (c *Connector) toDealWith(rec map[string]any, accounts map[string]map[string]any) (connectors.Deal, error) {
 	id, _ := rec["Id"].(string)
 	stamp, _ := rec["SystemModstamp"].(string)
 	modified, ok := parseSFTime(stamp)
@@ -48,10 +42,6 @@ func (c *Connector) toDealWith(rec map[string]any, accounts map[string]map[strin
 	}
 	d := connectors.Deal{RecordID: id, ModifiedAt: modified, Fields: map[string]any{}}
 	for _, f := range c.fields.All() {
-		if _, _, ok := connectors.SplitRelated(f); ok {
-			d.Fields[f] = relatedValue(rec, f, accounts)
-			continue
-		}
 		d.Fields[f] = rec[f]
 	}
 	d.CoSellID, _ = rec[c.fields.CoSellID].(string)
@@ -112,7 +102,7 @@ func (c *Connector) GetDeal(ctx context.Context, recordID string) (connectors.De
 		e.NotFound = true
 		return connectors.Deal{}, e
 	}
-	resp, err := c.call(ctx, op, http.MethodGet, "/sobjects/Opportunity/"+recordID+"?fields="+url.QueryEscape(strings.Join(c.rowFields(), ",")), nil, true)
+	resp, err := c.call(ctx, op, http.MethodGet, "/sobjects/Opportunity/"+recordID+"?fields="+url.QueryEscape(strings.Join(c.selectFields(), ",")), nil, true)
 	if err != nil {
 		return connectors.Deal{}, err
 	}
@@ -120,11 +110,7 @@ func (c *Connector) GetDeal(ctx context.Context, recordID string) (connectors.De
 	if err := json.Unmarshal(resp.body, &rec); err != nil {
 		return connectors.Deal{}, invalid(op, "decode record: "+err.Error())
 	}
-	accounts, err := c.accountsOf(ctx, []map[string]any{rec})
-	if err != nil {
-		return connectors.Deal{}, err
-	}
-	return c.toDealWith(rec, accounts)
+	return c.toDeal(rec)
 }
 
 // FindDealByCoSellID queries by the co-sell id field; a query (unlike GET by external id) takes any

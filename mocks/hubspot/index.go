@@ -29,11 +29,7 @@ type indexEntry struct {
 }
 
 func newSearchIndex(lag time.Duration) *searchIndex {
-	visible := map[*objectType]map[string]*object{}
-	for _, t := range objectTypes {
-		visible[t] = map[string]*object{}
-	}
-	return &searchIndex{lag: lag, visible: visible}
+	return &searchIndex{lag: lag, visible: map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}, meetingType: {}, callType: {}, emailType: {}}}
 }
 
 func snapshotOf(o *object) *object {
