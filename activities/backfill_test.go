@@ -35,7 +35,7 @@ func backfillActivities(t *testing.T) (*activities.Activities, *pairing.Pairing,
 func TestBackfillScanResumesFromItsHeartbeat(t *testing.T) {
 	acts, p, sf, _, _ := backfillActivities(t)
 	for i := range 5 {
-		sf.Put("", map[string]any{"Name": fmt.Sprintf("Deal %d", i), "CoSell_Account_Website__c": "https://acme.example", "CloseDate": "2026-12-01", "Amount": 100.0})
+		sf.Put("", map[string]any{"Name": fmt.Sprintf("Deal %d", i), "Account.Website": "https://acme.example", "CloseDate": "2026-12-01", "Amount": 100.0})
 	}
 	all := sf.Deals()
 	require.Len(t, all, 5)

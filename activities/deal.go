@@ -72,6 +72,11 @@ func (a *Activities) policy(c *Connection) Policy {
 		for _, v := range f.Values {
 			rule.Values = append(rule.Values, v.Canonical)
 		}
+		for _, s := range []pairing.Side{pairing.A, pairing.B} {
+			if f.Related(s) {
+				rule.ReadOnly = append(rule.ReadOnly, s)
+			}
+		}
 		out.Rules = append(out.Rules, rule)
 		if f.Name == pairing.StageField {
 			out.StageField = f.Name
@@ -278,6 +283,11 @@ func (a *Activities) WriteDeal(ctx context.Context, in WriteDealInput) (WriteDea
 			return WriteDealResult{}, withCanonical(p, in.Side, classify(op, err))
 		}
 		res.RecordID, res.Created = out.RecordID, out.Created
+		if in.Create {
+			if err := linkAccount(ctx, p, in.Side, crm, res.RecordID, in.Values); err != nil {
+				return WriteDealResult{}, withCanonical(p, in.Side, classify(fmt.Sprintf("link deal %s on %s to its account", in.CoSellID, in.Side), err))
+			}
+		}
 	} else if len(raw) > 0 {
 		if err := updateDeal(ctx, crm, in.RecordID, raw, in.UnmodifiedSince); err != nil {
 			return WriteDealResult{}, withCanonical(p, in.Side, classify(op, err))

@@ -85,6 +85,9 @@ func (a *Activities) CreateRegistration(ctx context.Context, in api.RegisterInpu
 	if err != nil {
 		return api.RegisterResult{}, classify(fmt.Sprintf("create the registered deal %s on %s", coSellID, reg.Partner), err)
 	}
+	if err := linkAccount(ctx, p, reg.Partner, crm, res.RecordID, values); err != nil {
+		return api.RegisterResult{}, classify(fmt.Sprintf("link the registered deal %s to its account", coSellID), err)
+	}
 	d, err := crm.GetDeal(ctx, res.RecordID)
 	if err != nil {
 		return api.RegisterResult{}, classify(fmt.Sprintf("read the registered deal %s", res.RecordID), err)

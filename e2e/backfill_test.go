@@ -69,9 +69,32 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 
 	var opps []sfmock.Record
 	var deals []hsmock.SeedRecord
+	// Each CRM's accounts, one per domain: the opportunities' Accounts (Website with the scheme and
+	// www. a rep types) and the deals' primary companies.
+	var accounts []sfmock.Record
+	var companies []hsmock.SeedRecord
+	accountOf, companyOf := map[string]string{}, map[string]string{}
+	accountID := func(domain string) string {
+		if id, ok := accountOf[domain]; ok {
+			return id
+		}
+		id := fmt.Sprintf("001%012dAAA", 1000+len(accounts)) // past the demo's own accounts
+		accounts = append(accounts, sfmock.Record{"Id": id, "Name": domain, "Website": "https://www." + domain})
+		accountOf[domain] = id
+		return id
+	}
+	companyID := func(domain string) string {
+		if id, ok := companyOf[domain]; ok {
+			return id
+		}
+		id := fmt.Sprint(30_000_000_001 + len(companies))
+		companies = append(companies, hsmock.SeedRecord{ID: id, Properties: map[string]any{"name": domain, "domain": domain}})
+		companyOf[domain] = id
+		return id
+	}
 	opp := func(name, domain, close string, amount float64, coSellID string) {
 		r := sfmock.Record{"Name": name, "StageName": "Prospecting", "CloseDate": close, "Amount": amount,
-			"OwnerId": "jane.doe@acme.example", "CoSell_Enabled__c": false, "CoSell_Account_Website__c": "https://www." + domain,
+			"OwnerId": "jane.doe@acme.example", "CoSell_Enabled__c": false, "AccountId": accountID(domain),
 			// Entered before the sync, in one import: every opportunity shares one whole-second stamp, as
 			// Salesforce keeps them, so the scan's keyset paging is tested on a tie of 500.
 			"SystemModstamp": "2026-11-20T08:00:00.000+0000"}
@@ -82,11 +105,11 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 	}
 	deal := func(name, domain, close string, amount float64, coSellID string) {
 		p := map[string]any{"dealname": name, "dealstage": "appointmentscheduled", "pipeline": "default",
-			"amount": fmt.Sprint(amount), "closedate": close, "hubspot_owner_id": "71002", "cosell_account_domain": domain}
+			"amount": fmt.Sprint(amount), "closedate": close, "hubspot_owner_id": "71002"}
 		if coSellID != "" {
 			p["cosell_id"] = coSellID
 		}
-		deals = append(deals, hsmock.SeedRecord{Properties: p})
+		deals = append(deals, hsmock.SeedRecord{Properties: p, Companies: []string{companyID(domain)}})
 	}
 	day := func(i, plus int) string {
 		return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i%250+plus).Format(time.DateOnly)
@@ -113,8 +136,8 @@ func TestBackfillLinksPreExistingPairsAcrossAWorkerRestart(t *testing.T) {
 		opp(fmt.Sprintf("Legacy %02d", i), fmt.Sprintf("legacy%02d.example", i), "2026-11-20", 900, idA)
 		deal(fmt.Sprintf("Legacy %02d", i), fmt.Sprintf("legacy%02d.example", i), "2026-11-20", 900, id)
 	}
-	require.NoError(t, s.sf.Seed(sfmock.SeedData{Opportunities: opps}))
-	require.NoError(t, s.hs.Seed(hsmock.SeedData{Deals: deals}))
+	require.NoError(t, s.sf.Seed(sfmock.SeedData{Accounts: accounts, Opportunities: opps}))
+	require.NoError(t, s.hs.Seed(hsmock.SeedData{Companies: companies, Deals: deals}))
 	sfByName, hsByName := map[string]string{}, map[string]string{}
 	for _, o := range s.sf.Opportunities() {
 		sfByName[o["Name"].(string)] = o["Id"].(string)

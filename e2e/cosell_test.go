@@ -44,7 +44,8 @@ func TestCoSellAttributionEndToEnd(t *testing.T) {
 		assert.Equal(t, "b", string(v.Registration.By), "accepted by Globex")
 	}
 	// Its account, so the deal claims it (account.go) in the same history as the updates below.
-	s.sfUser.update("Opportunity", opp, map[string]any{"CoSell_Account_Website__c": "https://www." + s.pairingID + ".example"})
+	acct := s.sfUser.create("Account", map[string]any{"Name": "Initech, Inc.", "Website": "https://www." + s.pairingID + ".example"})
+	s.sfUser.update("Opportunity", opp, map[string]any{"AccountId": acct})
 	eventually(t, 15*time.Second, func() bool {
 		var v struct {
 			Registration struct {

@@ -375,6 +375,16 @@ func (s *stack) hsDealsByCoSellID(coSellID string) []hsmock.Record {
 	return out
 }
 
+// hsCompany returns a HubSpot company's properties, nil when there is none with that id.
+func (s *stack) hsCompany(id string) map[string]string {
+	for _, c := range s.hs.Companies() {
+		if c.ID == id {
+			return c.Properties
+		}
+	}
+	return nil
+}
+
 // eventually polls cond every 50 ms until it holds or within passes.
 func eventually(t testing.TB, within time.Duration, cond func() bool, msg string, args ...any) {
 	t.Helper()
@@ -514,6 +524,33 @@ func (u *hsUser) do(method, path string, body any) (int, []byte) {
 func (u *hsUser) createDeal(props map[string]any) string {
 	u.t.Helper()
 	status, b := u.do(http.MethodPost, "/crm/v3/objects/deals", map[string]any{"properties": props})
+	require.Equal(u.t, http.StatusCreated, status, string(b))
+	var r struct {
+		ID string `json:"id"`
+	}
+	require.NoError(u.t, json.Unmarshal(b, &r))
+	return r.ID
+}
+
+// createCompany creates a company, as a rep adding the customer would, and returns its id.
+func (u *hsUser) createCompany(props map[string]any) string {
+	u.t.Helper()
+	status, b := u.do(http.MethodPost, "/crm/v3/objects/companies", map[string]any{"properties": props})
+	require.Equal(u.t, http.StatusCreated, status, string(b))
+	var r struct {
+		ID string `json:"id"`
+	}
+	require.NoError(u.t, json.Unmarshal(b, &r))
+	return r.ID
+}
+
+// createDealAt creates a deal whose primary company is companyID (HubSpot's deal-to-primary-company
+// association, type 5), as a deal created from the company's record is.
+func (u *hsUser) createDealAt(companyID string, props map[string]any) string {
+	u.t.Helper()
+	status, b := u.do(http.MethodPost, "/crm/v3/objects/deals", map[string]any{"properties": props,
+		"associations": []any{map[string]any{"to": map[string]any{"id": companyID},
+			"types": []any{map[string]any{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}}}}})
 	require.Equal(u.t, http.StatusCreated, status, string(b))
 	var r struct {
 		ID string `json:"id"`

@@ -148,12 +148,16 @@ func TestRegistrationRaceOnOneDomain(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			switch i % 5 {
-			case 0: // flagged in Acme's Salesforce
+			case 0: // flagged in Acme's Salesforce, on an Account the rep entered with its website (each
+				// rep its own: duplicate accounts of one customer, spelled apart, are one account key)
+				acct := s.sfUser.create("Account", map[string]any{"Name": "Race Corp", "Website": dom})
 				s.sfUser.create("Opportunity", map[string]any{"Name": name, "StageName": "Qualification", "CloseDate": "2027-06-30",
-					"Amount": 50000, "OwnerId": jane, "CoSell_Enabled__c": true, "CoSell_Partner__c": partnerOf[pid], "CoSell_Account_Website__c": dom})
-			case 1: // flagged in the partner's HubSpot
-				(&hsUser{t: t, base: hsBase[pid]}).createDeal(map[string]any{"dealname": name, "dealstage": "qualifiedtobuy", "pipeline": "default",
-					"amount": "50000", "closedate": "2027-06-30", "hubspot_owner_id": "71001", "cosell_enabled": "true", "cosell_account_domain": dom})
+					"Amount": 50000, "OwnerId": jane, "CoSell_Enabled__c": true, "CoSell_Partner__c": partnerOf[pid], "AccountId": acct})
+			case 1: // flagged in the partner's HubSpot, on a company of that domain
+				hs := &hsUser{t: t, base: hsBase[pid]}
+				company := hs.createCompany(map[string]any{"name": "Race Corp", "domain": dom})
+				hs.createDealAt(company, map[string]any{"dealname": name, "dealstage": "qualifiedtobuy", "pipeline": "default",
+					"amount": "50000", "closedate": "2027-06-30", "hubspot_owner_id": "71001", "cosell_enabled": "true"})
 			case 2: // Acme through the API
 				if code, body := apiRegister(t, base, acmeToken, pid, req); code != http.StatusCreated {
 					errs <- fmt.Errorf("API as Acme: %d %s", code, body)
@@ -314,8 +318,11 @@ func TestRegistrationRefusals(t *testing.T) {
 	s.startWorker()
 	s.waitAPI(base)
 	opps0, deals0 := len(s.sf.Opportunities()), len(s.hs.Deals())
+	accts0, companies0 := len(s.sf.Accounts()), len(s.hs.Companies())
 
-	good := registration.Request{DealName: "Refused deal", AccountName: "Refusal Corp", Domain: "refusal.example", Amount: "1000", Currency: "USD", CloseDate: "2027-06-30"}
+	// An account of its own: the account's entity workflow outlives the test on the shared dev server.
+	goodDomain := "refusal-" + s.pairingID + ".example"
+	good := registration.Request{DealName: "Refused deal", AccountName: "Refusal Corp", Domain: goodDomain, Amount: "1000", Currency: "USD", CloseDate: "2027-06-30"}
 	bad := func(mod func(*registration.Request)) registration.Request { r := good; mod(&r); return r }
 	cases := []struct {
 		name string
@@ -377,6 +384,8 @@ func TestRegistrationRefusals(t *testing.T) {
 	// Nothing half-created: neither CRM holds a record of any refused registration.
 	assert.Len(t, s.sf.Opportunities(), opps0, "no opportunity created in Salesforce")
 	assert.Len(t, s.hs.Deals(), deals0, "no deal created in HubSpot")
+	assert.Len(t, s.sf.Accounts(), accts0, "no account created in Salesforce")
+	assert.Len(t, s.hs.Companies(), companies0, "no company created in HubSpot")
 
 	// And a good one goes through, so the refusals above were the values', not the path's.
 	code, body = apiRegister(t, base, acmeToken, s.pairingID, good)
@@ -384,7 +393,14 @@ func TestRegistrationRefusals(t *testing.T) {
 	var res api.RegisterResult
 	require.NoError(t, json.Unmarshal([]byte(body), &res))
 	eventually(t, 60*time.Second, func() bool { return len(s.hsDealsByCoSellID(res.CoSellID)) == 1 }, "the registered deal is mirrored to Globex")
-	assert.Equal(t, "refusal.example", s.sfUser.get("Opportunity", res.RecordID)["CoSell_Account_Website__c"])
+	// The registered opportunity is on an Account of that domain, and its mirror on a company of it.
+	regAcct, _ := s.sfUser.get("Opportunity", res.RecordID)["AccountId"].(string)
+	require.NotEmpty(t, regAcct, "the registered opportunity is linked to an account")
+	assert.Equal(t, goodDomain, s.sfUser.get("Account", regAcct)["Website"])
+	eventually(t, 30*time.Second, func() bool { // the mirror is created, then linked
+		mirror := s.hsDealsByCoSellID(res.CoSellID)[0]
+		return mirror.PrimaryCompany != "" && s.hsCompany(mirror.PrimaryCompany)["domain"] == goodDomain
+	}, "the mirror's primary company has the domain")
 
 	// The registrant cannot answer its own registration; the other partner declines it through the API
 	// with a reason: both CRMs show it declined and closed lost, and nothing more mirrors.
@@ -431,7 +447,8 @@ func TestRegistrationRefusals(t *testing.T) {
 	badOpp := s.sfUser.create("Opportunity", map[string]any{"Name": "Bad website", "StageName": "Qualification", "CloseDate": "2027-06-30",
 		"Amount": 1000, "OwnerId": s.sfUser.userID("jane.doe@acme.example"), "CoSell_Enabled__c": true, "CoSell_Partner__c": "Globex"})
 	badID, _ := s.waitMirror(badOpp, 15*time.Second)
-	s.sfUser.update("Opportunity", badOpp, map[string]any{"CoSell_Account_Website__c": "not a website!"})
+	badAcct := s.sfUser.create("Account", map[string]any{"Name": "Bad Website Ltd", "Website": "not a website!"})
+	s.sfUser.update("Opportunity", badOpp, map[string]any{"AccountId": badAcct})
 	eventually(t, 30*time.Second, func() bool {
 		v, err := s.deal(badID)
 		if err != nil {
@@ -444,7 +461,10 @@ func TestRegistrationRefusals(t *testing.T) {
 		}
 		return false
 	}, "the unreadable website is a sync issue on the deal")
-	s.sfUser.update("Opportunity", badOpp, map[string]any{"CoSell_Account_Website__c": "https://bad-website-" + s.pairingID + ".example"})
+	// An Account's edit changes none of its opportunities (Salesforce stamps only the record edited):
+	// the deal reads it with its opportunity's next change, here the rep's next step.
+	s.sfUser.update("Account", badAcct, map[string]any{"Website": "https://bad-website-" + s.pairingID + ".example"})
+	s.sfUser.update("Opportunity", badOpp, map[string]any{"NextStep": "Website fixed"})
 	eventually(t, 30*time.Second, func() bool {
 		v, err := s.deal(badID)
 		if err != nil || v.Registration == nil || v.Registration.Account == nil {

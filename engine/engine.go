@@ -739,13 +739,14 @@ func (e *Engine) wouldCreate(s vocab.Side, stamped bool) bool {
 	return p.RecordID == "" && !p.Unlinked && !e.st.CreateRefused && !e.st.Refused && !e.st.Paused && e.hasRecord(s, stamped)
 }
 
-// outOf returns the wanted values party s does not hold yet and can be written.
-func (e *Engine) outOf(s vocab.Side) map[string]string {
+// outOf returns the wanted values party s does not hold yet and can be written; create says they are
+// for a new mirror, which carries the fields s keeps on a related record too (see Rule.ReadOnly).
+func (e *Engine) outOf(s vocab.Side, create bool) map[string]string {
 	p := e.party(s)
 	out := map[string]string{}
 	for _, r := range e.pol.rules() {
 		w := e.st.Fields[r.Field]
-		if w == nil || !r.FlowsInto(s) || !r.has(w.Value) { // a value outside the (new) value map cannot be written
+		if w == nil || !r.FlowsInto(s) || !r.has(w.Value) || !r.writable(s, create) { // a value outside the (new) value map cannot be written
 			continue
 		}
 		if c, ok := p.Cells[r.Field]; ok && (c.Synced == w.Value || c.Value == w.Value) {
@@ -782,7 +783,7 @@ func (e *Engine) partnerOwner(s vocab.Side) *vocab.Owner {
 const partnerOwnerKey = "@partner_owner"
 
 func (e *Engine) writeCmd(s vocab.Side) *WriteCmd {
-	vals := e.outOf(s)
+	vals := e.outOf(s, false)
 	w := &WriteCmd{UnmodifiedSince: e.party(s).Stamp} // written only over the record as last observed
 	if v, ok := vals[FlagField]; ok {
 		b := v == "true"
@@ -800,7 +801,7 @@ func (e *Engine) writeCmd(s vocab.Side) *WriteCmd {
 }
 
 func (e *Engine) createCmd(s vocab.Side) *WriteCmd {
-	vals := e.outOf(s)
+	vals := e.outOf(s, true)
 	delete(vals, FlagField)
 	w := &WriteCmd{Create: true, Values: vals, PartnerOwner: e.partnerOwner(s)}
 	for _, o := range e.pol.sides() {

@@ -18,6 +18,17 @@ type Rule struct {
 	// Values are the canonical values of a picklist's value map; empty for other fields. A remap
 	// (Remap) keeps a deal's wanted value only while the mapping still has it.
 	Values []string `json:"values,omitempty"`
+	// ReadOnly lists the parties that keep the field on a related record (a Salesforce Account, a HubSpot
+	// company): their edits flow as the direction says, but nothing is ever written into them, except
+	// that a mirror created there is linked to the account its value names. Empty in a policy recorded
+	// before it existed, and for every plain field.
+	ReadOnly []vocab.Side `json:"readOnly,omitempty"`
+}
+
+// writable reports whether a write to party p may carry the field: never into a party that keeps it on
+// a related record, but a new mirror's create carries it, so that the mirror is linked to its account.
+func (r Rule) writable(p vocab.Side, create bool) bool {
+	return create || !slices.Contains(r.ReadOnly, p)
 }
 
 // has reports whether the mapping can still write v: a value outside the value map never can, and a

@@ -88,6 +88,11 @@ func (c *checker) field(f pairing.Field) {
 	for _, s := range []vocab.Side{pairing.A, pairing.B} {
 		side := c.sides[s]
 		name := f.On(s)
+		if f.Related(s) {
+			// A field of the deal's account record (Account.Website, company.domain), not of the deal:
+			// the deal object's describe does not list it, and the sync never writes it.
+			continue
+		}
 		cf, ok := side.field(name)
 		if !ok {
 			m := Missing{Side: s, CRM: side.CRM, Field: name, Canonical: f.Name, Type: f.Type}

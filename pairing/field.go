@@ -94,6 +94,7 @@ func decodeFields(d *decoder, at, n *yaml.Node, p *Pairing) {
 				continue
 			}
 			used[s][key] = crmFieldUse{field: f.Name, line: f.pos[s].Line}
+			d.checkRelated(f.pos[s], s, p.Partner(s).CRM, f.Name, crmField)
 			if role, ok := bookkeeping(p.Partner(s).Deal, crmField); ok {
 				d.report(f.pos[s], fmt.Sprintf("%s is partner %s's bookkeeping field deal › %s; the sync writes it itself", crmField, s, role),
 					fmt.Sprintf("map another field, or rename the bookkeeping field under partners › %s › deal", s))

@@ -126,14 +126,15 @@ func asText(v any) (string, bool) {
 // string, "" included, which is how HubSpot clears a property.
 //
 // A field whose direction does not allow flowing into s is left out, so a one-way field can never be
-// written back to its source. A value that cannot be written (a canonical picklist value missing from
+// written back to its source; so is a field s keeps on a related record (Account.Website,
+// company.domain), which is never written as a property of the deal (see AccountLink). A value that cannot be written (a canonical picklist value missing from
 // the map, a malformed number or date, a name that is no mapped field) is omitted and reported as an Issue.
 func (p *Pairing) FromCanonical(s Side, values map[string]string) (raw map[string]any, issues []Issue) {
 	raw = map[string]any{}
 	hubspot := p.Partner(s).CRM == HubSpot
 	for _, f := range p.Fields {
 		c, ok := values[f.Name]
-		if !ok || !f.Flows(s.Other()) {
+		if !ok || !f.Flows(s.Other()) || f.Related(s) {
 			continue
 		}
 		v, err := f.fromCanonical(s, c, hubspot)

@@ -44,8 +44,8 @@ func newBackfillWorld(t *testing.T) *backfillWorld {
 
 // pair puts one deal in each CRM; the zero cosell ids leave them unstamped.
 func (w *backfillWorld) pair(i int, domain string, close string, amountA, amountB float64, idA, idB string) (string, string) {
-	a := map[string]any{"Name": fmt.Sprintf("Deal %d", i), "CoSell_Account_Website__c": "https://www." + domain, "CloseDate": close, "Amount": amountA, "StageName": "Prospecting"}
-	b := map[string]any{"dealname": fmt.Sprintf("Deal %d", i), "cosell_account_domain": domain, "closedate": close, "amount": fmt.Sprint(amountB), "dealstage": "appointmentscheduled"}
+	a := map[string]any{"Name": fmt.Sprintf("Deal %d", i), "Account.Website": "https://www." + domain, "CloseDate": close, "Amount": amountA, "StageName": "Prospecting"}
+	b := map[string]any{"dealname": fmt.Sprintf("Deal %d", i), "company.domain": domain, "closedate": close, "amount": fmt.Sprint(amountB), "dealstage": "appointmentscheduled"}
 	if idA != "" {
 		a["CoSell_Id__c"] = idA
 	}
@@ -105,9 +105,9 @@ func TestBackfillWorkflowLinksTheUnambiguousPairsOnce(t *testing.T) {
 	}
 	kept, keptB := w.pair(20, "kept.example", "2026-11-30", 500, 500, "", "CS-KEPT")
 	amb, amb1 := w.pair(30, "twice.example", "2026-12-20", 9000, 9000, "", "")
-	amb2 := w.hs.Put("", map[string]any{"dealname": "Deal 30 bis", "cosell_account_domain": "twice.example", "closedate": "2026-12-22", "amount": "9100"})
+	amb2 := w.hs.Put("", map[string]any{"dealname": "Deal 30 bis", "company.domain": "twice.example", "closedate": "2026-12-22", "amount": "9100"})
 	lone, loneB := w.pair(40, "lone.example", "2026-06-01", 100, 100, "", "")
-	w.hs.Put(loneB, map[string]any{"cosell_account_domain": "other.example"})
+	w.hs.Put(loneB, map[string]any{"company.domain": "other.example"})
 	linkedA, linkedB := w.pair(50, "linked.example", "2026-12-01", 100, 100, "CS-LINKED", "CS-LINKED")
 	w.deals.Link(w.p.ID, "CS-LINKED", vocab.A, linkedA)
 

@@ -108,9 +108,11 @@ func (c *Client) readDeals(ctx context.Context, idProperty string, ids []string,
 			blamed[id] = c.recordError(fmt.Sprintf("read deal %s", id), raw, ec.Category)
 		}
 	}
+	var found []*connectors.Deal
 	for i, id := range ids {
 		if o, ok := byKey[id]; ok {
 			outs[i] = connectors.DealOutcome{Deal: c.toDeal(o), Found: true}
+			found = append(found, &outs[i].Deal)
 			continue
 		}
 		err := blamed[id]
@@ -121,12 +123,15 @@ func (c *Client) readDeals(ctx context.Context, idProperty string, ids []string,
 		}
 		outs[i].Err = err
 	}
+	if err := c.withCompanies(ctx, found); err != nil {
+		return failAll(outs, err)
+	}
 	return outs
 }
 
 func failAll(outs []connectors.DealOutcome, err error) []connectors.DealOutcome {
 	for i := range outs {
-		outs[i].Err = err
+		outs[i] = connectors.DealOutcome{Err: err}
 	}
 	return outs
 }

@@ -18,9 +18,5 @@ func (c *Client) ChangedDeals(ctx context.Context, after connectors.Cursor, limi
 	if err != nil {
 		return nil, err
 	}
-	deals := make([]connectors.Deal, len(objs))
-	for i, o := range objs {
-		deals[i] = c.toDeal(o)
-	}
-	return deals, nil
+	return c.toDeals(ctx, objs)
 }

@@ -1,13 +1,15 @@
 package hubspot
 
 import (
+	"context"
+
 	"github.com/cosellsync/cosell/connectors"
 )
 
 // dealProperties are the properties every deal read selects: the configured fields plus the keyset of
-// the change stream.
+// the change stream. The primary company's fields (company.domain) are read apart (withCompanies).
 func (c *Client) dealProperties() []string {
-	props := c.cfg.DealFields.All()
+	props, _ := connectors.RelatedFields(c.cfg.DealFields.All())
 	seen := map[string]bool{}
 	for _, p := range props {
 		seen[p] = true
@@ -18,6 +20,20 @@ func (c *Client) dealProperties() []string {
 		}
 	}
 	return props
+}
+
+// toDeals converts deals read in one batch, their company fields with them.
+func (c *Client) toDeals(ctx context.Context, objs []Object) ([]connectors.Deal, error) {
+	deals := make([]connectors.Deal, len(objs))
+	ptrs := make([]*connectors.Deal, len(objs))
+	for i, o := range objs {
+		deals[i] = c.toDeal(o)
+		ptrs[i] = &deals[i]
+	}
+	if err := c.withCompanies(ctx, ptrs); err != nil {
+		return nil, err
+	}
+	return deals, nil
 }
 
 // toDeal converts a HubSpot deal: Fields holds every property HubSpot returned, under its HubSpot name

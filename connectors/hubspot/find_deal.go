@@ -17,5 +17,9 @@ func (c *Client) FindDealByCoSellID(ctx context.Context, coSellID string) (conne
 	if err != nil {
 		return connectors.Deal{}, false, err
 	}
-	return c.toDeal(o), true, nil
+	deals, err := c.toDeals(ctx, []Object{o})
+	if err != nil {
+		return connectors.Deal{}, false, err
+	}
+	return deals[0], true, nil
 }

@@ -12,5 +12,9 @@ func (c *Client) GetDeal(ctx context.Context, recordID string) (connectors.Deal,
 	if err != nil {
 		return connectors.Deal{}, err
 	}
-	return c.toDeal(o), nil
+	deals, err := c.toDeals(ctx, []Object{o})
+	if err != nil {
+		return connectors.Deal{}, err
+	}
+	return deals[0], nil
 }

@@ -14,9 +14,5 @@ func (c *Client) ListDeals(ctx context.Context, after connectors.Cursor, limit i
 	if err != nil {
 		return nil, err
 	}
-	deals := make([]connectors.Deal, len(objs))
-	for i, o := range objs {
-		deals[i] = c.toDeal(o)
-	}
-	return deals, nil
+	return c.toDeals(ctx, objs)
 }

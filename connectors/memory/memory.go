@@ -439,3 +439,27 @@ func clone(m map[string]any) map[string]any {
 	}
 	return out
 }
+
+// LinkAccount implements connectors.AccountLinker: the deal reads its account's domain and name under
+// their related names (Account.Website, company.domain), as a real CRM's read of the deal shows them.
+// The accounts are not kept apart: a test of linking itself runs on the fakes in mocks/.
+func (c *CRM) LinkAccount(_ context.Context, in connectors.AccountLink) (connectors.AccountLinkResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d, ok := c.deals[in.DealRecordID]
+	if !ok {
+		return connectors.AccountLinkResult{}, &connectors.Error{CRM: c.kind, Op: "link account", Status: 404, Code: "NOT_FOUND", Message: "no such deal", NotFound: true}
+	}
+	record := connectors.HubSpotCompany
+	if c.kind == "salesforce" {
+		record = connectors.SalesforceAccount
+	}
+	if in.DomainField != "" && in.Domain != "" {
+		d.Fields[record+"."+in.DomainField] = in.Domain
+	}
+	if in.NameField != "" && in.Name != "" {
+		d.Fields[record+"."+in.NameField] = in.Name
+	}
+	c.writes++
+	return connectors.AccountLinkResult{AccountID: in.Key}, nil
+}

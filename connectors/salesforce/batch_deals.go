@@ -63,13 +63,17 @@ func (c *Connector) GetDealBatch(ctx context.Context, recordIDs []string) []conn
 	if len(ids) > maxBatchRead {
 		err = invalid(op, fmt.Sprintf("%d ids exceed the batch limit of %d", len(ids), maxBatchRead))
 	} else {
-		uri := "/composite/sobjects/Opportunity?ids=" + strings.Join(ids, ",") + "&fields=" + url.QueryEscape(strings.Join(c.selectFields(), ","))
+		uri := "/composite/sobjects/Opportunity?ids=" + strings.Join(ids, ",") + "&fields=" + url.QueryEscape(strings.Join(c.rowFields(), ","))
 		var resp response
 		if resp, err = c.call(ctx, op, http.MethodGet, uri, nil, true); err == nil {
 			if jerr := json.Unmarshal(resp.body, &recs); jerr != nil || len(recs) != len(ids) {
 				err = invalid(op, "unexpected collection answer: "+bodySnippet(resp.body))
 			}
 		}
+	}
+	var accounts map[string]map[string]any
+	if err == nil {
+		accounts, err = c.accountsOf(ctx, recs)
 	}
 	for j, i := range pos {
 		switch {
@@ -79,7 +83,7 @@ func (c *Connector) GetDealBatch(ctx context.Context, recordIDs []string) []conn
 			outs[i].Err = &connectors.Error{CRM: crmName, Op: "get Opportunity " + recordIDs[i], Status: http.StatusNotFound, Code: "NOT_FOUND",
 				Message: "The requested resource does not exist", NotFound: true}
 		default:
-			d, derr := c.toDeal(recs[j])
+			d, derr := c.toDealWith(recs[j], accounts)
 			outs[i] = connectors.DealOutcome{Deal: d, Found: derr == nil, Err: derr}
 		}
 	}

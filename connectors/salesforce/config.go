@@ -111,6 +111,9 @@ func (c *Config) validate() error {
 		c.NoteKeyField = DefaultNoteKeyField
 	}
 	for _, name := range append(f.All(), c.NoteKeyField) {
+		if rel, field, ok := connectors.SplitRelated(name); ok && strings.EqualFold(rel, connectors.SalesforceAccount) && reFieldName.MatchString(field) {
+			continue // a field of the opportunity's Account (see accountFields)
+		}
 		if !reFieldName.MatchString(name) {
 			return fmt.Errorf("salesforce: %q is not a Salesforce field API name", name)
 		}

@@ -32,8 +32,14 @@ func (c *Connector) selectFields() []string {
 	return out
 }
 
-// toDeal reads a record in the shape of connectors.Deal; Fields holds the configured fields only.
+// toDeal reads a record in the shape of connectors.Deal; Fields holds the configured fields only. A
+// parent field (Account.Website) comes nested in a SOQL record, or, in a record read by id, from
+// accounts, the record's Account read apart (accountsOf).
 func (c *Connector) toDeal(rec map[string]any) (connectors.Deal, error) {
+	return c.toDealWith(rec, nil)
+}
+
+func (c *Connector) toDealWith(rec map[string]any, accounts map[string]map[string]any) (connectors.Deal, error) {
 	id, _ := rec["Id"].(string)
 	stamp, _ := rec["SystemModstamp"].(string)
 	modified, ok := parseSFTime(stamp)
@@ -42,6 +48,10 @@ func (c *Connector) toDeal(rec map[string]any) (connectors.Deal, error) {
 	}
 	d := connectors.Deal{RecordID: id, ModifiedAt: modified, Fields: map[string]any{}}
 	for _, f := range c.fields.All() {
+		if _, _, ok := connectors.SplitRelated(f); ok {
+			d.Fields[f] = relatedValue(rec, f, accounts)
+			continue
+		}
 		d.Fields[f] = rec[f]
 	}
 	d.CoSellID, _ = rec[c.fields.CoSellID].(string)
@@ -102,7 +112,7 @@ func (c *Connector) GetDeal(ctx context.Context, recordID string) (connectors.De
 		e.NotFound = true
 		return connectors.Deal{}, e
 	}
-	resp, err := c.call(ctx, op, http.MethodGet, "/sobjects/Opportunity/"+recordID+"?fields="+url.QueryEscape(strings.Join(c.selectFields(), ",")), nil, true)
+	resp, err := c.call(ctx, op, http.MethodGet, "/sobjects/Opportunity/"+recordID+"?fields="+url.QueryEscape(strings.Join(c.rowFields(), ",")), nil, true)
 	if err != nil {
 		return connectors.Deal{}, err
 	}
@@ -110,7 +120,11 @@ func (c *Connector) GetDeal(ctx context.Context, recordID string) (connectors.De
 	if err := json.Unmarshal(resp.body, &rec); err != nil {
 		return connectors.Deal{}, invalid(op, "decode record: "+err.Error())
 	}
-	return c.toDeal(rec)
+	accounts, err := c.accountsOf(ctx, []map[string]any{rec})
+	if err != nil {
+		return connectors.Deal{}, err
+	}
+	return c.toDealWith(rec, accounts)
 }
 
 // FindDealByCoSellID queries by the co-sell id field; a query (unlike GET by external id) takes any

@@ -76,26 +76,43 @@ func HubSpotOwners() []hsmock.SeedOwner {
 	}
 }
 
-// Salesforce is Acme's starting data: users, one opportunity already flagged for co-sell, and one a
-// person can flag to watch the mirror happen.
+// The demo's Salesforce Accounts, which its opportunities belong to: the account's Website is the
+// deal's account identity (the demo pairing's account_domain).
+const (
+	InitechAccountID  = "001000000000001AAA"
+	UmbrellaAccountID = "001000000000002AAA"
+)
+
+// Salesforce is Acme's starting data: users, the accounts, one opportunity already flagged for co-sell,
+// and one a person can flag to watch the mirror happen.
 func Salesforce() sfmock.SeedData {
 	return sfmock.SeedData{
 		Users: SalesforceUsers(),
+		Accounts: []sfmock.Record{
+			{"Id": InitechAccountID, "Name": "Initech, Inc.", "Website": "https://www.initech.example"},
+			{"Id": UmbrellaAccountID, "Name": "Umbrella Corporation", "Website": "umbrella.example"},
+		},
 		Opportunities: []sfmock.Record{
 			{"Name": "Initech rollout", "StageName": "Qualification", "CloseDate": "2026-12-31", "Amount": 125000,
-				"NextStep": "Joint discovery call", "OwnerId": "jane.doe@acme.example", "CoSell_Enabled__c": true},
+				"NextStep": "Joint discovery call", "OwnerId": "jane.doe@acme.example", "CoSell_Enabled__c": true,
+				"AccountId": InitechAccountID},
 			{"Name": "Umbrella pilot", "StageName": "Prospecting", "CloseDate": "2027-02-15", "Amount": 48000,
-				"OwnerId": "sam.lee@acme.example", "CoSell_Enabled__c": false},
+				"OwnerId": "sam.lee@acme.example", "CoSell_Enabled__c": false, "AccountId": UmbrellaAccountID},
 		},
 	}
 }
 
-// HubSpot is Globex's starting data: the custom properties, owners, and one deal already flagged.
+// HooliCompanyID is the demo's HubSpot company, the primary company of its flagged deal.
+const HooliCompanyID = "20000000001"
+
+// HubSpot is Globex's starting data: the custom properties, owners, the company, and one deal already
+// flagged, whose primary company it is.
 func HubSpot() hsmock.SeedData {
 	return hsmock.SeedData{
 		Properties: hsmock.CoSellProperties(),
 		Owners:     HubSpotOwners(),
-		Deals: []hsmock.SeedRecord{{Properties: map[string]any{
+		Companies:  []hsmock.SeedRecord{{ID: HooliCompanyID, Properties: map[string]any{"name": "Hooli", "domain": "hooli.example"}}},
+		Deals: []hsmock.SeedRecord{{Companies: []string{HooliCompanyID}, Properties: map[string]any{
 			"dealname": "Hooli expansion", "dealstage": "presentationscheduled", "pipeline": "default",
 			"amount": "310000", "closedate": "2027-01-20", "hubspot_owner_id": "71002", "cosell_enabled": "true",
 		}}},

@@ -19,6 +19,30 @@ func (s *Server) associate(from *objectType, id string, to *objectType, toID str
 	}
 }
 
+// setPrimary labels the association of a deal and a company primary, taking the label from the deal's
+// previous primary company, which stays associated unlabeled (a deal has one primary company). The
+// caller holds s.mu.
+func (s *Server) setPrimary(from *objectType, id string, to *objectType, toID string) {
+	l := linkBetween(from, id, to, toID)
+	s.primary[l.dealID] = l.id
+}
+
+// isPrimary reports whether the association between a record and a deal carries the primary label.
+func (s *Server) isPrimary(l link) bool {
+	return l.kind == companyType && s.primary[l.dealID] == l.id
+}
+
+// typesOf returns the association types between two records as v4 reports them: the unlabeled default,
+// and the primary type (label "Primary") first when the association has it.
+func (s *Server) typesOf(from *objectType, id string, to *objectType, toID string) []associationType {
+	out := defaultTypes(from, to)
+	if pt, ok := primaryTypeID(from, to); ok && s.isPrimary(linkBetween(from, id, to, toID)) {
+		label := "Primary"
+		out = append([]associationType{{Category: "HUBSPOT_DEFINED", TypeID: pt, Label: &label}}, out...)
+	}
+	return out
+}
+
 // associated returns the ids of the live records of type to associated with record id of type from, in
 // id order. The caller holds s.mu.
 func (s *Server) associated(from, to *objectType, id string) []string {
@@ -75,7 +99,7 @@ func (s *Server) handleListAssociations(from, to *objectType) http.HandlerFunc {
 		results := []associatedRecord{}
 		end := min(after+limit, len(ids))
 		for i := min(after, len(ids)); i < end; i++ {
-			results = append(results, associatedRecord{ToObjectID: json.Number(ids[i]), AssociationTypes: defaultTypes(from, to)})
+			results = append(results, associatedRecord{ToObjectID: json.Number(ids[i]), AssociationTypes: s.typesOf(from, r.PathValue("id"), to, ids[i])})
 		}
 		body := map[string]any{"results": results}
 		if end < len(ids) {
@@ -128,6 +152,9 @@ func (s *Server) handleDisassociate(from, to *objectType) http.HandlerFunc {
 		l := linkBetween(from, r.PathValue("id"), to, r.PathValue("toId"))
 		s.mu.Lock()
 		delete(s.links, l)
+		if s.isPrimary(l) {
+			delete(s.primary, l.dealID)
+		}
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}
@@ -169,7 +196,7 @@ func (s *Server) handleAssociationsBatchRead(from, to *objectType) http.HandlerF
 			}
 			targets := make([]associatedRecord, len(ids))
 			for i, t := range ids {
-				targets[i] = associatedRecord{ToObjectID: json.Number(t), AssociationTypes: defaultTypes(from, to)}
+				targets[i] = associatedRecord{ToObjectID: json.Number(t), AssociationTypes: s.typesOf(from, id, to, t)}
 			}
 			results = append(results, map[string]any{"from": map[string]string{"id": id}, "to": targets})
 		}
@@ -178,10 +205,76 @@ func (s *Server) handleAssociationsBatchRead(from, to *objectType) http.HandlerF
 }
 
 // handleAssociationLabels is GET /crm/v4/associations/{from}/{to}/labels: the association types from one
-// object type to the other. Only the unlabeled HubSpot-defined default exists here (216 for task→deal,
-// 215 for deal→task, 214 and 213 for notes).
+// object type to the other. The unlabeled HubSpot-defined defaults exist here (216 for task→deal, 215
+// for deal→task, 214 and 213 for notes, 341 and 342 between deals and companies), and between deals and
+// companies the primary type (5 deal→company, 6 company→deal).
 func (s *Server) handleAssociationLabels(from, to *objectType) http.HandlerFunc {
 	return func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{"results": defaultTypes(from, to)})
+		types := defaultTypes(from, to)
+		if pt, ok := primaryTypeID(from, to); ok {
+			label := "Primary"
+			types = append([]associationType{{Category: "HUBSPOT_DEFINED", TypeID: pt, Label: &label}}, types...)
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"results": types})
+	}
+}
+
+// handleAssociateLabeled is PUT /crm/v4/objects/{from}/{id}/associations/{to}/{toId} with a body listing
+// association types ([{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}]): it creates
+// the association with those types (the unlabeled one always comes along, as in HubSpot) and answers
+// the pair and its labels. A deal's primary company moves to the new one.
+func (s *Server) handleAssociateLabeled(from, to *objectType) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		started := s.now()
+		var types []struct {
+			AssociationCategory string `json:"associationCategory"`
+			AssociationTypeID   int    `json:"associationTypeId"`
+		}
+		if e := decode(r, &types); e != nil {
+			writeAPIError(w, e)
+			return
+		}
+		if len(types) == 0 {
+			writeAPIError(w, validationError("Each association must have at least one type"))
+			return
+		}
+		primary := false
+		for _, ty := range types {
+			target, isPrimary, ok := associationTarget(from, ty.AssociationTypeID)
+			if ty.AssociationCategory != "HUBSPOT_DEFINED" || !ok || target != to {
+				writeAPIError(w, validationError("association type id %d (%s) doesn't exist between %s and %s", ty.AssociationTypeID, ty.AssociationCategory, from.singular, to.singular))
+				return
+			}
+			primary = primary || isPrimary
+		}
+		id, toID := r.PathValue("id"), r.PathValue("toId")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, ref := range []struct {
+			t  *objectType
+			id string
+		}{{from, id}, {to, toID}} {
+			if o, ok := s.objects[ref.t][ref.id]; !ok || o.archived {
+				e := validationError("One or more associations are invalid: %s %s does not exist", ref.t.singular, ref.id)
+				e.Context = map[string][]string{"invalidObjectIds": {ref.id}}
+				writeAPIError(w, e)
+				return
+			}
+		}
+		s.associate(from, id, to, toID, started)
+		if primary {
+			s.setPrimary(from, id, to, toID)
+		}
+		labels := []string{}
+		for _, ty := range s.typesOf(from, id, to, toID) {
+			if ty.Label != nil {
+				labels = append(labels, *ty.Label)
+			}
+		}
+		num := func(v string) json.Number { return json.Number(v) }
+		writeJSON(w, http.StatusOK, map[string]any{
+			"fromObjectTypeId": from.typeID, "fromObjectId": num(id),
+			"toObjectTypeId": to.typeID, "toObjectId": num(toID), "labels": labels,
+		})
 	}
 }

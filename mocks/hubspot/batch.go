@@ -88,6 +88,9 @@ func (s *Server) rollback(sn *snapshot) {
 				delete(s.links, l)
 			}
 		}
+		if sn.t == dealType {
+			delete(s.primary, id)
+		}
 	}
 	for id, o := range sn.before {
 		cp := o

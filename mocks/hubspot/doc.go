@@ -24,7 +24,12 @@
 //     validation of writes (enumeration options, deal stages of the deal's pipeline, numbers, dates,
 //     owners, unique values) answered with HubSpot's VALIDATION_ERROR body.
 //   - Associations: notes and tasks on deals, with HubSpot's default type ids (note→deal 214, deal→note 213,
-//     task→deal 216, deal→task 215), inline on create or through v4.
+//     task→deal 216, deal→task 215), and companies of deals (deal→company 341, company→deal 342, and the
+//     primary label 5 and 6: a deal has one primary company), inline on create or through v4 (the
+//     default PUT, the labeled PUT with a body of types, batch read, which reports the primary type
+//     along with the unlabeled one).
+//   - Companies (/crm/v3/objects/companies): name and domain, read, batch read, search, created and
+//     updated like every object.
 //   - Search index lag: the search endpoints read an index that shows a create, update, archive or
 //     merge only Options.SearchIndexLag (DefaultSearchIndexLag, 3 s) after it; until then search finds
 //     the record as it was, or not at all. Reads by id (GET, batch read, list) see every write at once,

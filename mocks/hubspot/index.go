@@ -29,7 +29,11 @@ type indexEntry struct {
 }
 
 func newSearchIndex(lag time.Duration) *searchIndex {
-	return &searchIndex{lag: lag, visible: map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}, meetingType: {}, callType: {}, emailType: {}}}
+	visible := map[*objectType]map[string]*object{}
+	for _, t := range objectTypes {
+		visible[t] = map[string]*object{}
+	}
+	return &searchIndex{lag: lag, visible: visible}
 }
 
 func snapshotOf(o *object) *object {

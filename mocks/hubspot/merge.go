@@ -114,6 +114,25 @@ func (s *Server) merge(t *objectType, primaryID, otherID string) (*object, *apiE
 			s.mergedInto[t][from] = merged.id
 		}
 	}
+	switch t {
+	case dealType:
+		// The merged deal keeps the primary deal's primary company, else the other's.
+		company, ok := s.primary[primaryID]
+		if !ok {
+			company, ok = s.primary[otherID]
+		}
+		delete(s.primary, primaryID)
+		delete(s.primary, otherID)
+		if ok {
+			s.primary[merged.id] = company
+		}
+	case companyType:
+		for deal, company := range s.primary {
+			if company == primaryID || company == otherID {
+				s.primary[deal] = merged.id
+			}
+		}
+	}
 	for l, at := range s.links {
 		switch {
 		case t == dealType && (l.dealID == primaryID || l.dealID == otherID):

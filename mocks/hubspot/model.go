@@ -56,7 +56,13 @@ var (
 		defaults:   []string{"hs_createdate", "hs_lastmodifieddate", "hs_object_id"},
 		searchable: []string{"hs_email_subject", "hs_email_text"}, engagement: true,
 	}
-	objectTypes = []*objectType{dealType, noteType, taskType, meetingType, callType, emailType}
+	// Companies are the organisations deals are with: a deal's primary company is its account.
+	companyType = &objectType{
+		name: "companies", singular: "company", typeID: "0-2", upper: "COMPANY", created: "createdate",
+		defaults:   []string{"createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"},
+		searchable: []string{"name", "domain", "website", "phone"},
+	}
+	objectTypes = []*objectType{dealType, noteType, taskType, meetingType, callType, emailType, companyType}
 )
 
 // lookupType resolves an object type as any HubSpot API spells it.
@@ -85,9 +91,35 @@ var engagementDealTypes = []struct {
 	toDeal, fromDeal int
 }{{callType, 206, 205}, {emailType, 210, 209}, {meetingType, 212, 211}}
 
+// Association type ids HubSpot defines between deals and companies: the unlabeled association (deal to
+// company 341, company to deal 342) and the primary one (5 and 6), which a deal has with one company
+// at most and which HubSpot reports along with the unlabeled type.
+const (
+	dealToCompanyTypeID        = 341
+	companyToDealTypeID        = 342
+	dealToPrimaryCompanyTypeID = 5
+	primaryCompanyToDealTypeID = 6
+)
+
+// primaryTypeID returns the HubSpot-defined primary association type from one type to the other, for
+// the pairs that have one (deal and company).
+func primaryTypeID(from, to *objectType) (int, bool) {
+	switch {
+	case from == dealType && to == companyType:
+		return dealToPrimaryCompanyTypeID, true
+	case from == companyType && to == dealType:
+		return primaryCompanyToDealTypeID, true
+	}
+	return 0, false
+}
+
 // associationTypeID returns the HubSpot-defined default association type from one type to the other.
 func associationTypeID(from, to *objectType) (int, bool) {
 	switch {
+	case from == dealType && to == companyType:
+		return dealToCompanyTypeID, true
+	case from == companyType && to == dealType:
+		return companyToDealTypeID, true
 	case from == noteType && to == dealType:
 		return noteToDealTypeID, true
 	case from == dealType && to == noteType:
@@ -108,14 +140,18 @@ func associationTypeID(from, to *objectType) (int, bool) {
 	return 0, false
 }
 
-// associationTarget returns the type a HUBSPOT_DEFINED association type id leads to from type from.
-func associationTarget(from *objectType, typeID int) (*objectType, bool) {
+// associationTarget returns the type a HUBSPOT_DEFINED association type id leads to from type from, and
+// whether the type is the primary one.
+func associationTarget(from *objectType, typeID int) (to *objectType, primary, ok bool) {
 	for _, to := range objectTypes {
 		if id, ok := associationTypeID(from, to); ok && id == typeID {
-			return to, true
+			return to, false, true
+		}
+		if id, ok := primaryTypeID(from, to); ok && id == typeID {
+			return to, true, true
 		}
 	}
-	return nil, false
+	return nil, false, false
 }
 
 // object is one stored CRM record. props holds only values that are set; the server-maintained
@@ -152,10 +188,11 @@ func (o *object) value(t *objectType, name string) (string, bool) {
 	return v, ok
 }
 
-// link is one engagement–deal association (a note or a task on a deal); HubSpot stores both directions
-// (214 and 213 for a note, 216 and 215 for a task) for one pair.
+// link is one association of a record with a deal (a note or a task on a deal, a deal's company);
+// HubSpot stores both directions (214 and 213 for a note, 216 and 215 for a task, 342 and 341 for a
+// company) for one pair.
 type link struct {
-	kind   *objectType // noteType or taskType
+	kind   *objectType // noteType, taskType, companyType, ...
 	id     string      // the note's or task's id
 	dealID string
 }

@@ -209,14 +209,18 @@ func (s *Server) create(t *objectType, in createInput) (*object, *apiError) {
 	s.objects[t][o.id] = o
 	for _, target := range targets {
 		s.associate(t, o.id, target.t, target.id, now)
+		if target.primary {
+			s.setPrimary(t, o.id, target.t, target.id)
+		}
 	}
 	return o, nil
 }
 
 // associationRecord is the record an inline association points at.
 type associationRecord struct {
-	t  *objectType
-	id string
+	t       *objectType
+	id      string
+	primary bool // the primary company of a deal (type 5 or 6)
 }
 
 // checkAssociations validates inline associations and returns their targets. Only the HubSpot-defined
@@ -228,12 +232,13 @@ func (s *Server) checkAssociations(t *objectType, in []associationInput) ([]asso
 			return nil, validationError("Each association must have at least one type")
 		}
 		var to *objectType
+		primary := false
 		for _, ty := range a.Types {
-			target, ok := associationTarget(t, ty.AssociationTypeID)
-			if ty.AssociationCategory != "HUBSPOT_DEFINED" || !ok {
+			target, isPrimary, ok := associationTarget(t, ty.AssociationTypeID)
+			if ty.AssociationCategory != "HUBSPOT_DEFINED" || !ok || (to != nil && target != to) {
 				return nil, validationError("association type id %d (%s) doesn't exist for %s", ty.AssociationTypeID, ty.AssociationCategory, t.singular)
 			}
-			to = target
+			to, primary = target, primary || isPrimary
 		}
 		id := a.To.ID.String()
 		if target, ok := s.objects[to][id]; !ok || target.archived {
@@ -241,7 +246,7 @@ func (s *Server) checkAssociations(t *objectType, in []associationInput) ([]asso
 			e.Context = map[string][]string{"invalidObjectIds": {id}}
 			return nil, e
 		}
-		targets = append(targets, associationRecord{t: to, id: id})
+		targets = append(targets, associationRecord{t: to, id: id, primary: primary})
 	}
 	return targets, nil
 }

@@ -300,6 +300,32 @@ func defaultCallProperties() []Property {
 	}, engagementBase("call")...)
 }
 
+// defaultCompanyProperties are the HubSpot-defined company properties the fake knows. domain is the
+// company's primary domain, HubSpot's key for telling companies apart; name its name.
+func defaultCompanyProperties() []Property {
+	return []Property{
+		hubspotProperty("name", "Company name", "string", "text", "companyinformation"),
+		hubspotProperty("domain", "Company Domain Name", "string", "text", "companyinformation"),
+		hubspotProperty("website", "Website URL", "string", "text", "companyinformation"),
+		hubspotProperty("hs_additional_domains", "Additional Domains", "string", "text", "companyinformation"),
+		hubspotProperty("phone", "Phone Number", "string", "text", "companyinformation"),
+		hubspotProperty("city", "City", "string", "text", "companyinformation"),
+		hubspotProperty("country", "Country/Region", "string", "text", "companyinformation"),
+		hubspotProperty("industry", "Industry", "enumeration", "select", "companyinformation",
+			withOptions(PropertyOption{Label: "Computer Software", Value: "COMPUTER_SOFTWARE"},
+				PropertyOption{Label: "Financial Services", Value: "FINANCIAL_SERVICES", DisplayOrder: 1},
+				PropertyOption{Label: "Information Technology and Services", Value: "INFORMATION_TECHNOLOGY_AND_SERVICES", DisplayOrder: 2},
+				PropertyOption{Label: "Retail", Value: "RETAIL", DisplayOrder: 3})),
+		hubspotProperty("description", "Description", "string", "textarea", "companyinformation"),
+		hubspotProperty("hubspot_owner_id", "Company owner", "enumeration", "select", "companyinformation",
+			func(p *Property) { p.ExternalOptions = true }),
+		hubspotProperty("createdate", "Create Date", "datetime", "date", "companyinformation", readOnly),
+		hubspotProperty("hs_lastmodifieddate", "Last Modified Date", "datetime", "date", "companyinformation", readOnly),
+		hubspotProperty("hs_object_id", "Record ID", "number", "number", "companyinformation", readOnly),
+		hubspotProperty("hs_merged_object_ids", "Merged Company IDs", "enumeration", "checkbox", "companyinformation", readOnly),
+	}
+}
+
 // defaultEmailProperties are the HubSpot-defined e-mail properties the fake knows.
 func defaultEmailProperties() []Property {
 	return append([]Property{
@@ -315,7 +341,8 @@ func defaultEmailProperties() []Property {
 // CoSellProperties returns the custom properties CoSell Sync expects in a portal: on deals the co-sell id
 // (unique, so batch upsert can key on it), the co-sell flag and the partner owner's name and e-mail; on
 // notes the idempotency key of mirrored notes; on tasks the idempotency key of SLA tasks (unique, so a
-// racing second create is refused). Seed them (SeedData.Properties) to get a portal the product can run
+// racing second create is refused); on companies the account key of the companies it creates (unique, so
+// a retried create finds the company the first one made). Seed them (SeedData.Properties) to get a portal the product can run
 // against.
 func CoSellProperties() map[string][]Property {
 	custom := func(name, label, typ, fieldType string, opts ...func(*Property)) Property {
@@ -350,6 +377,9 @@ func CoSellProperties() map[string][]Property {
 		},
 		"tasks": {
 			custom("cosell_task_key", "Co-sell task key", "string", "text", func(p *Property) { p.HasUniqueValue = true }),
+		},
+		"companies": {
+			custom("cosell_account_key", "Co-sell account key", "string", "text", func(p *Property) { p.HasUniqueValue = true }),
 		},
 	}
 }

@@ -19,8 +19,9 @@ import (
 //	                            "fieldType": "text", "groupName": "cosell", "hasUniqueValue": true}],
 //	                 "notes": [...]},
 //	  "owners": [{"id": "101", "email": "ann@a.example", "firstName": "Ann", "lastName": "Lee", "userId": 9001}],
+//	  "companies": [{"id": "20000000001", "properties": {"name": "Hooli", "domain": "hooli.com"}}],
 //	  "deals":  [{"id": "10000000001", "properties": {"dealname": "Acme", "dealstage": "qualifiedtobuy"},
-//	              "updatedAt": "2026-11-22T10:00:00.123Z"}],
+//	              "updatedAt": "2026-11-22T10:00:00.123Z", "companies": ["20000000001"]}],
 //	  "notes":  [{"properties": {"hs_note_body": "Call went well", "hs_timestamp": "2026-11-22T10:00:00Z"},
 //	              "deals": ["10000000001"]}],
 //	  "tasks":  [{"properties": {"hs_task_subject": "Send the quote", "hs_timestamp": "2026-11-24T17:00:00Z",
@@ -31,6 +32,7 @@ type SeedData struct {
 	// names are left as they are, so seeding the same schema twice is harmless.
 	Properties map[string][]Property `json:"properties,omitempty"`
 	Owners     []SeedOwner           `json:"owners,omitempty"`
+	Companies  []SeedRecord          `json:"companies,omitempty"`
 	Deals      []SeedRecord          `json:"deals,omitempty"`
 	Notes      []SeedRecord          `json:"notes,omitempty"`
 	Tasks      []SeedRecord          `json:"tasks,omitempty"`
@@ -48,13 +50,15 @@ type SeedOwner struct {
 
 // SeedRecord is a deal, note or task to create. ID, CreatedAt and UpdatedAt are optional: given, they pin
 // the record's id and its createdate/hs_lastmodifieddate, which tests use to build many records sharing
-// one modification time. Deals lists the deals a note or task is associated with.
+// one modification time. Deals lists the deals a note or task is associated with; Companies the
+// companies a deal is associated with, the first as its primary company.
 type SeedRecord struct {
 	ID         string         `json:"id,omitempty"`
 	Properties map[string]any `json:"properties"`
 	CreatedAt  string         `json:"createdAt,omitempty"`
 	UpdatedAt  string         `json:"updatedAt,omitempty"`
 	Deals      []string       `json:"deals,omitempty"`
+	Companies  []string       `json:"companies,omitempty"`
 }
 
 // SeedJSON seeds the portal from SeedData JSON.
@@ -81,7 +85,8 @@ func (s *Server) LoadSeedFile(path string) error {
 	return nil
 }
 
-// Seed adds properties, owners, deals, notes and tasks, in that order, stopping at the first invalid entry.
+// Seed adds properties, owners, companies, deals, notes and tasks, in that order, stopping at the first
+// invalid entry.
 func (s *Server) Seed(d SeedData) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -118,6 +123,11 @@ func (s *Server) Seed(d SeedData) error {
 			ID: o.ID, Email: o.Email, FirstName: o.FirstName, LastName: o.LastName, UserID: o.UserID,
 			Archived: o.Archived, CreatedAt: now, UpdatedAt: now,
 		})
+	}
+	for i, r := range d.Companies {
+		if err := s.seedRecord(companyType, r); err != nil {
+			return fmt.Errorf("seed company %d: %w", i, err)
+		}
 	}
 	for i, r := range d.Deals {
 		if err := s.seedRecord(dealType, r); err != nil {
@@ -160,6 +170,22 @@ func (s *Server) seedRecord(t *objectType, r SeedRecord) error {
 	} else if len(r.Deals) > 0 {
 		return fmt.Errorf("only notes and tasks list associated deals")
 	}
+	if len(r.Companies) > 0 && t != dealType {
+		return fmt.Errorf("only deals list associated companies")
+	}
+	for i, companyID := range r.Companies {
+		var a associationInput
+		a.To.ID = flexID(companyID)
+		typeID := dealToCompanyTypeID
+		if i == 0 {
+			typeID = dealToPrimaryCompanyTypeID
+		}
+		a.Types = append(a.Types, struct {
+			AssociationCategory string `json:"associationCategory"`
+			AssociationTypeID   int    `json:"associationTypeId"`
+		}{"HUBSPOT_DEFINED", typeID})
+		assocs = append(assocs, a)
+	}
 	o, e := s.create(t, createInput{Properties: r.Properties, Associations: assocs})
 	if e != nil {
 		return fmt.Errorf("%s", e.Message)
@@ -168,10 +194,18 @@ func (s *Server) seedRecord(t *objectType, r SeedRecord) error {
 		delete(s.objects[t], o.id)
 		s.index.set(t, o.id, nil)
 		for l, at := range s.links {
-			if l.kind == t && l.id == o.id {
+			switch {
+			case l.kind == t && l.id == o.id:
 				delete(s.links, l)
 				s.links[link{kind: t, id: r.ID, dealID: l.dealID}] = at
+			case t == dealType && l.dealID == o.id:
+				delete(s.links, l)
+				s.links[link{kind: l.kind, id: l.id, dealID: r.ID}] = at
 			}
+		}
+		if company, ok := s.primary[o.id]; ok && t == dealType {
+			delete(s.primary, o.id)
+			s.primary[r.ID] = company
 		}
 		o.id = r.ID
 		s.objects[t][o.id] = o
@@ -205,10 +239,13 @@ type Record struct {
 	CreatedAt  time.Time         `json:"createdAt"`
 	UpdatedAt  time.Time         `json:"updatedAt"`
 	Archived   bool              `json:"archived"`
-	// Associated lists associated notes for a deal, associated deals for a note or a task.
+	// Associated lists associated notes for a deal, associated deals for a note, a task or a company.
 	Associated []string `json:"associated"`
 	// Tasks lists a deal's associated tasks.
 	Tasks []string `json:"tasks,omitempty"`
+	// Companies lists a deal's associated companies, and PrimaryCompany the one labeled primary.
+	Companies      []string `json:"companies,omitempty"`
+	PrimaryCompany string   `json:"primaryCompany,omitempty"`
 }
 
 func (s *Server) record(t *objectType, o *object) Record {
@@ -223,6 +260,12 @@ func (s *Server) record(t *objectType, o *object) Record {
 	if t == dealType {
 		rec.Associated = s.associated(t, noteType, o.id)
 		rec.Tasks = s.associated(t, taskType, o.id)
+		rec.Companies = s.associated(t, companyType, o.id)
+		for _, c := range rec.Companies {
+			if s.primary[o.id] == c {
+				rec.PrimaryCompany = c
+			}
+		}
 	} else {
 		rec.Associated = s.associated(t, dealType, o.id)
 	}
@@ -249,6 +292,9 @@ func (s *Server) Deals() []Record { return s.records(dealType) }
 
 // Notes returns every note, archived ones included, in id order.
 func (s *Server) Notes() []Record { return s.records(noteType) }
+
+// Companies returns every company, archived ones included, in id order.
+func (s *Server) Companies() []Record { return s.records(companyType) }
 
 // Tasks returns every task, archived ones included, in id order.
 func (s *Server) Tasks() []Record { return s.records(taskType) }

@@ -112,6 +112,8 @@ type Server struct {
 	props   map[*objectType]*propertySet
 	objects map[*objectType]map[string]*object
 	links   map[link]time.Time
+	// primary is each deal's primary company (deal id to company id), a label on one of its links.
+	primary map[string]string
 	owners  []*owner
 	// archivedStages are the pipeline stages an admin deleted ("pipelineId/stageId"): HubSpot archives
 	// them, so pipelines no longer list them and deals cannot enter them.
@@ -192,10 +194,15 @@ func (s *Server) resetData() {
 		meetingType: newPropertySet(defaultMeetingProperties()),
 		callType:    newPropertySet(defaultCallProperties()),
 		emailType:   newPropertySet(defaultEmailProperties()),
+		companyType: newPropertySet(defaultCompanyProperties()),
 	}
-	s.objects = map[*objectType]map[string]*object{dealType: {}, noteType: {}, taskType: {}, meetingType: {}, callType: {}, emailType: {}}
+	s.objects = map[*objectType]map[string]*object{}
+	s.mergedInto = map[*objectType]map[string]string{}
+	for _, t := range objectTypes {
+		s.objects[t], s.mergedInto[t] = map[string]*object{}, map[string]string{}
+	}
 	s.links = map[link]time.Time{}
-	s.mergedInto = map[*objectType]map[string]string{dealType: {}, noteType: {}, taskType: {}, meetingType: {}, callType: {}, emailType: {}}
+	s.primary = map[string]string{}
 	lag := s.opts.SearchIndexLag
 	if s.index != nil {
 		lag = s.index.lag // a lag set on the running fake outlives a reset
@@ -277,6 +284,8 @@ func (s *Server) registerRoutes() {
 				for _, tt := range []string{to.name, to.singular, to.typeID} {
 					s.handle("GET", "/crm/v4/objects/"+f+"/{id}/associations/"+tt,
 						"GET v4 "+from.name+"/{id}/associations/"+to.name, false, s.handleListAssociations(from, to))
+					s.handle("PUT", "/crm/v4/objects/"+f+"/{id}/associations/"+tt+"/{toId}",
+						"PUT v4 "+from.name+"/{id}/associations/"+to.name+"/{id}", true, s.handleAssociateLabeled(from, to))
 					s.handle("PUT", "/crm/v4/objects/"+f+"/{id}/associations/default/"+tt+"/{toId}",
 						"PUT v4 "+from.name+"/{id}/associations/default/"+to.name+"/{id}", true, s.handleAssociateDefault(from, to))
 					s.handle("DELETE", "/crm/v4/objects/"+f+"/{id}/associations/"+tt+"/{toId}",

@@ -33,7 +33,7 @@ func classify(r *http.Request) (mockkit.Endpoint, bool) {
 		return ep("resources", false)
 	}
 	objName := func(s string) string {
-		for _, o := range []string{"Opportunity", "Task", "Event", "User"} {
+		for _, o := range []string{"Account", "Opportunity", "Task", "Event", "User"} {
 			if strings.EqualFold(o, s) {
 				return o
 			}

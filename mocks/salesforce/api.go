@@ -143,7 +143,11 @@ func (s *Server) fieldsParam(o *objectDef, req apiReq) ([]*column, *apiError) {
 	var cols []*column
 	for _, name := range strings.Split(p, ",") {
 		name = strings.TrimSpace(name)
-		c, err := s.resolve(o, fieldRef{path: strings.Split(name, ".")})
+		if strings.Contains(name, ".") {
+			// A read by id takes the object's own fields only; a parent's (Account.Website) takes SOQL.
+			return nil, newErr(http.StatusBadRequest, "INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", name, o.Name))
+		}
+		c, err := s.resolve(o, fieldRef{path: []string{name}})
 		if err != nil {
 			return nil, newErr(http.StatusBadRequest, "INVALID_FIELD", err.msg)
 		}

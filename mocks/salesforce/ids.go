@@ -7,6 +7,7 @@ import (
 
 // Key prefixes of the objects the fake serves, as in every real org.
 const (
+	prefixAccount     = "001"
 	prefixOpportunity = "006"
 	prefixUser        = "005"
 	prefixTask        = "00T"

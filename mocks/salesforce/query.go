@@ -115,7 +115,7 @@ func checkLiteral(c *column, lit literal) (any, *soqlError) {
 		return nil, nil
 	}
 	switch c.field.Type {
-	case tString, tTextarea, tPicklist, tCombobox, tEmail:
+	case tString, tTextarea, tPicklist, tCombobox, tEmail, tURL:
 		if lit.kind != litString {
 			return nil, typeMismatch(c, lit)
 		}
@@ -155,7 +155,7 @@ func checkLiteral(c *column, lit literal) (any, *soqlError) {
 }
 
 func isText(t string) bool {
-	return t == tString || t == tTextarea || t == tPicklist || t == tCombobox || t == tEmail
+	return t == tString || t == tTextarea || t == tPicklist || t == tCombobox || t == tEmail || t == tURL
 }
 
 // compare orders two non-nil values of one column: text case-insensitively, ids exactly.

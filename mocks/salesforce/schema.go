@@ -17,6 +17,7 @@ const (
 	tBoolean   = "boolean"
 	tReference = "reference"
 	tEmail     = "email"
+	tURL       = "url"
 )
 
 // picklistValue is one entry of a picklist as describe reports it.
@@ -120,6 +121,8 @@ func opportunityObject() *objectDef {
 		{Name: "NextStep", Label: "Next Step", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true},
 		{Name: "Description", Label: "Description", Type: tTextarea, Length: 32000, Createable: true, Updateable: true, Nillable: true},
 		{Name: "OwnerId", Label: "Owner ID", Type: tReference, ReferenceTo: []string{"User"}, RelationshipName: "Owner", Createable: true, Updateable: true},
+		// The opportunity's account (issue #9): SOQL reaches its fields as Account.Website, Account.Name.
+		{Name: "AccountId", Label: "Account ID", Type: tReference, ReferenceTo: []string{"Account"}, RelationshipName: "Account", Createable: true, Updateable: true, Nillable: true},
 		{Name: "IsClosed", Label: "Closed", Type: tBoolean},
 		{Name: "IsWon", Label: "Won", Type: tBoolean},
 		{Name: "CoSell_Id__c", Label: "Co-Sell ID", Type: tString, Length: 255, ExternalID: true, Unique: true, Createable: true, Updateable: true, Nillable: true, Custom: true},
@@ -131,8 +134,8 @@ func opportunityObject() *objectDef {
 		// The fields CoSell Sync writes itself (issue #9): model, motion, the current stage's lead, the
 		// attribution at close-won; and the loss reason users enter at close-lost.
 		{Name: "CoSell_Model__c", Label: "Co-Sell Model", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
-		// The deal's account identity (issue #9): a formula field showing the Account's Website in a real org,
-		// a plain field here (the fake keeps no Account records).
+		// The deal's account identity as plain fields (issue #9), for pairings that map it there rather
+		// than to the Account (Account.Website, Account.Name); in a real org often formula fields.
 		{Name: "CoSell_Account_Website__c", Label: "Co-Sell Account Website", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Status__c", Label: "Co-Sell Registration Status", Type: tString, Length: 40, Createable: true, Updateable: true, Nillable: true, Custom: true},
 		{Name: "CoSell_Decline_Reason__c", Label: "Co-Sell Decline Reason", Type: tString, Length: 255, Createable: true, Updateable: true, Nillable: true, Custom: true},
@@ -144,6 +147,23 @@ func opportunityObject() *objectDef {
 		{Name: "CoSell_Dispute__c", Label: "Co-Sell Attribution Dispute", Type: tTextarea, Length: 1000, Createable: true, Updateable: true, Nillable: true, Custom: true},
 	}
 	return newObject("Opportunity", "Opportunity", "Opportunities", prefixOpportunity, append(fields, systemFields(true)...)...)
+}
+
+// accountObject is the Account an opportunity belongs to (Opportunity.AccountId): the company the deal
+// is with, whose Website and Name are a co-sell deal's account identity.
+func accountObject() *objectDef {
+	fields := []*fieldDef{
+		{Name: "Id", Label: "Account ID", Type: tID},
+		{Name: "Name", Label: "Account Name", Type: tString, Length: 255, Createable: true, Updateable: true, Required: true},
+		{Name: "Website", Label: "Website", Type: tURL, Length: 255, Createable: true, Updateable: true, Nillable: true},
+		{Name: "Type", Label: "Account Type", Type: tPicklist, Length: 255, Picklist: picklist("", "Prospect", "Customer - Direct", "Customer - Channel", "Channel Partner / Reseller", "Installation Partner", "Technology Partner", "Other"), Createable: true, Updateable: true, Nillable: true},
+		{Name: "Industry", Label: "Industry", Type: tPicklist, Length: 255, Picklist: picklist("", "Agriculture", "Banking", "Communications", "Consulting", "Education", "Energy", "Finance", "Healthcare", "Manufacturing", "Retail", "Technology", "Other"), Createable: true, Updateable: true, Nillable: true},
+		{Name: "Description", Label: "Account Description", Type: tTextarea, Length: 32000, Createable: true, Updateable: true, Nillable: true},
+		{Name: "OwnerId", Label: "Owner ID", Type: tReference, ReferenceTo: []string{"User"}, RelationshipName: "Owner", Createable: true, Updateable: true},
+		// The account key of the Accounts CoSell Sync creates (issue #9), so a retried create finds its Account.
+		{Name: "CoSell_Account_Key__c", Label: "Co-Sell Account Key", Type: tString, Length: 255, ExternalID: true, Unique: true, Createable: true, Updateable: true, Nillable: true, Custom: true},
+	}
+	return newObject("Account", "Account", "Accounts", prefixAccount, append(fields, systemFields(true)...)...)
 }
 
 func taskObject() *objectDef {
@@ -205,7 +225,7 @@ type schema struct {
 
 func newSchema() *schema {
 	s := &schema{objects: map[string]*objectDef{}, byPrefix: map[string]*objectDef{}}
-	for _, o := range []*objectDef{opportunityObject(), taskObject(), eventObject(), userObject()} {
+	for _, o := range []*objectDef{accountObject(), opportunityObject(), taskObject(), eventObject(), userObject()} {
 		s.objects[strings.ToLower(o.Name)] = o
 		s.byPrefix[o.KeyPrefix] = o
 		s.order = append(s.order, o)
@@ -242,7 +262,7 @@ func describeField(f *fieldDef) map[string]any {
 		rel = f.RelationshipName
 	}
 	soap := map[string]string{tID: "tns:ID", tReference: "tns:ID", tCurrency: "xsd:double", tDouble: "xsd:double", tPercent: "xsd:double",
-		tDate: "xsd:date", tDatetime: "xsd:dateTime", tBoolean: "xsd:boolean"}[f.Type]
+		tDate: "xsd:date", tDatetime: "xsd:dateTime", tBoolean: "xsd:boolean", tURL: "xsd:string"}[f.Type]
 	if soap == "" {
 		soap = "xsd:string"
 	}

@@ -26,6 +26,7 @@ type Record map[string]any
 // may give Name instead of FirstName/LastName, and Username defaults to Email.
 type SeedData struct {
 	Users         []Record `json:"users,omitempty"`
+	Accounts      []Record `json:"accounts,omitempty"`
 	Opportunities []Record `json:"opportunities,omitempty"`
 	Tasks         []Record `json:"tasks,omitempty"`
 	Events        []Record `json:"events,omitempty"`
@@ -53,8 +54,8 @@ func (s *Server) SeedJSON(b []byte) error {
 	return s.Seed(d)
 }
 
-// Seed adds rows, all or none: users first, then opportunities, then tasks, so later rows can refer to
-// earlier ones.
+// Seed adds rows, all or none: users first, then accounts, opportunities and tasks, so later rows can
+// refer to earlier ones (an opportunity's AccountId to a seeded account's fixed Id).
 func (s *Server) Seed(d SeedData) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -64,7 +65,7 @@ func (s *Server) Seed(d SeedData) error {
 		name string
 		obj  string
 		rows []Record
-	}{{"users", "user", d.Users}, {"opportunities", "opportunity", d.Opportunities}, {"tasks", "task", d.Tasks}, {"events", "event", d.Events}}
+	}{{"users", "user", d.Users}, {"accounts", "account", d.Accounts}, {"opportunities", "opportunity", d.Opportunities}, {"tasks", "task", d.Tasks}, {"events", "event", d.Events}}
 	for _, g := range groups {
 		o := s.schema.objects[g.obj]
 		for i, r := range g.rows {
@@ -138,6 +139,9 @@ func (s *Server) list(object string) []Record {
 
 // Opportunities lists every opportunity in creation order, for tests to assert on what a sync wrote.
 func (s *Server) Opportunities() []Record { return s.list("Opportunity") }
+
+// Accounts lists every account in creation order.
+func (s *Server) Accounts() []Record { return s.list("Account") }
 
 // Tasks lists every task in creation order.
 func (s *Server) Tasks() []Record { return s.list("Task") }

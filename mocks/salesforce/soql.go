@@ -11,7 +11,7 @@ import (
 // The SOQL subset the fake understands:
 //
 //	SELECT field[, field...] | COUNT()
-//	FROM Opportunity | Task | User
+//	FROM Account | Opportunity | Task | Event | User
 //	[WHERE condition]            AND, OR, NOT, parentheses; =, !=, <>, <, <=, >, >=, IN (...), NOT IN (...), LIKE
 //	[ORDER BY field [ASC|DESC] [NULLS FIRST|LAST][, ...]]
 //	[LIMIT n] [OFFSET n]

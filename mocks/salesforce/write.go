@@ -88,7 +88,7 @@ func coerce(o *objectDef, f *fieldDef, v any, seed bool) (any, *apiError) {
 		return nil, nil
 	}
 	switch f.Type {
-	case tString, tTextarea, tPicklist, tCombobox, tEmail:
+	case tString, tTextarea, tPicklist, tCombobox, tEmail, tURL:
 		var s string
 		switch x := v.(type) {
 		case string:
@@ -497,10 +497,21 @@ func (s *Server) Delete(id string) error {
 	return nil
 }
 
-// remove deletes a row; deleting an opportunity deletes its tasks, as the master-detail-like cascade does.
+// remove deletes a row; deleting an opportunity deletes its tasks, as the master-detail-like cascade does,
+// and deleting an account deletes its opportunities (and theirs), as Salesforce does.
 func (s *Server) remove(o *objectDef, id string) *apiError {
 	if _, ok := s.data.get(o.Name, id); !ok {
 		return s.missing(id)
+	}
+	if o.Name == "Account" {
+		opp, _ := s.schema.object("Opportunity")
+		for _, r := range s.data.sorted("Opportunity") {
+			if r.str("AccountId") == id {
+				if err := s.remove(opp, r.str("Id")); err != nil {
+					return err
+				}
+			}
+		}
 	}
 	if o.Name == "Opportunity" {
 		for _, obj := range []string{"Task", "Event"} {
