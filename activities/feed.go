@@ -210,9 +210,25 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 	if err != nil {
 		return classify("changed deals on connection "+pl.feed.Connection, err)
 	}
-	for _, d := range page {
+	// Which deals are news is decided on the stream's own fields; the related-record fields
+	// (company.domain) of those, and only those, are read next, in one batch.
+	sums := make([]uint64, len(page))
+	var news []*connectors.Deal
+	for i := range page {
+		d := &page[i]
+		sums[i] = fingerprint(*d)
+		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sums[i]) {
+			news = append(news, d)
+		}
+	}
+	if rr, ok := connectors.As[connectors.RelatedReader](pl.feed.CRM); ok && len(news) > 0 {
+		if err := rr.ReadRelated(ctx, news); err != nil {
+			return classify("the accounts of changed deals on connection "+pl.feed.Connection, err)
+		}
+	}
+	for i, d := range page {
 		at := connectors.Cursor{ModifiedAt: d.ModifiedAt, ID: d.RecordID}
-		sum := fingerprint(d)
+		sum := sums[i]
 		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sum) {
 			if err := a.deliverDeal(ctx, pl.feed, d, "poll"); err != nil {
 				return err

@@ -155,3 +155,48 @@ func TestPollDeliversASecondVersionWithTheSameStamp(t *testing.T) {
 	_, got = f.poll(t, res2.State)
 	assert.Empty(t, got, "and only once")
 }
+
+// relatedCRM is a CRM whose change stream leaves out the account fields, as HubSpot's does: ReadRelated
+// fills them and records which deals it was asked for.
+type relatedCRM struct {
+	*memory.CRM
+	asked [][]string
+}
+
+func (c *relatedCRM) ReadRelated(_ context.Context, deals []*connectors.Deal) error {
+	var ids []string
+	for _, d := range deals {
+		ids = append(ids, d.RecordID)
+		d.Fields["Account.Website"] = "https://www.related-" + d.RecordID + ".example/"
+	}
+	c.asked = append(c.asked, ids)
+	return nil
+}
+
+func TestPollReadsTheAccountOfTheDealsItDeliversOnly(t *testing.T) {
+	f := newFeedFixture(t)
+	crm := &relatedCRM{CRM: f.sf}
+	f.acts.Pairings[f.p.ID].CRM[pairing.A] = crm
+	a := f.sf.Put("", map[string]any{"Name": "A", "StageName": "Qualification", "OwnerId": "005-jane", "CoSell_Enabled__c": true})
+	b := f.sf.Put("", map[string]any{"Name": "B", "StageName": "Qualification", "OwnerId": "005-jane", "CoSell_Enabled__c": true})
+
+	res, got := f.poll(t, api.FeedState{})
+	require.Len(t, got, 2)
+	assert.Equal(t, [][]string{{a, b}}, crm.asked, "one batch for the page's news")
+	for _, d := range got {
+		assert.Equal(t, "https://www.related-"+d.ev.RecordID+".example/", d.ev.Deal.Values["account_domain"], "the delivered deal carries its account")
+	}
+
+	// The overlap window re-reads both deals; neither is news, so no account is read.
+	f.now = f.now.Add(time.Second)
+	crm.asked = nil
+	res, got = f.poll(t, res.State)
+	assert.Empty(t, got)
+	assert.Empty(t, crm.asked, "nothing delivered, no account read")
+
+	// One changes: only its account is read.
+	f.sf.Put(b, map[string]any{"StageName": "Closed Won"})
+	_, got = f.poll(t, res.State)
+	require.Len(t, got, 1)
+	assert.Equal(t, [][]string{{b}}, crm.asked)
+}

@@ -35,6 +35,15 @@ func RelatedFields(names []string) (own []string, related map[string][]string) {
 	return own, related
 }
 
+// RelatedReader is a CRM whose change stream (ChangedDeals) leaves out the fields of a deal's related
+// records, because reading them costs calls of their own (HubSpot: an association read and a company
+// read per batch). A poll re-reads the deals of its overlap window every time, most already delivered:
+// the feed fills the related fields, with ReadRelated, of the deals it delivers only.
+type RelatedReader interface {
+	// ReadRelated fills the related-record fields (company.domain) of deals read by ChangedDeals.
+	ReadRelated(ctx context.Context, deals []*Deal) error
+}
+
 // AccountLinker is a CRM that keeps a deal's account on a record of its own (a Salesforce Account, a
 // HubSpot company). When the sync creates a deal there (a registration, a mirror), it finds the account
 // by its domain, else its name, or creates it, and links the deal to it.

@@ -281,7 +281,7 @@ func TestStageLeadOverrideReachesBothCRMs(t *testing.T) {
 	coSellID, hsID := s.waitMirror(opp, 10*time.Second)
 	leads := func() (string, string) {
 		sf, _ := s.sfUser.get("Opportunity", opp)["CoSell_Lead__c"].(string)
-		hs, _ := s.hsUser.getDealProps(hsID, "cosell_lead")["cosell_lead"].(string)
+		hs, _ := s.hsDealNow(hsID)["cosell_lead"].(string)
 		return sf, hs
 	}
 	eventually(t, 15*time.Second, func() bool { a, b := leads(); return a == "Acme" && b == "Acme" }, "the playbook's lead of discovery")

@@ -119,7 +119,7 @@ func TestWorkerDrainsOnSIGTERM(t *testing.T) {
 	// A new worker picks up where the drained one left off: the mirror is written once.
 	s.startWorkerProcess()
 	eventually(t, 60*time.Second, func() bool {
-		m := s.hsUser.getDeal(hsID)
+		m := s.hsDealNow(hsID)
 		return m["cosell_id"] == id && m["cosell_partner_owner_email"] == "jane.doe@acme.example"
 	}, "the deal carries on after the drain")
 	s.waitFeedPolls(2, 30*time.Second)

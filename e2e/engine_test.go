@@ -27,7 +27,7 @@ func TestEditedCoSellIDIsRestoredWithoutASecondMirror(t *testing.T) {
 	// Writes keep going to the linked record.
 	s.sfUser.update("Opportunity", opp, map[string]any{"NextStep": "Security review"})
 	eventually(t, 20*time.Second, func() bool {
-		return s.hsUser.getDeal(hsID)["hs_next_step"] == "Security review"
+		return s.hsDealNow(hsID)["hs_next_step"] == "Security review"
 	}, "a later edit reaches the mirror")
 	assert.Len(t, s.hsDealsByCoSellID(coSellID), 1, "no second mirror")
 }
@@ -54,7 +54,7 @@ func restoresCoSellID(t *testing.T, name, typed string) (s *stack, opp, coSellID
 
 	s.hsUser.updateDeal(hsID, map[string]any{"cosell_id": typed, "amount": "77000"})
 	eventually(t, 20*time.Second, func() bool {
-		return s.hsUser.getDeal(hsID)["cosell_id"] == coSellID && s.sfUser.get("Opportunity", opp)["Amount"] == 77000.0
+		return s.hsDealNow(hsID)["cosell_id"] == coSellID && s.sfUser.get("Opportunity", opp)["Amount"] == 77000.0
 	}, "the mirror reaches its own deal: the id is restored and the amount saved with %q crosses", typed)
 	s.waitFeedPolls(3, 20*time.Second) // time for a second deal, were one started, to stamp and mirror
 
@@ -77,7 +77,7 @@ func TestUnflaggedDealStopsCrossingUntilFlaggedAgain(t *testing.T) {
 
 	s.sfUser.update("Opportunity", opp, map[string]any{"CoSell_Enabled__c": false, "NextStep": "internal only: 40% discount"})
 	eventually(t, 20*time.Second, func() bool {
-		return s.hsUser.getDeal(hsID)["cosell_enabled"] == "false"
+		return s.hsDealNow(hsID)["cosell_enabled"] == "false"
 	}, "the mirror is marked as no longer co-sold")
 	time.Sleep(3 * time.Second) // a few polls
 	assert.NotEqual(t, "internal only: 40% discount", s.hsUser.getDeal(hsID)["hs_next_step"], "the internal next step stays home")
@@ -88,7 +88,7 @@ func TestUnflaggedDealStopsCrossingUntilFlaggedAgain(t *testing.T) {
 
 	s.sfUser.update("Opportunity", opp, map[string]any{"CoSell_Enabled__c": true, "NextStep": "Joint demo"})
 	eventually(t, 20*time.Second, func() bool {
-		h := s.hsUser.getDeal(hsID)
+		h := s.hsDealNow(hsID)
 		return h["cosell_enabled"] == "true" && h["hs_next_step"] == "Joint demo"
 	}, "flagging it again resumes mirroring")
 }
@@ -193,9 +193,9 @@ func TestSalesforceEditBetweenReadAndWriteIsNotOverwritten(t *testing.T) {
 
 	eventually(t, 20*time.Second, func() bool {
 		return s.sfUser.get("Opportunity", opp)["NextStep"] == "Legal review first" &&
-			s.hsUser.getDeal(hsID)["hs_next_step"] == "Legal review first"
+			s.hsDealNow(hsID)["hs_next_step"] == "Legal review first"
 	}, "the rep's save stands and, being the later edit, crosses to HubSpot: Salesforce %v, HubSpot %v",
-		func() any { return s.sfUser.get("Opportunity", opp)["NextStep"] }, func() any { return s.hsUser.getDeal(hsID)["hs_next_step"] })
+		func() any { return s.sfUser.get("Opportunity", opp)["NextStep"] }, func() any { return s.hsDealNow(hsID)["hs_next_step"] })
 	v, err := s.deal(coSellID)
 	require.NoError(t, err)
 	require.Len(t, v.Conflicts, 1, "the new decision saw both edits: %+v", v.Conflicts)

@@ -375,6 +375,20 @@ func (s *stack) hsDealsByCoSellID(coSellID string) []hsmock.Record {
 	return out
 }
 
+// hsDealNow returns a HubSpot deal's properties straight from the fake. Wait loops use it rather than
+// hsUser.getDeal: a read through the API every 50 ms spends the portal's 10 s window, which the worker's
+// budget guard shares, and so would slow the very sync the loop waits for.
+func (s *stack) hsDealNow(id string) map[string]any {
+	s.t.Helper()
+	d, ok := s.hs.Deal(id)
+	require.True(s.t, ok, "no HubSpot deal %s", id)
+	out := make(map[string]any, len(d.Properties))
+	for k, v := range d.Properties {
+		out[k] = v
+	}
+	return out
+}
+
 // hsCompany returns a HubSpot company's properties, nil when there is none with that id.
 func (s *stack) hsCompany(id string) map[string]string {
 	for _, c := range s.hs.Companies() {

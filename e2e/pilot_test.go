@@ -70,7 +70,7 @@ func TestPilotWithOneSecondDays(t *testing.T) {
 	active.sfUser.update("Opportunity", opps[2], map[string]any{"StageName": "Closed Lost"})
 	eventually(t, 15*time.Second, func() bool {
 		return active.sfUser.get("Opportunity", opps[1])["StageName"] == "Closed Won" &&
-			active.hsUser.getDeal(hsDeal)["dealstage"] == "qualifiedtobuy"
+			active.hsDealNow(hsDeal)["dealstage"] == "qualifiedtobuy"
 	}, "the win reaches Salesforce")
 
 	// Both pilots publish their three scorecards (days 30, 60, 90) and decide.

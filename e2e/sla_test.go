@@ -157,7 +157,7 @@ func TestFailingNotifierDelaysOnlyItsOwnNotice(t *testing.T) {
 	// The warning (16 s) is due while Slack fails. The sync keeps flowing meanwhile.
 	time.Sleep(18 * time.Second)
 	s.sfUser.update("Opportunity", opp, map[string]any{"Amount": 480000})
-	eventually(t, 10*time.Second, func() bool { return s.hsUser.getDeal(hsID)["amount"] == "480000" }, "the sync flows while Slack fails")
+	eventually(t, 10*time.Second, func() bool { return s.hsDealNow(hsID)["amount"] == "480000" }, "the sync flows while Slack fails")
 	sfTasks, hsTasks := s.taskSubjects(opp, hsID)
 	assert.Contains(t, sfTasks, "[Co-sell] SLA due soon: Tyrell renewal", "the CRM tasks are not held up by Slack")
 	assert.Contains(t, hsTasks, "[Co-sell] SLA due soon: Tyrell renewal")

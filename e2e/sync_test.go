@@ -173,7 +173,7 @@ func TestDealFlaggedInHubSpotIsMirroredToSalesforce(t *testing.T) {
 	assert.Equal(t, s.sfUser.userID("ops@acme.example"), opp["OwnerId"], "no owner-map entry for kim.park: the fallback owner")
 	assert.Equal(t, "Kim Park", opp["CoSell_Partner_Owner_Name__c"])
 	eventually(t, 10*time.Second, func() bool {
-		return s.hsUser.getDeal(hsID)["cosell_id"] == opp["CoSell_Id__c"]
+		return s.hsDealNow(hsID)["cosell_id"] == opp["CoSell_Id__c"]
 	}, "the co-sell id is written back to HubSpot")
 	assert.Equal(t, api.NewCoSellID(s.pairingID, pairing.B, hsID), opp["CoSell_Id__c"])
 }
@@ -192,7 +192,7 @@ func TestConcurrentEditsResolveByPolicy(t *testing.T) {
 
 	eventually(t, 15*time.Second, func() bool {
 		o := s.sfUser.get("Opportunity", opp)
-		h := s.hsUser.getDeal(hsID)
+		h := s.hsDealNow(hsID)
 		return o["StageName"] == "Id. Decision Makers" && h["dealstage"] == "decisionmakerboughtin" &&
 			h["amount"] == "150000" && o["NextStep"] == "Send the proposal"
 	}, "both sides converge: the later stage wins, both other edits survive")
@@ -232,7 +232,7 @@ func TestRejectionsBecomeSyncIssuesWhileOtherFieldsSync(t *testing.T) {
 		v, err := s.deal(coSellID)
 		return err == nil && hasIssue(v, pairing.B, "stage", "closedlost_legacy")
 	}, "HubSpot's rejection shows on the deal")
-	eventually(t, 10*time.Second, func() bool { return s.hsUser.getDeal(hsID)["hs_next_step"] == "Post-mortem" }, "next step syncs")
+	eventually(t, 10*time.Second, func() bool { return s.hsDealNow(hsID)["hs_next_step"] == "Post-mortem" }, "next step syncs")
 	v, _ := s.deal(coSellID)
 	for _, is := range v.Issues {
 		t.Logf("sync issue: %+v", is)

@@ -47,10 +47,50 @@ func (c *Client) withCompanies(ctx context.Context, deals []*connectors.Deal) er
 	if err != nil {
 		return err
 	}
+	return c.fillCompanies(ctx, deals, primary, fields)
+}
+
+// primaryLabel is v3's name of the deal-to-primary-company association (type 5); a read with
+// associations=companies lists the primary company under it and again as deal_to_company_unlabeled.
+const primaryLabel = "deal_to_company"
+
+// readDeal reads one deal by id (or by a unique property) with its company fields. When the pairing maps
+// any, the read asks for the deal's companies in the same call (associations=companies), so a deal with
+// no primary company costs that one call and a deal with one, a read of that company besides.
+func (c *Client) readDeal(ctx context.Context, id, idProperty string) (connectors.Deal, error) {
+	fields := c.companyFields()
+	if len(fields) == 0 {
+		o, err := c.GetObject(ctx, ObjectDeals, id, idProperty, c.dealProperties())
+		if err != nil {
+			return connectors.Deal{}, err
+		}
+		return c.toDeal(o), nil
+	}
+	o, err := c.getObject(ctx, ObjectDeals, id, idProperty, c.dealProperties(), ObjectCompanies)
+	if err != nil {
+		return connectors.Deal{}, err
+	}
+	d := c.toDeal(o)
+	primary := map[string]string{}
+	for _, a := range o.Associations[ObjectCompanies].Results {
+		if a.Type == primaryLabel {
+			primary[d.RecordID] = a.ID
+			break
+		}
+	}
+	if err := c.fillCompanies(ctx, []*connectors.Deal{&d}, primary, fields); err != nil {
+		return connectors.Deal{}, err
+	}
+	return d, nil
+}
+
+// fillCompanies sets the company fields of deals from their primary companies (deal id to company
+// id), read in one batch; a deal with none reads them as unset.
+func (c *Client) fillCompanies(ctx context.Context, deals []*connectors.Deal, primary map[string]string, fields []string) error {
 	var companyIDs []string
 	seen := map[string]bool{}
-	for _, id := range ids {
-		if cid, ok := primary[id]; ok && !seen[cid] {
+	for _, d := range deals {
+		if cid, ok := primary[d.RecordID]; ok && !seen[cid] {
 			seen[cid] = true
 			companyIDs = append(companyIDs, cid)
 		}

@@ -53,6 +53,8 @@ func TestDealReadsCarryThePrimaryCompanysFields(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, found)
 	check("find", d, false)
+	assert.Zero(t, e.calls("POST v4 associations/deals/companies/batch/read"), "a single read asks for its companies in its own call")
+	assert.Equal(t, 1, e.calls("POST companies/batch/read"), "the company is read for the deal that has one only")
 
 	e.portal.Admin().ResetCalls()
 	outs := c.GetDealBatch(ctx, []string{"10000000001", "10000000002"})
@@ -64,11 +66,18 @@ func TestDealReadsCarryThePrimaryCompanysFields(t *testing.T) {
 	assert.Equal(t, 1, e.calls("POST v4 associations/deals/companies/batch/read"), "one association read for the batch")
 	assert.Equal(t, 1, e.calls("POST companies/batch/read"), "one company read for the batch")
 
+	// The change stream leaves the company fields out, at no call; ReadRelated fills them for the deals
+	// the feed delivers.
+	e.portal.Admin().ResetCalls()
 	changed, err := c.ChangedDeals(ctx, connectors.Cursor{}, 10)
 	require.NoError(t, err)
 	require.Len(t, changed, 2)
+	assert.NotContains(t, changed[0].Fields, "company.domain")
+	assert.Zero(t, e.calls("POST v4 associations/deals/companies/batch/read"))
+	require.NoError(t, c.ReadRelated(ctx, []*connectors.Deal{&changed[0], &changed[1]}))
 	check("changed", changed[0], true)
 	check("changed", changed[1], false)
+	assert.Equal(t, 1, e.calls("POST v4 associations/deals/companies/batch/read"))
 
 	e.portal.Admin().ResetCalls()
 	_, err = e.client.GetDeal(ctx, "10000000001")

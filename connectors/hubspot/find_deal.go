@@ -10,16 +10,12 @@ import (
 // FindDealByCoSellID reads the deal carrying a co-sell id with a read by unique property
 // (idProperty=cosell_id), which unlike search sees a write at once.
 func (c *Client) FindDealByCoSellID(ctx context.Context, coSellID string) (connectors.Deal, bool, error) {
-	o, err := c.GetObject(ctx, ObjectDeals, coSellID, c.cfg.DealFields.CoSellID, c.dealProperties())
+	d, err := c.readDeal(ctx, coSellID, c.cfg.DealFields.CoSellID)
 	if errors.Is(err, connectors.ErrNotFound) {
 		return connectors.Deal{}, false, nil
 	}
 	if err != nil {
 		return connectors.Deal{}, false, err
 	}
-	deals, err := c.toDeals(ctx, []Object{o})
-	if err != nil {
-		return connectors.Deal{}, false, err
-	}
-	return deals[0], true, nil
+	return d, true, nil
 }

@@ -12,7 +12,16 @@ import (
 // properties (HubSpot adds hs_object_id, the creation date and hs_lastmodifieddate). A missing record is
 // a *connectors.Error matching connectors.ErrNotFound.
 func (c *Client) GetObject(ctx context.Context, objectType, id, idProperty string, properties []string) (Object, error) {
+	return c.getObject(ctx, objectType, id, idProperty, properties, "")
+}
+
+// getObject is GetObject, with the ids of the records of another type associated with it when
+// associations names that type ("companies"), in the same call.
+func (c *Client) getObject(ctx context.Context, objectType, id, idProperty string, properties []string, associations string) (Object, error) {
 	q := url.Values{}
+	if associations != "" {
+		q.Set("associations", associations)
+	}
 	if len(properties) > 0 {
 		q.Set("properties", strings.Join(properties, ","))
 	}

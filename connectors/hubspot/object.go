@@ -21,6 +21,14 @@ type Object struct {
 	CreatedAt  time.Time          `json:"createdAt"`
 	UpdatedAt  time.Time          `json:"updatedAt"`
 	Archived   bool               `json:"archived"`
+	// Associations are the associated records a single read asked for (associations=companies), by
+	// object type, in v3's shape: one entry per association type, named as v3 names it.
+	Associations map[string]struct {
+		Results []struct {
+			ID   string `json:"id"`
+			Type string `json:"type"`
+		} `json:"results"`
+	} `json:"associations,omitempty"`
 }
 
 // Get returns a property's value, "" when unset.

@@ -123,3 +123,35 @@ func TestSeedCompaniesWithAPrimaryCompany(t *testing.T) {
 	err := p.srv.Seed(SeedData{Deals: []SeedRecord{{Properties: map[string]any{"dealname": "x"}, Companies: []string{"1"}}}})
 	assert.ErrorContains(t, err, "company 1 does not exist")
 }
+
+// A v3 read with associations=companies lists each association type apart, under v3's names: the
+// primary company twice (deal_to_company, the primary label, and deal_to_company_unlabeled), another
+// company once, unlabeled.
+func TestV3ReadNamesThePrimaryCompanyLabel(t *testing.T) {
+	p := newPortal(t)
+	hooli := p.createCompany(map[string]any{"name": "Hooli", "domain": "hooli.com"})
+	second := p.createCompany(map[string]any{"name": "Hooli EMEA", "domain": "hooli.eu"})
+	r := p.do("POST", "/crm/v3/objects/deals", map[string]any{
+		"properties": map[string]any{"dealname": "Rollout", "dealstage": "appointmentscheduled", "pipeline": "default"},
+		"associations": []any{map[string]any{"to": map[string]any{"id": hooli},
+			"types": []any{map[string]any{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}}}},
+	})
+	require.Equal(t, http.StatusCreated, r.status, r.raw)
+	deal := r.body["id"].(string)
+	put := p.do("PUT", "/crm/v4/objects/deals/"+deal+"/associations/default/companies/"+second, nil)
+	require.Equal(t, http.StatusOK, put.status, put.raw)
+
+	g := p.do("GET", "/crm/v3/objects/deals/"+deal+"?associations=companies", nil)
+	require.Equal(t, http.StatusOK, g.status, g.raw)
+	got := map[string][]string{}
+	for _, e := range g.body["associations"].(map[string]any)["companies"].(map[string]any)["results"].([]any) {
+		m := e.(map[string]any)
+		got[m["id"].(string)] = append(got[m["id"].(string)], m["type"].(string))
+	}
+	assert.ElementsMatch(t, []string{"deal_to_company", "deal_to_company_unlabeled"}, got[hooli])
+	assert.Equal(t, []string{"deal_to_company_unlabeled"}, got[second])
+
+	c := p.do("GET", "/crm/v3/objects/companies/"+hooli+"?associations=deals", nil)
+	require.Equal(t, http.StatusOK, c.status, c.raw)
+	assert.Len(t, c.body["associations"].(map[string]any)["deals"].(map[string]any)["results"], 2, "company_to_deal and its unlabeled twin")
+}

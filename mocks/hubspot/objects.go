@@ -87,6 +87,29 @@ func (s *Server) handleGet(t *objectType) http.HandlerFunc {
 	}
 }
 
+// v3Associations are the entries a v3 read lists for one associated record. Between a deal and a
+// company HubSpot lists one per association type, under its v3 name: the primary company twice, as
+// deal_to_company (the primary label, type 5) and deal_to_company_unlabeled (341), any other company
+// once, unlabeled (and the same from the company's side). Other pairs have one type, named
+// <from>_to_<to>.
+func (s *Server) v3Associations(from, to *objectType, fromID, toID string) []associationRef {
+	name := from.singular + "_to_" + to.singular
+	var dealID, companyID string
+	switch {
+	case from == dealType && to == companyType:
+		dealID, companyID = fromID, toID
+	case from == companyType && to == dealType:
+		dealID, companyID = toID, fromID
+	default:
+		return []associationRef{{ID: toID, Type: name}}
+	}
+	unlabeled := associationRef{ID: toID, Type: name + "_unlabeled"}
+	if s.primary[dealID] == companyID {
+		return []associationRef{{ID: toID, Type: name}, unlabeled}
+	}
+	return []associationRef{unlabeled}
+}
+
 // withAssociations adds the associations a read asked for with associations=, in the v3 shape.
 func (s *Server) withAssociations(t *objectType, o *object, q url.Values, out objectJSON) objectJSON {
 	for _, v := range q["associations"] {
@@ -97,7 +120,7 @@ func (s *Server) withAssociations(t *objectType, o *object, q url.Values, out ob
 			}
 			list := associationList{Results: []associationRef{}}
 			for _, id := range s.associated(t, to, o.id) {
-				list.Results = append(list.Results, associationRef{ID: id, Type: t.singular + "_to_" + to.singular})
+				list.Results = append(list.Results, s.v3Associations(t, to, o.id, id)...)
 			}
 			if len(list.Results) == 0 {
 				continue // HubSpot leaves out empty association lists
