@@ -42,21 +42,28 @@ func TestCompaniesCreateReadBatchReadSearch(t *testing.T) {
 	assert.Equal(t, http.StatusBadRequest, bad.status, "an unknown property is refused: %s", bad.raw)
 }
 
-func TestDealCompanyAssociationsWithThePrimaryLabel(t *testing.T) {
-	p := newPortal(t)
-	hooli := p.createCompany(map[string]any{"name": "Hooli", "domain": "hooli.com"})
-	second := p.createCompany(map[string]any{"name": "Hooli EMEA", "domain": "hooli.eu"})
+// dealWithTwoCompanies creates a deal whose primary company (type 5, on create) is hooli, and a
+// second company associated with the default (unlabeled) endpoint.
+func (p *portal) dealWithTwoCompanies() (deal, hooli, second string) {
+	p.t.Helper()
+	hooli = p.createCompany(map[string]any{"name": "Hooli", "domain": "hooli.com"})
+	second = p.createCompany(map[string]any{"name": "Hooli EMEA", "domain": "hooli.eu"})
 	r := p.do("POST", "/crm/v3/objects/deals", map[string]any{
 		"properties": map[string]any{"dealname": "Rollout", "dealstage": "appointmentscheduled", "pipeline": "default"},
 		"associations": []any{map[string]any{"to": map[string]any{"id": hooli},
 			"types": []any{map[string]any{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}}}},
 	})
-	require.Equal(t, http.StatusCreated, r.status, r.raw)
-	deal := r.body["id"].(string)
-	lonely := p.createDeal(map[string]any{"dealname": "No company"})
-
+	require.Equal(p.t, http.StatusCreated, r.status, r.raw)
+	deal = r.body["id"].(string)
 	put := p.do("PUT", "/crm/v4/objects/deals/"+deal+"/associations/default/companies/"+second, nil)
-	require.Equal(t, http.StatusOK, put.status, put.raw)
+	require.Equal(p.t, http.StatusOK, put.status, put.raw)
+	return deal, hooli, second
+}
+
+func TestDealCompanyAssociationsWithThePrimaryLabel(t *testing.T) {
+	p := newPortal(t)
+	deal, hooli, second := p.dealWithTwoCompanies()
+	lonely := p.createDeal(map[string]any{"dealname": "No company"})
 
 	batch := p.do("POST", "/crm/v4/associations/deals/companies/batch/read", map[string]any{"inputs": []any{
 		map[string]any{"id": deal}, map[string]any{"id": lonely},
@@ -129,17 +136,7 @@ func TestSeedCompaniesWithAPrimaryCompany(t *testing.T) {
 // company once, unlabeled.
 func TestV3ReadNamesThePrimaryCompanyLabel(t *testing.T) {
 	p := newPortal(t)
-	hooli := p.createCompany(map[string]any{"name": "Hooli", "domain": "hooli.com"})
-	second := p.createCompany(map[string]any{"name": "Hooli EMEA", "domain": "hooli.eu"})
-	r := p.do("POST", "/crm/v3/objects/deals", map[string]any{
-		"properties": map[string]any{"dealname": "Rollout", "dealstage": "appointmentscheduled", "pipeline": "default"},
-		"associations": []any{map[string]any{"to": map[string]any{"id": hooli},
-			"types": []any{map[string]any{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}}}},
-	})
-	require.Equal(t, http.StatusCreated, r.status, r.raw)
-	deal := r.body["id"].(string)
-	put := p.do("PUT", "/crm/v4/objects/deals/"+deal+"/associations/default/companies/"+second, nil)
-	require.Equal(t, http.StatusOK, put.status, put.raw)
+	deal, hooli, second := p.dealWithTwoCompanies()
 
 	g := p.do("GET", "/crm/v3/objects/deals/"+deal+"?associations=companies", nil)
 	require.Equal(t, http.StatusOK, g.status, g.raw)
