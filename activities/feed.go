@@ -213,11 +213,14 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 	// Which deals are news is decided on the stream's own fields; the related-record fields
 	// (company.domain) of those, and only those, are read next, in one batch.
 	sums := make([]uint64, len(page))
+	fresh := make([]bool, len(page))
 	var news []*connectors.Deal
 	for i := range page {
 		d := &page[i]
 		sums[i] = fingerprint(*d)
-		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sums[i]) {
+		seen, ok := st.Seen[d.RecordID]
+		fresh[i] = !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sums[i])
+		if fresh[i] {
 			news = append(news, d)
 		}
 	}
@@ -228,8 +231,7 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 	}
 	for i, d := range page {
 		at := connectors.Cursor{ModifiedAt: d.ModifiedAt, ID: d.RecordID}
-		sum := sums[i]
-		if seen, ok := st.Seen[d.RecordID]; !ok || seen.Before(d.ModifiedAt) || (seen.Equal(d.ModifiedAt) && st.SeenSums[d.RecordID] != sum) {
+		if fresh[i] {
 			if err := a.deliverDeal(ctx, pl.feed, d, "poll"); err != nil {
 				return err
 			}
@@ -237,7 +239,7 @@ func (a *Activities) dealPage(ctx context.Context, pl *poll) error {
 			if st.SeenSums == nil {
 				st.SeenSums = map[string]uint64{}
 			}
-			st.SeenSums[d.RecordID] = sum
+			st.SeenSums[d.RecordID] = sums[i]
 			if st.Deals.Less(at.ModifiedAt, at.ID) {
 				st.Deals = at
 			}
