@@ -13,8 +13,9 @@ import (
 )
 
 // A deal's account (issue #9) is its primary associated company: a pairing maps company.domain and
-// company.name, which a deal read fills from that company (deal properties first, then one v4 batch
-// read of the deals' company associations and one batch read of the companies, per batch of deals).
+// company.name, which a deal read fills from that company: a batch of deals with one v4 batch read of
+// their company associations and one batch read of the companies; a single deal with its associations
+// in its own GET and a read of its primary company.
 const (
 	// ObjectCompanies is the companies object of the CRM v3 paths.
 	ObjectCompanies = "companies"
@@ -59,18 +60,18 @@ const primaryLabel = "deal_to_company"
 // no primary company costs that one call and a deal with one, a read of that company besides.
 func (c *Client) readDeal(ctx context.Context, id, idProperty string) (connectors.Deal, error) {
 	fields := c.companyFields()
-	if len(fields) == 0 {
-		o, err := c.GetObject(ctx, ObjectDeals, id, idProperty, c.dealProperties())
-		if err != nil {
-			return connectors.Deal{}, err
-		}
-		return c.toDeal(o), nil
+	associations := ""
+	if len(fields) > 0 {
+		associations = ObjectCompanies
 	}
-	o, err := c.getObject(ctx, ObjectDeals, id, idProperty, c.dealProperties(), ObjectCompanies)
+	o, err := c.getObject(ctx, ObjectDeals, id, idProperty, c.dealProperties(), associations)
 	if err != nil {
 		return connectors.Deal{}, err
 	}
 	d := c.toDeal(o)
+	if len(fields) == 0 {
+		return d, nil
+	}
 	primary := map[string]string{}
 	for _, a := range o.Associations[ObjectCompanies].Results {
 		if a.Type == primaryLabel {
