@@ -26,10 +26,12 @@ import (
 
 	"github.com/sethvargo/go-envconfig"
 	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
 	enumspb "go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	sdklog "go.temporal.io/sdk/log"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -101,9 +103,11 @@ type stack struct {
 	pairingID string
 	env       map[string]string
 	temporal  client.Client
-	sfUser    *sfUser
-	hsUser    *hsUser
-	hooks     *webhookOptions
+	// dataConverter decodes this stack's payloads (they are encrypted) for traceOnFailure.
+	dataConverter converter.DataConverter
+	sfUser        *sfUser
+	hsUser        *hsUser
+	hooks         *webhookOptions
 }
 
 // webhookOptions turn the worker's webhook ingress on, and the fakes' webhooks with the faults given.
@@ -224,6 +228,10 @@ func newStack(t testing.TB, o stackOptions) *stack {
 		cd, err := codec.New(keys)
 		require.NoError(t, err)
 		copts.DataConverter, copts.FailureConverter = cd.DataConverter(), cd.FailureConverter()
+	}
+	s.dataConverter = copts.DataConverter
+	if s.dataConverter == nil {
+		s.dataConverter = converter.GetDefaultDataConverter()
 	}
 	c, err := client.Dial(copts)
 	require.NoError(t, err)
@@ -399,12 +407,15 @@ func (s *stack) hsCompany(id string) map[string]string {
 	return nil
 }
 
-// eventually polls cond every 50 ms until it holds or within passes.
+// eventually polls cond every 50 ms until it holds or within passes. It logs how long each
+// wait took, so a failed test's output shows which earlier step ran slow.
 func eventually(t testing.TB, within time.Duration, cond func() bool, msg string, args ...any) {
 	t.Helper()
-	deadline := time.Now().Add(within)
+	start := time.Now()
+	deadline := start.Add(within)
 	for {
 		if cond() {
+			t.Logf("held after %s: %s", time.Since(start).Round(time.Millisecond), traceMsg(msg, args))
 			return
 		}
 		if time.Now().After(deadline) {
@@ -417,6 +428,16 @@ func eventually(t testing.TB, within time.Duration, cond func() bool, msg string
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// traceMsg formats a wait's message for the log, leaving late-bound details unread.
+func traceMsg(msg string, args []any) string {
+	for _, a := range args {
+		if _, ok := a.(func() any); ok {
+			return msg
+		}
+	}
+	return fmt.Sprintf(msg, args...)
 }
 
 // sfUser acts as an Acme rep through Salesforce's REST API.
@@ -644,4 +665,69 @@ func (s *stack) recordHistory(workflowID, name string) {
 	require.NoError(s.t, os.MkdirAll(dir, 0o755))
 	require.NoError(s.t, os.WriteFile(filepath.Join(dir, name+".json"), b, 0o644))
 	s.t.Logf("recorded %d events of %s into %s", len(events), workflowID, filepath.Join(dir, name+".json"))
+}
+
+// traceOnFailure prints a workflow's history when the test fails: each event's offset from the
+// first, its type, and its decoded payloads (cut to 600 bytes), so a failure in CI shows what the
+// workflow did and when, not only which wait ran out.
+func (s *stack) traceOnFailure(workflowID string) {
+	s.t.Cleanup(func() {
+		if !s.t.Failed() {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		dc := s.dataConverter
+		var b strings.Builder
+		var first time.Time
+		it := s.temporal.GetWorkflowHistory(ctx, workflowID, "", false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				fmt.Fprintf(&b, "history: %v\n", err)
+				break
+			}
+			at := ev.GetEventTime().AsTime()
+			if first.IsZero() {
+				first = at
+			}
+			fmt.Fprintf(&b, "%8s %3d %s", at.Sub(first).Round(time.Millisecond), ev.GetEventId(), ev.GetEventType())
+			switch {
+			case ev.GetActivityTaskScheduledEventAttributes() != nil:
+				a := ev.GetActivityTaskScheduledEventAttributes()
+				fmt.Fprintf(&b, " %s %s", a.GetActivityType().GetName(), decodeForTrace(dc, a.GetInput()))
+			case ev.GetActivityTaskCompletedEventAttributes() != nil:
+				fmt.Fprintf(&b, " %s", decodeForTrace(dc, ev.GetActivityTaskCompletedEventAttributes().GetResult()))
+			case ev.GetActivityTaskFailedEventAttributes() != nil:
+				fmt.Fprintf(&b, " %s", ev.GetActivityTaskFailedEventAttributes().GetFailure().GetMessage())
+			case ev.GetWorkflowExecutionSignaledEventAttributes() != nil:
+				a := ev.GetWorkflowExecutionSignaledEventAttributes()
+				fmt.Fprintf(&b, " %s %s", a.GetSignalName(), decodeForTrace(dc, a.GetInput()))
+			case ev.GetWorkflowExecutionUpdateAcceptedEventAttributes() != nil:
+				a := ev.GetWorkflowExecutionUpdateAcceptedEventAttributes().GetAcceptedRequest().GetInput()
+				fmt.Fprintf(&b, " %s %s", a.GetName(), decodeForTrace(dc, a.GetArgs()))
+			case ev.GetTimerStartedEventAttributes() != nil:
+				fmt.Fprintf(&b, " %s", ev.GetTimerStartedEventAttributes().GetStartToFireTimeout().AsDuration())
+			}
+			b.WriteByte('\n')
+		}
+		s.t.Logf("history of %s:\n%s", workflowID, b.String())
+	})
+}
+
+func decodeForTrace(dc converter.DataConverter, p *commonpb.Payloads) string {
+	var parts []string
+	for _, one := range p.GetPayloads() {
+		var v any
+		if err := dc.FromPayload(one, &v); err != nil {
+			parts = append(parts, "<"+err.Error()+">")
+			continue
+		}
+		j, _ := json.Marshal(v)
+		if len(j) > 600 {
+			j = append(j[:600], "…"...)
+		}
+		parts = append(parts, string(j))
+	}
+	return strings.Join(parts, " ")
 }

@@ -214,6 +214,7 @@ func TestRejectionsBecomeSyncIssuesWhileOtherFieldsSync(t *testing.T) {
 	s.startWorker()
 	opp := s.flagOpportunity("Stark pilot")
 	coSellID, hsID := s.waitMirror(opp, 10*time.Second)
+	s.traceOnFailure(api.DealWorkflowID(coSellID))
 
 	// HubSpot → Salesforce: Salesforce refuses "Proposal" (restricted picklist); the amount still syncs.
 	s.hsUser.updateDeal(hsID, map[string]any{"dealstage": "contractsent", "amount": "175000"})

@@ -45,7 +45,15 @@ type Engine struct {
 	// rebased and changed are what a remap found, per party (remap.go); never carried.
 	rebased map[vocab.Side][]RebasedField
 	changed map[vocab.Side]bool
+	// seenOrder, when set, says whether last-writer-wins may order two edits by what the engine saw
+	// rather than by their stamps, where the two disagree (settle); nil means yes. The deal workflow
+	// gates it by a version, so histories recorded before the rule replay as they ran.
+	seenOrder func() bool
 }
+
+// GateSeenOrder makes the engine ask ok before last-writer-wins orders two edits by what it saw
+// against their stamps; ok is asked only then.
+func (e *Engine) GateSeenOrder(ok func() bool) { e.seenOrder = ok }
 
 // New returns an engine over st (which it updates in place) deciding with pol.
 func New(pol Policy, st *State) *Engine {
@@ -399,8 +407,11 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 		e.acted(now, s, field)
 		return
 	}
-	// The party edited the field before the wanted value reached it: both edits are concurrent.
-	winner := e.settle(rule, w.From, w.Value, w.At, s, v, at)
+	// The party edited the field before the wanted value reached it: both edits are concurrent. When
+	// the party was seen holding its old value after the engine learnt of the wanted edit (a write of
+	// it was refused, or had not gone yet), its own edit is known to be the later one.
+	later := had && c.Seen.After(w.Known)
+	winner := e.settle(rule, w.From, w.Value, w.At, s, v, at, later)
 	details := "settled by policy " + string(rule.Conflict)
 	if rule.Direction.Source() != "" {
 		details = "settled by the field's one-way direction"
@@ -428,8 +439,9 @@ func (e *Engine) verifyHolders(now time.Time, s vocab.Side, field, v string) {
 	}
 }
 
-// settle picks the winner of a conflict between two parties' edits.
-func (e *Engine) settle(r Rule, p1 vocab.Side, v1 string, at1 time.Time, p2 vocab.Side, v2 string, at2 time.Time) vocab.Side {
+// settle picks the winner of a conflict between two parties' edits. p2Later says p2's edit is known to
+// have followed p1's, from what the engine saw, whatever the stamps say.
+func (e *Engine) settle(r Rule, p1 vocab.Side, v1 string, at1 time.Time, p2 vocab.Side, v2 string, at2 time.Time, p2Later bool) vocab.Side {
 	if src := r.Direction.Source(); src != "" {
 		return src
 	}
@@ -447,6 +459,11 @@ func (e *Engine) settle(r Rule, p1 vocab.Side, v1 string, at1 time.Time, p2 voca
 		return vocab.A
 	case r.Conflict == vocab.PreferB && (p1 == vocab.B || p2 == vocab.B):
 		return vocab.B
+	}
+	if p2Later && !at2.After(at1) && (e.seenOrder == nil || e.seenOrder()) {
+		// p2's edit is known to follow p1's, though its stamp is not later: Salesforce stamps in whole
+		// seconds, so an edit made after another party's within the same second carries the earlier stamp.
+		return p2
 	}
 	switch {
 	case at2.After(at1):

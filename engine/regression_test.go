@@ -858,3 +858,51 @@ func TestARacedReadBackLeavesOurStoredFormsNoEdit(t *testing.T) {
 	assert.Equal(t, writesB, d.crm[vocab.B].writes, "nothing echoes to Globex")
 	assert.Empty(t, d.st.Conflicts)
 }
+
+func TestAnEditAfterALookOutranksAnEarlierEditInItsWholeSecond(t *testing.T) {
+	// Salesforce stamps a save in whole seconds; HubSpot in milliseconds. Globex moves the stage at
+	// S+0.3 s; Acme refuses it (a stale picklist), and the engine's look at Acme then still shows the old
+	// stage. An Acme rep who never received Globex's stage then closes the deal lost at about S+0.6 s,
+	// stamped S. By the stamps alone Globex's edit is the later one; but Acme was seen holding the old
+	// stage after the engine learnt of Globex's edit, so Acme's edit came after it, and wins. A history
+	// recorded before the rule (the gate says no) still settles by the stamps.
+	for _, tc := range []struct {
+		gate bool
+		want string
+	}{{true, "closed_lost"}, {false, "proposal"}} {
+		t.Run(fmt.Sprint("gate=", tc.gate), func(t *testing.T) {
+			d, a, b := registered(t)
+			asked := 0
+			d.e.GateSeenOrder(func() bool { asked++; return tc.gate })
+			d.crm[vocab.A].rejectField = "stage"
+			sec := d.clock.Truncate(time.Second).Add(time.Second)
+			rb := d.crm[vocab.B].recs[b]
+			rb.values["stage"], rb.stamp = "proposal", sec.Add(300*time.Millisecond)
+			d.clock = sec.Add(400 * time.Millisecond)
+			d.deliver(vocab.B, b)
+			for i := 0; i < 20; i++ { // each command takes 20 ms, as an activity does
+				d.e.Tick(d.clock)
+				step := d.e.Next(d.clock)
+				if step.Kind != Run {
+					break
+				}
+				d.clock = d.clock.Add(20 * time.Millisecond)
+				d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+			}
+			require.True(t, hasIssue(d.st, vocab.IssueRejected), "Acme refused Globex's stage")
+			require.Equal(t, "qualification", d.crm[vocab.A].recs[a].values["stage"])
+			require.True(t, d.clock.Before(sec.Add(600*time.Millisecond)), "the engine's look came before the rep's save: %s", d.clock)
+			require.Zero(t, asked, "the gate is asked only when what was seen and the stamps disagree")
+
+			d.clock = sec.Add(600 * time.Millisecond)
+			ra := d.crm[vocab.A].recs[a]
+			ra.values["stage"], ra.values["next_step"], ra.stamp = "closed_lost", "post-mortem", sec
+			d.deliver(vocab.A, a)
+			d.settle()
+			assert.Equal(t, tc.want, d.crm[vocab.B].recs[b].values["stage"])
+			assert.Equal(t, "post-mortem", d.crm[vocab.B].recs[b].values["next_step"], "the other field syncs either way")
+			assert.Equal(t, 1, asked)
+			require.NotEmpty(t, d.st.Conflicts, "the crossing edits are a logged conflict")
+		})
+	}
+}
