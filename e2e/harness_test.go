@@ -105,9 +105,11 @@ type stack struct {
 	temporal  client.Client
 	// dataConverter decodes this stack's payloads (they are encrypted) for traceOnFailure.
 	dataConverter converter.DataConverter
-	sfUser        *sfUser
-	hsUser        *hsUser
-	hooks         *webhookOptions
+	// traced is set once the test's first mirrored deal is traced on failure (waitMirror).
+	traced bool
+	sfUser *sfUser
+	hsUser *hsUser
+	hooks  *webhookOptions
 }
 
 // webhookOptions turn the worker's webhook ingress on, and the fakes' webhooks with the faults given.

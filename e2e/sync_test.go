@@ -42,6 +42,10 @@ func (s *stack) waitMirror(oppID string, within time.Duration) (coSellID, hsID s
 		coSellID, hsID = id, m[0].ID
 		return true
 	}, "opportunity %s mirrored to HubSpot", oppID)
+	if !s.traced {
+		s.traced = true // the test's first deal: its history is printed if the test fails
+		s.traceOnFailure(api.DealWorkflowID(coSellID))
+	}
 	return coSellID, hsID
 }
 
@@ -214,7 +218,6 @@ func TestRejectionsBecomeSyncIssuesWhileOtherFieldsSync(t *testing.T) {
 	s.startWorker()
 	opp := s.flagOpportunity("Stark pilot")
 	coSellID, hsID := s.waitMirror(opp, 10*time.Second)
-	s.traceOnFailure(api.DealWorkflowID(coSellID))
 
 	// HubSpot → Salesforce: Salesforce refuses "Proposal" (restricted picklist); the amount still syncs.
 	s.hsUser.updateDeal(hsID, map[string]any{"dealstage": "contractsent", "amount": "175000"})
