@@ -242,12 +242,10 @@ func classify(op string, err error) error {
 	// error is not attached as a cause too: that would repeat the message in every log line.
 	switch {
 	case e.NotFound:
-		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
-			Rejection{CRM: e.CRM, Code: CodeNotFound, Message: e.Message})
+		return expected(e.Error(), Rejection{CRM: e.CRM, Code: CodeNotFound, Message: e.Message})
 	case e.Modified:
 		// Retrying the same write would fail the same way; the workflow reads the record again instead.
-		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
-			Rejection{CRM: e.CRM, Code: CodeModified, Message: e.Message})
+		return expected(e.Error(), Rejection{CRM: e.CRM, Code: CodeModified, Message: e.Message})
 	case !e.Retryable:
 		return temporal.NewNonRetryableApplicationError(e.Error(), ErrTypeRejected, nil,
 			Rejection{CRM: e.CRM, Code: e.Code, Message: e.Message, Fields: e.Fields})
@@ -261,6 +259,17 @@ func classify(op string, err error) error {
 	default:
 		return fmt.Errorf("%s: %w", op, err)
 	}
+}
+
+// expected is a rejection the deal workflow handles as part of its normal work, no fault of anyone's: a
+// conditional write refused because a user saved first (the workflow reads again and decides anew), or
+// a record gone (a deleted mirror is recreated or unlinked). It is benign to Temporal: the SDK logs it
+// at debug, not as an "Activity error." at error level, and counts no failure, so ops alerting on error
+// logs or the failure metric is not woken by a race the sync resolves by itself. Refusals that need a
+// person (a validation rule, a picklist) stay errors; they are also shown on the deal as sync issues.
+func expected(msg string, r Rejection) error {
+	return temporal.NewApplicationErrorWithOptions(msg, ErrTypeRejected, temporal.ApplicationErrorOptions{
+		NonRetryable: true, Details: []any{r}, Category: temporal.ApplicationErrorCategoryBenign})
 }
 
 // RejectionOf extracts the details of a CRM rejection from an activity error.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/cosellsync/cosell/connectors"
 	"github.com/cosellsync/cosell/connectors/budget"
 	"github.com/cosellsync/cosell/notify"
 	"github.com/cosellsync/cosell/pairing"
@@ -81,4 +82,29 @@ func TestABudgetPauseIsToldOncePerChannelWhateverTheDeals(t *testing.T) {
 		require.NoError(t, a.Notify(context.Background(), NotifyInput{PairingID: p.ID, Channel: "slack", Notice: other}))
 	}
 	assert.Equal(t, []string{pause.Key, later.Key, other.Key, other.Key}, slack.keys, "only budget pauses are folded")
+}
+
+func TestRacesTheSyncResolvesAreBenignAndRefusalsAreNot(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		err    *connectors.Error
+		code   string
+		benign bool
+	}{
+		{"a save came first", &connectors.Error{CRM: "salesforce", Status: 412, Message: "modified", Modified: true}, CodeModified, true},
+		{"the record is gone", &connectors.Error{CRM: "hubspot", Status: 404, Message: "not found", NotFound: true}, CodeNotFound, true},
+		{"a picklist refuses", &connectors.Error{CRM: "salesforce", Status: 400, Code: "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+			Message: "bad value"}, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := classify("write deal", tc.err)
+			r, ok := RejectionOf(err)
+			require.True(t, ok, "%v", err)
+			assert.Equal(t, tc.code, r.Code, "the workflow still reads the rejection's details")
+			var app *temporal.ApplicationError
+			require.True(t, errors.As(err, &app))
+			assert.True(t, app.NonRetryable())
+			assert.Equal(t, tc.benign, app.Category() == temporal.ApplicationErrorCategoryBenign)
+		})
+	}
 }
