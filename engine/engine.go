@@ -45,15 +45,27 @@ type Engine struct {
 	// rebased and changed are what a remap found, per party (remap.go); never carried.
 	rebased map[vocab.Side][]RebasedField
 	changed map[vocab.Side]bool
-	// seenOrder, when set, says whether last-writer-wins may order two edits by what the engine saw
-	// rather than by their stamps, where the two disagree (settle); nil means yes. The deal workflow
-	// gates it by a version, so histories recorded before the rule replay as they ran.
-	seenOrder func() bool
+	// gate, when set, says whether a rule added after deals were already running may decide (allows);
+	// nil means every rule may. The deal workflow answers by a version per rule, so histories recorded
+	// before a rule replay as they ran.
+	gate func(rule string) bool
 }
 
-// GateSeenOrder makes the engine ask ok before last-writer-wins orders two edits by what it saw
-// against their stamps; ok is asked only then.
-func (e *Engine) GateSeenOrder(ok func() bool) { e.seenOrder = ok }
+// The rules gated for histories recorded before them. Each is asked only where it decides otherwise
+// than the engine did before it, so every other history is unchanged.
+const (
+	// RuleSeenOrder: last-writer-wins orders two edits by what the engine saw where their stamps say
+	// otherwise (settle).
+	RuleSeenOrder = "seen-order"
+	// RuleHeldValue: a field no edit is wanted for takes the value a party is seen holding, though it
+	// is the engine's own write (apply).
+	RuleHeldValue = "held-value"
+)
+
+// SetGate makes the engine ask ok(rule) before one of the gated rules above decides.
+func (e *Engine) SetGate(ok func(rule string) bool) { e.gate = ok }
+
+func (e *Engine) allows(rule string) bool { return e.gate == nil || e.gate(rule) }
 
 // New returns an engine over st (which it updates in place) deciding with pol.
 func New(pol Policy, st *State) *Engine {
@@ -375,6 +387,12 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 			// the wanted one: it exists nowhere now, and cannot be written back.
 			e.unmappedGone(now, s, field)
 		}
+		if e.st.Fields[field] == nil && e.allows(RuleHeldValue) {
+			// No edit of the field is wanted (the value it wanted lived only in a deleted record, and no
+			// other party was known to hold one then): the value this party holds, even as our own
+			// write, is the one every party should hold.
+			e.st.Fields[field] = &Want{Value: c.Synced, From: s, At: at, Known: now}
+		}
 		return // unchanged, or the echo of our own write as the CRM stored it
 	}
 	p.Cells[field] = Cell{Value: v, Synced: v, Seen: asOf}
@@ -460,7 +478,7 @@ func (e *Engine) settle(r Rule, p1 vocab.Side, v1 string, at1 time.Time, p2 voca
 	case r.Conflict == vocab.PreferB && (p1 == vocab.B || p2 == vocab.B):
 		return vocab.B
 	}
-	if p2Later && !at2.After(at1) && (e.seenOrder == nil || e.seenOrder()) {
+	if p2Later && !at2.After(at1) && e.allows(RuleSeenOrder) {
 		// p2's edit is known to follow p1's, though its stamp is not later: Salesforce stamps in whole
 		// seconds, so an edit made after another party's within the same second carries the earlier stamp.
 		return p2

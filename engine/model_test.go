@@ -61,6 +61,9 @@ type mEdit struct {
 	// says that observation showed a change from the engine's previous one (not an A→B→A edit).
 	seenAt  time.Time
 	visible bool
+	// read is the time of the engine's last own read of the party before the edit: the edit is known
+	// to follow any edit the engine had learnt of before then.
+	read time.Time
 }
 
 func (e *mEdit) seenBy(t time.Time) bool { return e != nil && !e.seenAt.IsZero() && !e.seenAt.After(t) }
@@ -129,6 +132,8 @@ type model struct {
 	// edit.
 	sent map[vocab.Side][]mSent
 	know map[vocab.Side]time.Time
+	// read is the time of the engine's last own read of each party that found its record.
+	read map[vocab.Side]time.Time
 
 	noWrites bool // the round after quiescence: nothing may be written
 	quiet    bool // quiescence: users make no more edits
@@ -172,6 +177,7 @@ func newModel(t *rapid.T, faults bool) *model {
 		last: map[vocab.Side]map[string]*mEdit{vocab.A: {}, vocab.B: {}}, epStart: map[string]time.Time{},
 		agreed: map[string]bool{}, flagEdit: map[vocab.Side]*mEdit{},
 		obs: map[vocab.Side]map[string]mObs{vocab.A: {}, vocab.B: {}}, know: map[vocab.Side]time.Time{}, deletes: 2,
+		read: map[vocab.Side]time.Time{},
 		sent: map[vocab.Side][]mSent{}}
 	stagePolicy := rapid.SampledFrom([]vocab.Policy{vocab.LastWriterWins, vocab.PreferA, vocab.PreferB}).Draw(t, "stagePolicy")
 	onDelete := rapid.SampledFrom([]vocab.OnDelete{vocab.Unlink, vocab.Recreate}).Draw(t, "onDelete")
@@ -192,7 +198,7 @@ func newModel(t *rapid.T, faults bool) *model {
 			RequestTag: "#request", Ladder: sla.DefaultLadder()}}
 	st := NewState("p", mCoSell)
 	m.st = &st
-	m.e = New(m.pol, m.st)
+	m.e = m.newEngine()
 	m.crm[vocab.A], m.crm[vocab.B] = newMCRM(vocab.A, normA), newMCRM(vocab.B, normB)
 	m.logf("pairing: stage %s, on_delete %s, normalise a=%v b=%v, whole-second stamps %v, pilot %v, faults %v",
 		stagePolicy, onDelete, normA, normB, m.wholeSec, pilotOn, faults)
@@ -255,7 +261,7 @@ func (m *model) recordEdit(s vocab.Side, f, v string, r *mRecord) {
 	if m.last[vocab.A][f] == nil && m.last[vocab.B][f] == nil {
 		m.epStart[f] = m.now
 	}
-	m.last[s][f] = &mEdit{val: v, ver: r.ver, at: m.now}
+	m.last[s][f] = &mEdit{val: v, ver: r.ver, at: m.now, read: m.read[s]}
 	if f == FlagField {
 		m.flagEdit[s] = &mEdit{val: v, ver: r.ver, at: m.now}
 	}
@@ -479,6 +485,7 @@ func (m *model) execute(inf *mInflight) (Result, func()) {
 		return res, func() {
 			if dr := m.crm[s].deal(); dr != nil && dr.id == r.id && !m.st.Parties[s].Unlinked {
 				m.observed(s, snap, ver, at)
+				m.read[s] = at
 				delete(m.sent, s) // the engine's own read settles its unanswered writes
 			}
 		}
@@ -620,6 +627,13 @@ func (m *model) checkLoss(inf *mInflight, s vocab.Side, f, newVal string) {
 	delete(m.last[s], f)
 	switch {
 	case e.seenBy(inf.issuedAt) && e.visible:
+		if o := m.last[s.Other()][f]; o != nil && m.lastWriterWins(f) && o.seenBy(e.read) && e.read.After(o.seenAt) {
+			// The engine read s after it learnt of the other party's edit, and s's edit came after
+			// that read: it is the later edit whatever the stamps say, and last-writer-wins keeps it.
+			m.fatalf("a user's edit of %s on %s to %q (at %s), made after the engine's read at %s, which followed its learning of %s's edit to %q (at %s, learnt %s), loses to it: #%d writes %q",
+				f, s, e.val, e.at.Format("15:04:05.000"), e.read.Format("15:04:05.000"), s.Other(), o.val,
+				o.at.Format("15:04:05.000"), o.seenAt.Format("15:04:05.000"), inf.cmd.Seq, newVal)
+		}
 		for _, c := range m.st.Conflicts {
 			if c.Field == f && !c.At.Before(m.epStart[f]) {
 				return
@@ -636,6 +650,24 @@ func (m *model) checkLoss(inf *mInflight, s vocab.Side, f, newVal string) {
 		}
 		m.races++
 	}
+}
+
+// modelStampOrder, set by a test, makes the model's engines order crossing edits by their stamps alone,
+// as histories recorded before the seen-order rule do (RuleSeenOrder).
+var modelStampOrder = false
+
+func (m *model) newEngine() *Engine {
+	e := New(m.pol, m.st)
+	if modelStampOrder {
+		e.SetGate(func(rule string) bool { return rule != RuleSeenOrder })
+	}
+	return e
+}
+
+// lastWriterWins reports whether conflicts on f are settled by the time of the edits.
+func (m *model) lastWriterWins(f string) bool {
+	rule, _ := m.pol.rule(f)
+	return f != FlagField && rule.Direction.Source() == "" && rule.Conflict == vocab.LastWriterWins
 }
 
 // shouldWin reports whether party s's edit e of f would have won over the value that replaces it, had
@@ -671,7 +703,7 @@ func (m *model) crash() {
 		m.t.Fatalf("unmarshal state: %v", err)
 	}
 	m.st = &st
-	m.e = New(m.pol, m.st)
+	m.e = m.newEngine()
 	m.inflight = nil
 	m.logf("engine: crash / continue-as-new (%d bytes of state)", len(raw))
 }
@@ -1225,6 +1257,27 @@ func (r *recTB) Fatal(args ...any)                 { r.failed = true; r.Log(args
 func (r *recTB) FailNow()                          { r.failed = true }
 func (r *recTB) Fail()                             { r.failed = true }
 func (r *recTB) Failed() bool                      { return r.failed }
+
+// TestModelCatchesStampOrderedCrossing orders crossing edits by their whole-second stamps alone, as the
+// engine did before the seen-order rule, and checks that the model test notices an edit made after the
+// engine's read losing to an edit the engine had learnt of before that read.
+func TestModelCatchesStampOrderedCrossing(t *testing.T) {
+	modelDefaults()
+	modelStampOrder = true
+	defer func() { modelStampOrder = false }()
+	old := flag.Lookup("rapid.shrinktime").Value.String()
+	_ = flag.Set("rapid.shrinktime", "10s")
+	defer flag.Set("rapid.shrinktime", old)
+
+	rec := &recTB{name: t.Name()}
+	rapid.Check(rec, modelProperty(false))
+	out := rec.out.String()
+	if !rec.failed || !strings.Contains(out, "made after the engine's read") {
+		t.Fatalf("the model test did not catch the stamp-ordered crossing:\n%s", out)
+	}
+	i := strings.LastIndex(out, "INVARIANT:")
+	t.Logf("the violated invariant: %s", strings.SplitN(out[i:], "\n", 2)[0])
+}
 
 // TestModelCatchesBrokenRule breaks the engine's first rule on purpose (cells advance when a write is
 // issued, not when the CRM acknowledges it) and checks that the model test notices, with a printed

@@ -873,7 +873,13 @@ func TestAnEditAfterALookOutranksAnEarlierEditInItsWholeSecond(t *testing.T) {
 		t.Run(fmt.Sprint("gate=", tc.gate), func(t *testing.T) {
 			d, a, b := registered(t)
 			asked := 0
-			d.e.GateSeenOrder(func() bool { asked++; return tc.gate })
+			d.e.SetGate(func(rule string) bool {
+				if rule != RuleSeenOrder {
+					return true
+				}
+				asked++
+				return tc.gate
+			})
 			d.crm[vocab.A].rejectField = "stage"
 			sec := d.clock.Truncate(time.Second).Add(time.Second)
 			rb := d.crm[vocab.B].recs[b]
@@ -903,6 +909,42 @@ func TestAnEditAfterALookOutranksAnEarlierEditInItsWholeSecond(t *testing.T) {
 			assert.Equal(t, "post-mortem", d.crm[vocab.B].recs[b].values["next_step"], "the other field syncs either way")
 			assert.Equal(t, 1, asked)
 			require.NotEmpty(t, d.st.Conflicts, "the crossing edits are a logged conflict")
+		})
+	}
+}
+
+func TestModelFoundAFieldNobodyWantsTakesTheValueAPartyHolds(t *testing.T) {
+	// Acme's deal is mirrored to Globex, but the create's answer is lost. An Acme rep then moves the stage
+	// to a value outside the value map and deletes the record. That value lived only in the deleted record,
+	// so the stage wants what Globex holds; Globex has never been read, so it is not known yet. When
+	// Globex's record is read it shows the stage the lost create wrote: the engine's own write, and no
+	// edit, but the only stage any party holds. Acme's record is recreated with it. (Before the rule, and
+	// in histories recorded before it, the stage stayed unwanted, and the recreated record had none.)
+	for _, tc := range []struct {
+		gate bool
+		want string
+	}{{true, "qualification"}, {false, ""}} {
+		t.Run(fmt.Sprint("gate=", tc.gate), func(t *testing.T) {
+			d := newRegDeal(t)
+			d.pol.OnDelete = vocab.Recreate
+			d.e = New(d.pol, &d.st)
+			d.e.SetGate(func(rule string) bool { return rule != RuleHeldValue || tc.gate })
+			a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
+			d.crm[vocab.B].failNext = "after"
+			d.deliver(vocab.A, a)
+			d.stepUntil(func() bool { return d.crm[vocab.B].byCoSellID("CS-1") != nil })
+			require.NotNil(t, d.crm[vocab.B].byCoSellID("CS-1"), "the mirror was created; its answer was lost")
+			d.crm[vocab.A].edit(a, map[string]string{"stage": "??Review 2"})
+			d.deliver(vocab.A, a)
+			delete(d.crm[vocab.A].recs, a)
+			d.e.Receive(d.clock, Change{Side: vocab.A, RecordID: a}) // a change event, with no reading: the engine reads
+			d.settle()
+			d.deliver(vocab.B, d.crm[vocab.B].byCoSellID("CS-1").id) // the feed's reading of Globex's record
+			d.settle()
+			ra := d.crm[vocab.A].byCoSellID("CS-1")
+			require.NotNil(t, ra, "Acme's record is recreated")
+			assert.Equal(t, tc.want, ra.values["stage"], "with the stage Globex holds")
+			assert.Equal(t, "qualification", d.crm[vocab.B].byCoSellID("CS-1").values["stage"])
 		})
 	}
 }

@@ -90,8 +90,8 @@ func (d *deal) run(ctx workflow.Context) error {
 		return err
 	}
 	d.eng = engine.New(pol, &d.st)
-	d.eng.GateSeenOrder(func() bool {
-		return workflow.GetVersion(ctx, seenOrderVersion, workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	d.eng.SetGate(func(rule string) bool {
+		return workflow.GetVersion(ctx, rule, workflow.DefaultVersion, 1) != workflow.DefaultVersion
 	})
 	d.firstRound = d.st.Round
 	d.published, _ = workflow.GetTypedSearchAttributes(ctx).GetKeywordList(api.CoSellRecords)
@@ -340,12 +340,6 @@ func (d *deal) publish(ctx workflow.Context) {
 // stored form and issued no read. The version is asked only when the read-back raced, so every other
 // history is unchanged.
 const readBackRaceVersion = "read-back-race"
-
-// seenOrderVersion gates dating an edit by when its party was last seen holding the old value, where
-// that is later than the edit's stamp (whole seconds on Salesforce), for last-writer-wins: a history
-// recorded before it dated every edit by its stamp. The engine asks only when the two differ, so every
-// other history is unchanged.
-const seenOrderVersion = "seen-order"
 
 // execute carries out one command and translates its outcome for the engine.
 func (d *deal) execute(ctx workflow.Context, cmd engine.Command) engine.Result {
