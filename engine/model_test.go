@@ -1258,44 +1258,23 @@ func (r *recTB) FailNow()                          { r.failed = true }
 func (r *recTB) Fail()                             { r.failed = true }
 func (r *recTB) Failed() bool                      { return r.failed }
 
-// TestModelCatchesStampOrderedCrossing orders crossing edits by their whole-second stamps alone, as the
-// engine did before the seen-order rule, and checks that the model test notices an edit made after the
-// engine's read losing to an edit the engine had learnt of before that read.
-func TestModelCatchesStampOrderedCrossing(t *testing.T) {
+// checkMutant runs the model test against an engine broken on purpose by breakIt (which returns the
+// function that restores it), and returns rapid's report of the shrunk failing history; it fails t when
+// the model test passes anyway.
+func checkMutant(t *testing.T, faults bool, breakIt func() (restore func())) string {
+	t.Helper()
 	modelDefaults()
-	modelStampOrder = true
-	defer func() { modelStampOrder = false }()
-	old := flag.Lookup("rapid.shrinktime").Value.String()
-	_ = flag.Set("rapid.shrinktime", "10s")
-	defer flag.Set("rapid.shrinktime", old)
-
-	rec := &recTB{name: t.Name()}
-	rapid.Check(rec, modelProperty(false))
-	out := rec.out.String()
-	if !rec.failed || !strings.Contains(out, "made after the engine's read") {
-		t.Fatalf("the model test did not catch the stamp-ordered crossing:\n%s", out)
-	}
-	i := strings.LastIndex(out, "INVARIANT:")
-	t.Logf("the violated invariant: %s", strings.SplitN(out[i:], "\n", 2)[0])
-}
-
-// TestModelCatchesBrokenRule breaks the engine's first rule on purpose (cells advance when a write is
-// issued, not when the CRM acknowledges it) and checks that the model test notices, with a printed
-// minimal history.
-func TestModelCatchesBrokenRule(t *testing.T) {
-	modelDefaults()
-	mutantAdvanceBeforeAck = true
-	defer func() { mutantAdvanceBeforeAck = false }()
+	defer breakIt()()
 	old := flag.Lookup("rapid.shrinktime").Value.String()
 	_ = flag.Set("rapid.shrinktime", "10s")
 	defer flag.Set("rapid.shrinktime", old)
 
 	rec := &recTB{name: t.Name()}
 	start := time.Now()
-	rapid.Check(rec, modelProperty(true))
+	rapid.Check(rec, modelProperty(faults))
 	out := rec.out.String()
 	if !rec.failed {
-		t.Fatalf("the model test did not catch the broken rule:\n%s", out)
+		t.Fatalf("the model test did not catch the broken engine:\n%s", out)
 	}
 	if !strings.Contains(out, "INVARIANT:") || !strings.Contains(out, "engine: issues") {
 		t.Fatalf("the failure carries no reproduction:\n%s", out)
@@ -1305,4 +1284,25 @@ func TestModelCatchesBrokenRule(t *testing.T) {
 	if testing.Verbose() {
 		t.Logf("rapid's report:\n%s", out)
 	}
+	return out
+}
+
+// TestModelCatchesStampOrderedCrossing orders crossing edits by their whole-second stamps alone, as the
+// engine did before the seen-order rule, and checks that the model test notices an edit made after the
+// engine's read losing to an edit the engine had learnt of before that read.
+func TestModelCatchesStampOrderedCrossing(t *testing.T) {
+	out := checkMutant(t, false, func() func() {
+		modelStampOrder = true
+		return func() { modelStampOrder = false }
+	})
+	if !strings.Contains(out, "made after the engine's read") {
+		t.Fatalf("the model test failed, but not on the stamp-ordered crossing:\n%s", out)
+	}
+}
+
+// TestModelCatchesBrokenRule breaks the engine's first rule on purpose (cells advance when a write is
+// issued, not when the CRM acknowledges it) and checks that the model test notices, with a printed
+// minimal history.
+func TestModelCatchesBrokenRule(t *testing.T) {
+	checkMutant(t, true, BreakAckRuleForTest)
 }
