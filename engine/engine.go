@@ -60,6 +60,12 @@ const (
 	// RuleHeldValue: a field no edit is wanted for takes the value a party is seen holding, though it
 	// is the engine's own write (apply).
 	RuleHeldValue = "held-value"
+	// RuleTiedSource: a value two parties typed in an order their stamps do not tell keeps both as its
+	// sources, and a next edit of either is judged against the other's (apply).
+	RuleTiedSource = "tied-source"
+	// RuleLandedOverUnmapped: a write whose answer shows it landed over the party's value outside the
+	// value map, which became the wanted value while the write was in flight, lets that value go (written).
+	RuleLandedOverUnmapped = "landed-over-unmapped"
 )
 
 // SetGate makes the engine ask ok(rule) before one of the gated rules above decides.
@@ -408,7 +414,14 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 			// was known): an edit of its own, which later edits elsewhere are judged against.
 			// Whether the others still hold it is not known from before: look again, so an edit they
 			// made meanwhile is judged against this one.
-			*w = Want{Value: v, From: s, At: at, Known: now}
+			also := vocab.Side("")
+			if tied := !at.After(w.At) && !(had && !c.Seen.Before(w.Known)); tied && w.From != s && e.allows(RuleTiedSource) {
+				// Only the stamps' tie says it was not before (whole seconds): the two typed the value in
+				// an order not known. Both are its sources, and a next edit of either is judged against
+				// the other's.
+				also = w.From
+			}
+			*w = Want{Value: v, From: s, Also: also, At: at, Known: now}
 			e.verifyHolders(now, s, field, v)
 		}
 		return // the party now holds the wanted value
@@ -419,22 +432,27 @@ func (e *Engine) apply(now time.Time, s vocab.Side, field, v string, at, asOf ti
 		e.conflict(now, rule, s, v, w.From, w.Value, w.From, "settled by the field's one-way direction")
 		return
 	}
-	if (had && c.Synced == w.Value && !c.Seen.Before(w.Known)) || w.From == s {
+	if (had && c.Synced == w.Value && !c.Seen.Before(w.Known)) || (w.From == s && w.Also == "") {
 		*w = Want{Value: v, From: s, At: at, Known: now}
 		e.verifyHolders(now, s, field, v)
 		e.acted(now, s, field)
 		return
 	}
-	// The party edited the field before the wanted value reached it: both edits are concurrent. When
-	// the party was seen holding its old value after the engine learnt of the wanted edit (a write of
-	// it was refused, or had not gone yet), its own edit is known to be the later one.
+	// The party edited the field before the wanted value reached it: both edits are concurrent (or, for
+	// a value two parties typed in an unknown order, this one's next edit and the other's). When the
+	// party was seen holding its old value after the engine learnt of the wanted edit (a write of it was
+	// refused, or had not gone yet), its own edit is known to be the later one.
+	other := w.From
+	if other == s {
+		other = w.Also
+	}
 	later := had && c.Seen.After(w.Known)
-	winner := e.settle(rule, w.From, w.Value, w.At, s, v, at, later)
+	winner := e.settle(rule, other, w.Value, w.At, s, v, at, later)
 	details := "settled by policy " + string(rule.Conflict)
 	if rule.Direction.Source() != "" {
 		details = "settled by the field's one-way direction"
 	}
-	e.conflict(now, rule, s, v, w.From, w.Value, winner, details)
+	e.conflict(now, rule, s, v, other, w.Value, winner, details)
 	if winner == s {
 		*w = Want{Value: v, From: s, At: at, Known: now}
 		e.verifyHolders(now, s, field, v)
@@ -981,6 +999,12 @@ func (e *Engine) written(now time.Time, cmd Command, w *Written) {
 		p.Cells[f] = Cell{Value: stored, Synced: want, Seen: acked}
 		delete(p.Refused, f)
 		e.clearIssue(s, f, vocab.IssueRejected)
+		if wt := e.st.Fields[f]; wt != nil && wt.From == s && isUnmapped(wt.Value) && e.allows(RuleLandedOverUnmapped) {
+			// While the write was in flight, the party's value outside the value map became the wanted
+			// one; the write, as its read-back shows, landed over it: it exists nowhere now, and cannot
+			// be written back (as when a look shows it, in apply).
+			e.unmappedGone(now, s, f)
+		}
 	}
 	for _, f := range sortedKeys(w.Refused) {
 		if _, written := cmd.Write.Values[f]; !written {

@@ -88,12 +88,14 @@ type mSent struct {
 	vals map[string]string
 }
 
-// carries reports whether an unanswered write to s carried v for f: the engine takes a look showing
-// it for its own write (never an unflag: that it takes for the party's own).
+// carries reports whether an unanswered write to s carried v for f, or a value its CRM may store as v
+// (an amount rounded to cents, a trimmed space): the engine takes a look showing it for its own write
+// (never an unflag: that it takes for the party's own). A user who types exactly that stored form
+// meanwhile is indistinguishable from the write, so the edit is invisible.
 func (m *model) carries(s vocab.Side, f, v string) bool {
 	return (f != FlagField || v != "false") && slices.ContainsFunc(m.sent[s], func(w mSent) bool {
 		v0, ok := w.vals[f]
-		return ok && v0 == v
+		return ok && storedAs(f, v0, v)
 	})
 }
 
@@ -242,7 +244,9 @@ func (m *model) agreeOn(f string) bool {
 	if !okA || !okB || rawUnmapped(va) || rawUnmapped(vb) {
 		return false
 	}
-	return va == vb || m.crm[vocab.B].norm(f, va) == vb || m.crm[vocab.A].norm(f, vb) == va
+	// Agreement is the product's own (SameStored, as `cosell verify` judges drift): one value the form a
+	// CRM stores the other in, whether that CRM normalised it or a user typed the stored form.
+	return va == vb || m.crm[vocab.B].norm(f, va) == vb || m.crm[vocab.A].norm(f, vb) == va || SameStored(f, va, vb)
 }
 
 // settleEpisodes closes the episode of every field the parties now agree on.

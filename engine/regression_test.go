@@ -948,3 +948,85 @@ func TestModelFoundAFieldNobodyWantsTakesTheValueAPartyHolds(t *testing.T) {
 		})
 	}
 }
+
+func TestModelFoundAValueTypedOnBothSidesInOneSecondKeepsBothSources(t *testing.T) {
+	// In one whole second (Salesforce's stamps): a Globex rep moves the stage to proposal, and the engine
+	// learns of it; an Acme rep had typed proposal too, and then moves the stage back to qualification.
+	// The feed's reading of Acme's proposal comes in after Globex's: by the stamps, a tie, so the order
+	// of the two proposals is not known. Acme's move back may then have crossed Globex's proposal: it is
+	// a logged conflict, not a follow-up of Acme's own proposal that overwrites Globex's silently.
+	for _, tc := range []struct {
+		gate      bool
+		conflicts int
+	}{{true, 1}, {false, 0}} {
+		t.Run(fmt.Sprint("gate=", tc.gate), func(t *testing.T) {
+			d, a, b := registered(t)
+			d.e.SetGate(func(rule string) bool { return rule != RuleTiedSource || tc.gate })
+			sec := d.clock.Truncate(time.Second).Add(time.Second)
+			rb := d.crm[vocab.B].recs[b]
+			rb.values["stage"], rb.stamp = "proposal", sec
+			d.clock = sec.Add(100 * time.Millisecond)
+			d.deliver(vocab.B, b)
+			ra := d.crm[vocab.A].recs[a]
+			ra.values["stage"], ra.stamp = "proposal", sec
+			early := d.crm[vocab.A].reading(a)
+			ra.values["stage"] = "qualification" // within the same second: the same stamp
+			d.clock = sec.Add(200 * time.Millisecond)
+			d.e.Receive(d.clock, Change{Side: vocab.A, RecordID: a, Reading: early})
+			d.settle()
+			d.deliver(vocab.A, a) // the feed's reading of the move back, with the same stamp
+			d.settle()
+			var stage []Conflict
+			for _, c := range d.st.Conflicts {
+				if c.Field == "stage" {
+					stage = append(stage, c)
+				}
+			}
+			assert.Len(t, stage, tc.conflicts, "%+v", d.st.Conflicts)
+			assert.Equal(t, d.crm[vocab.A].recs[a].values["stage"], d.crm[vocab.B].recs[b].values["stage"], "both sides agree")
+		})
+	}
+}
+
+func TestModelFoundAWriteLandingOverAnUnmappedWantLetsItGo(t *testing.T) {
+	// Stage conflicts go to Globex (prefer_b). Acme moves the stage to proposal, and the engine writes it
+	// to Globex. While that write is in flight, the feed brings a Globex save from before it: a stage
+	// outside the value map, which wins the conflict and becomes the wanted value. The write then lands
+	// over it, as its answer shows: that value exists nowhere now. Acme's next stage must still flow;
+	// before the rule the engine kept wanting the lost value and judged every later edit against it.
+	for _, tc := range []struct {
+		gate bool
+		want string
+	}{{true, "negotiation"}, {false, "proposal"}} {
+		t.Run(fmt.Sprint("gate=", tc.gate), func(t *testing.T) {
+			d := newRegDeal(t)
+			for i := range d.pol.Rules {
+				if d.pol.Rules[i].Field == "stage" {
+					d.pol.Rules[i].Conflict = vocab.PreferB
+				}
+			}
+			d.e = New(d.pol, &d.st)
+			d.e.SetGate(func(rule string) bool { return rule != RuleLandedOverUnmapped || tc.gate })
+			a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
+			d.deliver(vocab.A, a)
+			d.settle()
+			b := d.crm[vocab.B].byCoSellID("CS-1").id
+
+			d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+			d.deliver(vocab.A, a)
+			w := d.nextCommand(Write, vocab.B)
+			require.Equal(t, "proposal", w.Write.Values["stage"])
+			d.crm[vocab.B].edit(b, map[string]string{"stage": "??Review 4"}) // saved before the write lands
+			d.deliver(vocab.B, b)
+			require.True(t, isUnmapped(d.st.Fields["stage"].Value), "Globex's stage wins the conflict")
+			d.e.Done(d.clock, d.crm[vocab.B].run(w)) // lands over it
+			d.settle()
+			require.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+
+			d.crm[vocab.A].edit(a, map[string]string{"stage": "negotiation"})
+			d.deliver(vocab.A, a)
+			d.settle()
+			assert.Equal(t, tc.want, d.crm[vocab.B].recs[b].values["stage"], "Acme's next stage flows")
+		})
+	}
+}

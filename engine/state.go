@@ -164,7 +164,11 @@ type Sent struct {
 type Want struct {
 	Value string     `json:"v"`
 	From  vocab.Side `json:"from"`
-	At    time.Time  `json:"at"`
+	// Also is a second party that typed the same value itself, in an order the stamps do not tell
+	// (whole seconds): a next edit of From is no follow-up of Also's edit unless From was seen holding
+	// the value after both were known, and the other way round.
+	Also vocab.Side `json:"also,omitempty"`
+	At   time.Time  `json:"at"`
 	// Known is when the engine learnt of that edit: the edit happened before it. A party known to hold
 	// the value only from an earlier time may have edited the field without having seen this one.
 	Known time.Time `json:"k,omitzero"`
