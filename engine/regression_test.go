@@ -287,6 +287,24 @@ func (d *regDeal) deliver(s vocab.Side, id string) {
 	d.e.Receive(d.clock, Change{Side: s, RecordID: id, Reading: d.crm[s].reading(id)})
 }
 
+// newRegDealWith is newRegDeal with its policy changed by mod before the engine is made.
+func newRegDealWith(t *testing.T, mod func(*Policy)) *regDeal {
+	d := newRegDeal(t)
+	mod(&d.pol)
+	d.e = New(d.pol, &d.st)
+	return d
+}
+
+// eachGate runs check twice: with the engine's gated rule on, and off, as in a history recorded before
+// the rule. gate is the engine's gate for the run (every other rule on).
+func eachGate(t *testing.T, rule string, check func(t *testing.T, on bool, gate func(string) bool)) {
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprint("gate=", on), func(t *testing.T) {
+			check(t, on, func(r string) bool { return r != rule || on })
+		})
+	}
+}
+
 // registered returns a deal flagged on Salesforce (a) and mirrored to HubSpot (b).
 func registered(t *testing.T) (*regDeal, string, string) {
 	d := newRegDeal(t)
@@ -866,51 +884,45 @@ func TestAnEditAfterALookOutranksAnEarlierEditInItsWholeSecond(t *testing.T) {
 	// stamped S. By the stamps alone Globex's edit is the later one; but Acme was seen holding the old
 	// stage after the engine learnt of Globex's edit, so Acme's edit came after it, and wins. A history
 	// recorded before the rule (the gate says no) still settles by the stamps.
-	for _, tc := range []struct {
-		gate bool
-		want string
-	}{{true, "closed_lost"}, {false, "proposal"}} {
-		t.Run(fmt.Sprint("gate=", tc.gate), func(t *testing.T) {
-			d, a, b := registered(t)
-			asked := 0
-			d.e.SetGate(func(rule string) bool {
-				if rule != RuleSeenOrder {
-					return true
-				}
+	eachGate(t, RuleSeenOrder, func(t *testing.T, on bool, gate func(string) bool) {
+		d, a, b := registered(t)
+		asked := 0
+		d.e.SetGate(func(rule string) bool {
+			if rule == RuleSeenOrder {
 				asked++
-				return tc.gate
-			})
-			d.crm[vocab.A].rejectField = "stage"
-			sec := d.clock.Truncate(time.Second).Add(time.Second)
-			rb := d.crm[vocab.B].recs[b]
-			rb.values["stage"], rb.stamp = "proposal", sec.Add(300*time.Millisecond)
-			d.clock = sec.Add(400 * time.Millisecond)
-			d.deliver(vocab.B, b)
-			for i := 0; i < 20; i++ { // each command takes 20 ms, as an activity does
-				d.e.Tick(d.clock)
-				step := d.e.Next(d.clock)
-				if step.Kind != Run {
-					break
-				}
-				d.clock = d.clock.Add(20 * time.Millisecond)
-				d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
 			}
-			require.True(t, hasIssue(d.st, vocab.IssueRejected), "Acme refused Globex's stage")
-			require.Equal(t, "qualification", d.crm[vocab.A].recs[a].values["stage"])
-			require.True(t, d.clock.Before(sec.Add(600*time.Millisecond)), "the engine's look came before the rep's save: %s", d.clock)
-			require.Zero(t, asked, "the gate is asked only when what was seen and the stamps disagree")
-
-			d.clock = sec.Add(600 * time.Millisecond)
-			ra := d.crm[vocab.A].recs[a]
-			ra.values["stage"], ra.values["next_step"], ra.stamp = "closed_lost", "post-mortem", sec
-			d.deliver(vocab.A, a)
-			d.settle()
-			assert.Equal(t, tc.want, d.crm[vocab.B].recs[b].values["stage"])
-			assert.Equal(t, "post-mortem", d.crm[vocab.B].recs[b].values["next_step"], "the other field syncs either way")
-			assert.Equal(t, 1, asked)
-			require.NotEmpty(t, d.st.Conflicts, "the crossing edits are a logged conflict")
+			return gate(rule)
 		})
-	}
+		d.crm[vocab.A].rejectField = "stage"
+		sec := d.clock.Truncate(time.Second).Add(time.Second)
+		rb := d.crm[vocab.B].recs[b]
+		rb.values["stage"], rb.stamp = "proposal", sec.Add(300*time.Millisecond)
+		d.clock = sec.Add(400 * time.Millisecond)
+		d.deliver(vocab.B, b)
+		for i := 0; i < 20; i++ { // each command takes 20 ms, as an activity does
+			d.e.Tick(d.clock)
+			step := d.e.Next(d.clock)
+			if step.Kind != Run {
+				break
+			}
+			d.clock = d.clock.Add(20 * time.Millisecond)
+			d.e.Done(d.clock, d.crm[step.Command.Side].run(step.Command))
+		}
+		require.True(t, hasIssue(d.st, vocab.IssueRejected), "Acme refused Globex's stage")
+		require.Equal(t, "qualification", d.crm[vocab.A].recs[a].values["stage"])
+		require.True(t, d.clock.Before(sec.Add(600*time.Millisecond)), "the engine's look came before the rep's save: %s", d.clock)
+		require.Zero(t, asked, "the gate is asked only when what was seen and the stamps disagree")
+
+		d.clock = sec.Add(600 * time.Millisecond)
+		ra := d.crm[vocab.A].recs[a]
+		ra.values["stage"], ra.values["next_step"], ra.stamp = "closed_lost", "post-mortem", sec
+		d.deliver(vocab.A, a)
+		d.settle()
+		assert.Equal(t, map[bool]string{true: "closed_lost", false: "proposal"}[on], d.crm[vocab.B].recs[b].values["stage"])
+		assert.Equal(t, "post-mortem", d.crm[vocab.B].recs[b].values["next_step"], "the other field syncs either way")
+		assert.Equal(t, 1, asked)
+		require.NotEmpty(t, d.st.Conflicts, "the crossing edits are a logged conflict")
+	})
 }
 
 func TestModelFoundAFieldNobodyWantsTakesTheValueAPartyHolds(t *testing.T) {
@@ -920,33 +932,26 @@ func TestModelFoundAFieldNobodyWantsTakesTheValueAPartyHolds(t *testing.T) {
 	// Globex's record is read it shows the stage the lost create wrote: the engine's own write, and no
 	// edit, but the only stage any party holds. Acme's record is recreated with it. (Before the rule, and
 	// in histories recorded before it, the stage stayed unwanted, and the recreated record had none.)
-	for _, tc := range []struct {
-		gate bool
-		want string
-	}{{true, "qualification"}, {false, ""}} {
-		t.Run(fmt.Sprint("gate=", tc.gate), func(t *testing.T) {
-			d := newRegDeal(t)
-			d.pol.OnDelete = vocab.Recreate
-			d.e = New(d.pol, &d.st)
-			d.e.SetGate(func(rule string) bool { return rule != RuleHeldValue || tc.gate })
-			a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
-			d.crm[vocab.B].failNext = "after"
-			d.deliver(vocab.A, a)
-			d.stepUntil(func() bool { return d.crm[vocab.B].byCoSellID("CS-1") != nil })
-			require.NotNil(t, d.crm[vocab.B].byCoSellID("CS-1"), "the mirror was created; its answer was lost")
-			d.crm[vocab.A].edit(a, map[string]string{"stage": "??Review 2"})
-			d.deliver(vocab.A, a)
-			delete(d.crm[vocab.A].recs, a)
-			d.e.Receive(d.clock, Change{Side: vocab.A, RecordID: a}) // a change event, with no reading: the engine reads
-			d.settle()
-			d.deliver(vocab.B, d.crm[vocab.B].byCoSellID("CS-1").id) // the feed's reading of Globex's record
-			d.settle()
-			ra := d.crm[vocab.A].byCoSellID("CS-1")
-			require.NotNil(t, ra, "Acme's record is recreated")
-			assert.Equal(t, tc.want, ra.values["stage"], "with the stage Globex holds")
-			assert.Equal(t, "qualification", d.crm[vocab.B].byCoSellID("CS-1").values["stage"])
-		})
-	}
+	eachGate(t, RuleHeldValue, func(t *testing.T, on bool, gate func(string) bool) {
+		d := newRegDealWith(t, func(p *Policy) { p.OnDelete = vocab.Recreate })
+		d.e.SetGate(gate)
+		a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
+		d.crm[vocab.B].failNext = "after"
+		d.deliver(vocab.A, a)
+		d.stepUntil(func() bool { return d.crm[vocab.B].byCoSellID("CS-1") != nil })
+		require.NotNil(t, d.crm[vocab.B].byCoSellID("CS-1"), "the mirror was created; its answer was lost")
+		d.crm[vocab.A].edit(a, map[string]string{"stage": "??Review 2"})
+		d.deliver(vocab.A, a)
+		delete(d.crm[vocab.A].recs, a)
+		d.e.Receive(d.clock, Change{Side: vocab.A, RecordID: a}) // a change event, with no reading: the engine reads
+		d.settle()
+		d.deliver(vocab.B, d.crm[vocab.B].byCoSellID("CS-1").id) // the feed's reading of Globex's record
+		d.settle()
+		ra := d.crm[vocab.A].byCoSellID("CS-1")
+		require.NotNil(t, ra, "Acme's record is recreated")
+		assert.Equal(t, map[bool]string{true: "qualification", false: ""}[on], ra.values["stage"], "with the stage Globex holds")
+		assert.Equal(t, "qualification", d.crm[vocab.B].byCoSellID("CS-1").values["stage"])
+	})
 }
 
 func TestModelFoundAValueTypedOnBothSidesInOneSecondKeepsBothSources(t *testing.T) {
@@ -955,37 +960,32 @@ func TestModelFoundAValueTypedOnBothSidesInOneSecondKeepsBothSources(t *testing.
 	// The feed's reading of Acme's proposal comes in after Globex's: by the stamps, a tie, so the order
 	// of the two proposals is not known. Acme's move back may then have crossed Globex's proposal: it is
 	// a logged conflict, not a follow-up of Acme's own proposal that overwrites Globex's silently.
-	for _, tc := range []struct {
-		gate      bool
-		conflicts int
-	}{{true, 1}, {false, 0}} {
-		t.Run(fmt.Sprint("gate=", tc.gate), func(t *testing.T) {
-			d, a, b := registered(t)
-			d.e.SetGate(func(rule string) bool { return rule != RuleTiedSource || tc.gate })
-			sec := d.clock.Truncate(time.Second).Add(time.Second)
-			rb := d.crm[vocab.B].recs[b]
-			rb.values["stage"], rb.stamp = "proposal", sec
-			d.clock = sec.Add(100 * time.Millisecond)
-			d.deliver(vocab.B, b)
-			ra := d.crm[vocab.A].recs[a]
-			ra.values["stage"], ra.stamp = "proposal", sec
-			early := d.crm[vocab.A].reading(a)
-			ra.values["stage"] = "qualification" // within the same second: the same stamp
-			d.clock = sec.Add(200 * time.Millisecond)
-			d.e.Receive(d.clock, Change{Side: vocab.A, RecordID: a, Reading: early})
-			d.settle()
-			d.deliver(vocab.A, a) // the feed's reading of the move back, with the same stamp
-			d.settle()
-			var stage []Conflict
-			for _, c := range d.st.Conflicts {
-				if c.Field == "stage" {
-					stage = append(stage, c)
-				}
+	eachGate(t, RuleTiedSource, func(t *testing.T, on bool, gate func(string) bool) {
+		d, a, b := registered(t)
+		d.e.SetGate(gate)
+		sec := d.clock.Truncate(time.Second).Add(time.Second)
+		rb := d.crm[vocab.B].recs[b]
+		rb.values["stage"], rb.stamp = "proposal", sec
+		d.clock = sec.Add(100 * time.Millisecond)
+		d.deliver(vocab.B, b)
+		ra := d.crm[vocab.A].recs[a]
+		ra.values["stage"], ra.stamp = "proposal", sec
+		early := d.crm[vocab.A].reading(a)
+		ra.values["stage"] = "qualification" // within the same second: the same stamp
+		d.clock = sec.Add(200 * time.Millisecond)
+		d.e.Receive(d.clock, Change{Side: vocab.A, RecordID: a, Reading: early})
+		d.settle()
+		d.deliver(vocab.A, a) // the feed's reading of the move back, with the same stamp
+		d.settle()
+		var stage []Conflict
+		for _, c := range d.st.Conflicts {
+			if c.Field == "stage" {
+				stage = append(stage, c)
 			}
-			assert.Len(t, stage, tc.conflicts, "%+v", d.st.Conflicts)
-			assert.Equal(t, d.crm[vocab.A].recs[a].values["stage"], d.crm[vocab.B].recs[b].values["stage"], "both sides agree")
-		})
-	}
+		}
+		assert.Len(t, stage, map[bool]int{true: 1, false: 0}[on], "%+v", d.st.Conflicts)
+		assert.Equal(t, d.crm[vocab.A].recs[a].values["stage"], d.crm[vocab.B].recs[b].values["stage"], "both sides agree")
+	})
 }
 
 func TestModelFoundAWriteLandingOverAnUnmappedWantLetsItGo(t *testing.T) {
@@ -994,39 +994,34 @@ func TestModelFoundAWriteLandingOverAnUnmappedWantLetsItGo(t *testing.T) {
 	// outside the value map, which wins the conflict and becomes the wanted value. The write then lands
 	// over it, as its answer shows: that value exists nowhere now. Acme's next stage must still flow;
 	// before the rule the engine kept wanting the lost value and judged every later edit against it.
-	for _, tc := range []struct {
-		gate bool
-		want string
-	}{{true, "negotiation"}, {false, "proposal"}} {
-		t.Run(fmt.Sprint("gate=", tc.gate), func(t *testing.T) {
-			d := newRegDeal(t)
-			for i := range d.pol.Rules {
-				if d.pol.Rules[i].Field == "stage" {
-					d.pol.Rules[i].Conflict = vocab.PreferB
+	eachGate(t, RuleLandedOverUnmapped, func(t *testing.T, on bool, gate func(string) bool) {
+		d := newRegDealWith(t, func(p *Policy) {
+			for i := range p.Rules {
+				if p.Rules[i].Field == "stage" {
+					p.Rules[i].Conflict = vocab.PreferB
 				}
 			}
-			d.e = New(d.pol, &d.st)
-			d.e.SetGate(func(rule string) bool { return rule != RuleLandedOverUnmapped || tc.gate })
-			a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
-			d.deliver(vocab.A, a)
-			d.settle()
-			b := d.crm[vocab.B].byCoSellID("CS-1").id
-
-			d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
-			d.deliver(vocab.A, a)
-			w := d.nextCommand(Write, vocab.B)
-			require.Equal(t, "proposal", w.Write.Values["stage"])
-			d.crm[vocab.B].edit(b, map[string]string{"stage": "??Review 4"}) // saved before the write lands
-			d.deliver(vocab.B, b)
-			require.True(t, isUnmapped(d.st.Fields["stage"].Value), "Globex's stage wins the conflict")
-			d.e.Done(d.clock, d.crm[vocab.B].run(w)) // lands over it
-			d.settle()
-			require.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
-
-			d.crm[vocab.A].edit(a, map[string]string{"stage": "negotiation"})
-			d.deliver(vocab.A, a)
-			d.settle()
-			assert.Equal(t, tc.want, d.crm[vocab.B].recs[b].values["stage"], "Acme's next stage flows")
 		})
-	}
+		d.e.SetGate(gate)
+		a := d.crm[vocab.A].add(map[string]string{"name": "Initech", "stage": "qualification", "amount": "1000", "next_step": "call"})
+		d.deliver(vocab.A, a)
+		d.settle()
+		b := d.crm[vocab.B].byCoSellID("CS-1").id
+
+		d.crm[vocab.A].edit(a, map[string]string{"stage": "proposal"})
+		d.deliver(vocab.A, a)
+		w := d.nextCommand(Write, vocab.B)
+		require.Equal(t, "proposal", w.Write.Values["stage"])
+		d.crm[vocab.B].edit(b, map[string]string{"stage": "??Review 4"}) // saved before the write lands
+		d.deliver(vocab.B, b)
+		require.True(t, isUnmapped(d.st.Fields["stage"].Value), "Globex's stage wins the conflict")
+		d.e.Done(d.clock, d.crm[vocab.B].run(w)) // lands over it
+		d.settle()
+		require.Equal(t, "proposal", d.crm[vocab.B].recs[b].values["stage"])
+
+		d.crm[vocab.A].edit(a, map[string]string{"stage": "negotiation"})
+		d.deliver(vocab.A, a)
+		d.settle()
+		assert.Equal(t, map[bool]string{true: "negotiation", false: "proposal"}[on], d.crm[vocab.B].recs[b].values["stage"], "Acme's next stage flows")
+	})
 }
